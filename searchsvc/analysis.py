@@ -1,0 +1,328 @@
+"""Chinese oncology text analysis, shared by indexing and search.
+
+The pipeline, as Whoosh composes it::
+
+    OncologyTokenizer() | SubwordFilter() | StopFilter()
+
+- ``normalize`` folds full-width forms, case and Traditional characters while
+  keeping every character's offset in the original text (for highlighting);
+- ``OncologyTokenizer`` cuts Chinese runs with jieba (the oncology lexicon loaded,
+  HMM off so a word is cut the same way in a page and in a query) and alphanumeric
+  runs with our rules: ``PD-1`` -> ``pd1`` (whole; never ``pdl1``), ``KRAS-G12C`` and
+  ``KRASG12C`` -> ``kras`` + ``g12c``;
+- ``SubwordFilter`` (index only: "index fine, query coarse") adds the dictionary
+  words inside a long word at the same position, so 肺癌 finds 小细胞肺癌 but
+  小细胞肺癌 never finds 非小细胞肺癌 (no sub-word starts right after a leading 非);
+- the ``Lexicon`` (data files in ``searchsvc/lexicon/``) maps a query's tokens to
+  synonym groups, so SCLC finds 小细胞肺癌 and osimertinib finds 奥希替尼.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from typing import Iterable, Iterator
+
+from whoosh.analysis import Filter, Token, Tokenizer
+
+CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+ALNUM_RUN = re.compile(r"[a-z0-9]+(?:[-.][a-z0-9]+)*")
+PIECE = re.compile(rf"(?P<cjk>[{CJK}]+)|(?P<alnum>[a-z0-9]+(?:[-.][a-z0-9]+)*)")
+VARIANT = re.compile(r"^(?:[a-z]\d{1,4}(?:[a-z]|del|ins|fs|dup)?|ex\d{1,2}(?:del|ins)?|exon\d{1,2})$")
+FULLWIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
+FULLWIDTH.update({0x3000: 0x20, 0x00A0: 0x20})
+NEGATION = "非"
+
+STOP_WORDS = frozenset(
+    """的 了 是 在 和 与 及 或 等 对 于 也 都 而 之 其 这 那 就 还 并 被 把 将 以 为 从 由 向 给
+    让 但 则 即 又 再 已 很 更 最 所 着 过 呢 吗 吧 啊 一个 一些 我们 您 你 他 她 它 他们 她们
+    这些 那些 这个 那个 一种 以及 以下 如何 什么 哪些 可以 能够 进行 通过 对于 关于 因此 因为 所以
+    如果 虽然 但是 而且 并且 其中 目前 当前 方面 情况 问题 请问 请 谈谈 认为 来说 可能 需要 应该
+    the a an of and or in on for to with by is are was were be as at from this that""".split()
+)
+DEFAULT_GENES = ("kras", "nras", "hras", "braf", "egfr", "erbb2", "her2", "alk", "ros1", "ret", "met",
+                 "pik3ca", "idh1", "idh2", "fgfr2", "fgfr3", "brca1", "brca2", "tp53", "esr1", "kit", "pdgfra")
+
+
+def normalize(text: str) -> str:
+    """Full-width to half-width, lower case, Traditional to Simplified; same length."""
+    folded = text.translate(FULLWIDTH)
+    lowered = folded.lower()
+    if len(lowered) != len(folded):  # a rare letter whose lower case is two letters
+        lowered = "".join(c if len(c.lower()) != 1 else c.lower() for c in folded)
+    simplified = _t2s(lowered)
+    if len(simplified) != len(lowered):  # a phrase-level conversion changed the length
+        simplified = "".join(s if len(s := _t2s(c)) == 1 else c for c in lowered)
+    return simplified
+
+
+@lru_cache(maxsize=1)
+def _opencc():
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+def _t2s(text: str) -> str:
+    return _opencc().convert(text)
+
+
+@dataclass
+class Lexicon:
+    """The oncology lexicon: synonym groups, jieba words and common misspellings."""
+
+    groups: list[tuple[str, list[str]]] = field(default_factory=list)  # (kind, terms); terms[0] canonical
+    words: list[str] = field(default_factory=list)  # Chinese words jieba must keep whole
+    misspellings: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls) -> "Lexicon":
+        lex = cls()
+        for row in _rows("synonyms.tsv"):
+            if len(row) >= 2:
+                lex.groups.append((row[0], [t for t in row[1:] if t]))
+        for row in _rows("userdict.txt", sep=None):
+            lex.words.append(row[0])
+        for row in _rows("misspellings.tsv"):
+            if len(row) == 2:
+                lex.misspellings[normalize(row[0])] = row[1]
+        return lex
+
+    @property
+    def genes(self) -> set[str]:
+        genes = set(DEFAULT_GENES)
+        for kind, terms in self.groups:
+            if kind == "gene":
+                genes.update(normalize(t) for t in terms if re.fullmatch(r"[A-Za-z][A-Za-z0-9]{1,7}", t))
+        return genes
+
+    def terms(self) -> Iterator[tuple[str, str]]:
+        """(term, kind) for every term in the tables."""
+        for kind, terms in self.groups:
+            for term in terms:
+                yield term, kind
+
+
+def _rows(name: str, sep: str | None = "\t") -> Iterator[list[str]]:
+    try:
+        text = resources.files("searchsvc").joinpath("lexicon", name).read_text("utf-8")
+    except FileNotFoundError:
+        return
+    for line in text.splitlines():
+        if line.strip() and not line.startswith("#"):
+            yield [part.strip() for part in line.split(sep)]
+
+
+@lru_cache(maxsize=1)
+def lexicon() -> Lexicon:
+    return Lexicon.load()
+
+
+class Segmenter:
+    """jieba with the oncology lexicon, plus our rules for alphanumerics."""
+
+    def __init__(self, lex: Lexicon):
+        import jieba
+
+        jieba.setLogLevel(60)
+        self.jieba = jieba.Tokenizer()
+        self.jieba.initialize()
+        for word in lex.words:
+            self.jieba.add_word(word, 50000)
+        for term, _ in lex.terms():
+            for run in re.findall(rf"[{CJK}]{{2,}}", normalize(term)):
+                self.jieba.add_word(run, 80000)
+        self.genes = lex.genes
+        self.lock = threading.Lock()
+
+    def pieces(self, norm: str) -> Iterator[tuple[str, int, int]]:
+        """(token, start, end) over normalized text, in order."""
+        for m in PIECE.finditer(norm):
+            if m.lastgroup == "cjk":
+                start = m.start()
+                with self.lock:  # jieba's lazy structures are not thread-safe
+                    words = list(self.jieba.cut(m.group(), HMM=False))
+                for word in words:
+                    yield word, start, start + len(word)
+                    start += len(word)
+            else:
+                yield from self._alnum(m.group(), m.start())
+
+    def _alnum(self, run: str, start: int) -> Iterator[tuple[str, int, int]]:
+        for part in re.finditer(r"[^/]+", run):
+            text = part.group().strip("-.")
+            if not text:
+                continue
+            begin, end = start + part.start(), start + part.end()
+            joined = text.replace("-", "")
+            split = self._gene_variant(joined)
+            if split:
+                gene, variant = split
+                yield gene, begin, begin + len(gene)
+                yield variant, end - len(variant), end
+            else:
+                yield joined, begin, end
+
+    def _gene_variant(self, token: str) -> tuple[str, str] | None:
+        for cut in range(min(len(token) - 2, 8), 1, -1):
+            gene, rest = token[:cut], token[cut:]
+            if gene in self.genes and VARIANT.match(rest):
+                return gene, rest
+        return None
+
+    def subwords(self, word: str) -> Iterator[tuple[str, int]]:
+        """Dictionary words inside a long Chinese word, with their offset in it."""
+        if len(word) < 3 or not re.fullmatch(rf"[{CJK}]+", word):
+            return
+        freq = self.jieba.FREQ
+        for i in range(len(word)):
+            if i == 1 and word[0] == NEGATION:
+                continue  # 非小细胞肺癌 must never yield 小细胞肺癌
+            for j in range(i + 2, len(word) + 1):
+                if (i, j) != (0, len(word)) and freq.get(word[i:j], 0) > 0:
+                    yield word[i:j], i
+
+
+@lru_cache(maxsize=1)
+def segmenter() -> Segmenter:
+    return Segmenter(lexicon())
+
+
+class OncologyTokenizer(Tokenizer):
+    """Normalized, lexicon-aware tokens with positions and original offsets."""
+
+    def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
+                 start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):
+        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        if not tokenize:
+            t.original = t.text = normalize(value)
+            t.boost = 1.0
+            if positions:
+                t.pos = start_pos
+            if chars:
+                t.startchar, t.endchar = start_char, start_char + len(value)
+            yield t
+            return
+        pos = start_pos
+        for text, start, end in segmenter().pieces(normalize(value)):
+            if text.isspace():
+                continue
+            t.text = text
+            t.boost = 1.0
+            t.stopped = False
+            if keeporiginal:
+                t.original = value[start:end]
+            if positions:
+                t.pos = pos
+            if chars:
+                t.startchar, t.endchar = start_char + start, start_char + end
+            yield t
+            pos += 1
+
+
+class SubwordFilter(Filter):
+    """At index time, also index the dictionary words inside long words."""
+
+    def __call__(self, tokens):
+        seg = segmenter()
+        for t in tokens:
+            yield t
+            if t.mode != "index":
+                continue
+            word, pos, start = t.text, getattr(t, "pos", None), getattr(t, "startchar", None)
+            for sub, offset in list(seg.subwords(word)):
+                t.text = sub
+                if start is not None:
+                    t.startchar, t.endchar = start + offset, start + offset + len(sub)
+                if pos is not None:
+                    t.pos = pos
+                yield t
+            t.text = word
+
+
+class StopFilter(Filter):
+    """Drop function words and lone punctuation-like tokens."""
+
+    def __call__(self, tokens):
+        for t in tokens:
+            if t.text in STOP_WORDS:
+                if not t.removestops:
+                    t.stopped = True
+                    yield t
+                continue
+            yield t
+
+
+def analyzer():
+    """The analyzer for every full-text field; Whoosh passes mode='index' or 'query'."""
+    return OncologyTokenizer() | SubwordFilter() | StopFilter()
+
+
+def tokens(text: str, mode: str = "query") -> list[str]:
+    return [t.text for t in analyzer()(text, mode=mode)]
+
+
+def token_spans(text: str) -> list[tuple[str, int, int]]:
+    """(token, start, end) over the original text, as the query analyzer cuts it."""
+    return [(t.text, t.startchar, t.endchar) for t in analyzer()(text, mode="query", chars=True)]
+
+
+class SynonymTable:
+    """Token sequences of every lexicon term, mapped to their synonym group."""
+
+    def __init__(self, lex: Lexicon):
+        self.groups: list[tuple[str, str, list[tuple[str, ...]]]] = []
+        self.by_tokens: dict[tuple[str, ...], int] = {}
+        self.longest = 1
+        for kind, terms in lex.groups:
+            variants: list[tuple[str, ...]] = []
+            for term in terms:
+                seq = tuple(tokens(term))
+                if seq and seq not in variants:
+                    variants.append(seq)
+            index = len(self.groups)
+            self.groups.append((kind, terms[0], variants))
+            for seq in variants:
+                self.by_tokens.setdefault(seq, index)
+                self.longest = max(self.longest, len(seq))
+
+    def concepts(self, toks: list[str]) -> list[list[tuple[str, ...]]]:
+        """Group a query's tokens into concepts: each a list of equivalent token sequences.
+
+        Greedy longest match: "kras g12c" is one concept; "奥希替尼" becomes
+        [("奥希替尼",), ("osimertinib",), ("azd9291",), ...].
+        """
+        out: list[list[tuple[str, ...]]] = []
+        i = 0
+        while i < len(toks):
+            for n in range(min(self.longest, len(toks) - i), 0, -1):
+                group = self.by_tokens.get(tuple(toks[i:i + n]))
+                if group is not None:
+                    variants = self.groups[group][2]
+                    seq = tuple(toks[i:i + n])
+                    out.append([seq] + [v for v in variants if v != seq])
+                    i += n
+                    break
+            else:
+                out.append([(toks[i],)])
+                i += 1
+        return out
+
+
+@lru_cache(maxsize=1)
+def synonyms() -> SynonymTable:
+    return SynonymTable(lexicon())
+
+
+def warm_up() -> None:
+    """Load jieba and the lexicon now (once per process) rather than on a first request."""
+    synonyms()
+
+
+def iter_terms(kinds: Iterable[str] | None = None) -> Iterator[tuple[str, str]]:
+    for term, kind in lexicon().terms():
+        if kinds is None or kind in kinds:
+            yield term, kind

@@ -1,0 +1,127 @@
+"""The ``searchsvc`` command line (also behind the top-level ``ingest.py``)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from .index import DEFAULT_INDEX_DIR, IndexStore, IndexUnavailable
+
+INDEX_OPTION = click.option(
+    "--index", "index_dir", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_INDEX_DIR,
+    show_default=True, envvar="SEARCHSVC_INDEX",
+    help="Index folder (env SEARCHSVC_INDEX). Holds published snapshots; 'current' points at the live one.",
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main():
+    """Search Chinese oncology expert interviews.
+
+    \b
+    Typical use:
+      searchsvc ingest samples/            # parse pages, publish an index
+      searchsvc search "KRAS G12C"         # ranked results in the terminal
+      searchsvc serve                      # the web pages and JSON API
+    """
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@INDEX_OPTION
+@click.option("--prune", is_flag=True, help="Remove interviews whose source file is gone from the given folders.")
+@click.option("--rebuild", is_flag=True, help="Index everything from scratch (after a lexicon change, say).")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON instead of text.")
+@click.option("--progress/--no-progress", default=None, help="Show a progress bar (default: only on a terminal).")
+def ingest(paths, index_dir, prune, rebuild, as_json, progress):
+    """Parse interview pages and publish them to the index.
+
+    PATHS are files or folders (searched recursively) of .txt and .html/.htm pages
+    in the site's layout, and .jsonl exports (one article per line; see README).
+
+    \b
+    - Unchanged files are skipped; a changed file replaces what it held.
+    - The new index is published atomically: searches see the old or the new one.
+    - A file that fails is reported with its reason; the others go on.
+    - Exit code 1 when any file failed, 0 otherwise.
+
+    \b
+    Example:
+      searchsvc ingest samples/ --index index/ --prune
+    """
+    from tqdm import tqdm
+
+    from .ingest import ingest as run_ingest
+
+    show = sys.stderr.isatty() if progress is None else progress
+    bar = tqdm(total=0, unit="file", disable=not show, file=sys.stderr, desc="ingest")
+
+    def sized(total):
+        bar.total = total
+        bar.refresh()
+
+    report = run_ingest(list(paths), IndexStore(index_dir), prune=prune, rebuild=rebuild,
+                        progress=bar.update, on_sources=sized)
+    bar.close()
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        for failure in report.failures:
+            click.echo(f"failed: {failure.source}: {failure.reason}", err=True)
+        published = f"; published {report.version}" if report.version else "; index unchanged"
+        click.echo(report.summary() + published)
+    sys.exit(1 if report.failures else 0)
+
+
+@main.command()
+@click.argument("query")
+@INDEX_OPTION
+@click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 50), help="How many results.")
+@click.option("--tag", help="Only interviews with this tag.")
+@click.option("--expert", help="Only interviews of this expert (exact name).")
+@click.option("--json", "as_json", is_flag=True, help="Print the API's JSON instead of text.")
+def search(query, index_dir, limit, tag, expert, as_json):
+    """Search the index and print ranked results.
+
+    \b
+    Query language:
+      KRAS G12C                 every term (AND is the default)
+      奥希替尼 OR 阿美替尼         either
+      肺癌 -小细胞肺癌             exclude a term
+      "广泛期 小细胞肺癌"          a phrase
+      expert:王志杰 tag:肺癌 title:KRAS year:2025
+    """
+    from .search import BadRequest, Searcher
+
+    try:
+        result = Searcher(IndexStore(index_dir)).search(query, per_page=limit, tag=tag, expert=expert)
+    except IndexUnavailable as exc:
+        raise click.ClickException(str(exc))
+    except BadRequest as exc:
+        raise click.BadParameter(str(exc), param_hint=exc.param)
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+        return
+    note = "  (no interview has every term; showing those with any)" if result.mode == "or" else ""
+    click.echo(f"{result.total} interviews, {result.took_ms} ms{note}")
+    if result.suggestion:
+        click.echo(f"did you mean: {result.suggestion}")
+    for rank, hit in enumerate(result.hits, start=1):
+        click.echo(f"{rank:2}. {hit.title}  [{hit.date[:10]}] {'、'.join(hit.experts)}  score {hit.score}")
+        if hit.matches:
+            best = hit.matches[0]
+            click.echo(f"    Q{best.qa}: {_plain(best.question_html)}")
+            click.echo(f"    {_plain(best.snippet_html)}")
+
+
+def _plain(html: str) -> str:
+    from html import unescape
+
+    return unescape(html.replace("<mark>", "[").replace("</mark>", "]"))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,184 @@
+"""Highlighted, Chinese-aware snippets.
+
+Every piece of text is HTML-escaped first; the only markup added is our own
+``<mark>``.  Match positions come from the character offsets stored in the index
+(``offsets="index"``, no re-analysis per hit) or, for text outside the index such
+as a whole article page, from running the analyzer again (``offsets="analysis"``).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from html import escape
+
+from whoosh import query as Q
+
+from . import analysis
+from .article import Article
+from .index import QA_SEPARATOR
+
+SNIPPET_CHARS = 120
+MAX_MATCHES = 5
+SENTENCE_END = re.compile(r"[^。！？；!?;\n]*[。！？；!?;\n]?")
+Span = tuple[int, int]
+
+
+def mark(text: str, spans: list[Span]) -> str:
+    """Escape ``text`` and wrap each span in <mark>; overlapping spans are merged."""
+    out, last = [], 0
+    for start, end in merge(spans):
+        start, end = max(start, last), min(end, len(text))
+        if start >= end:
+            continue
+        out.append(escape(text[last:start]))
+        out.append(f"<mark>{escape(text[start:end])}</mark>")
+        last = end
+    out.append(escape(text[last:]))
+    return "".join(out)
+
+
+def merge(spans: list[Span]) -> list[Span]:
+    merged: list[list[int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return [(s, e) for s, e in merged]
+
+
+def snippet(text: str, spans: list[Span], size: int = SNIPPET_CHARS) -> str:
+    """About ``size`` characters of whole sentences around the densest matches, marked."""
+    if not text:
+        return ""
+    sentences = [(m.start(), m.end()) for m in SENTENCE_END.finditer(text) if m.end() > m.start()]
+    best, best_score = (0, min(len(text), size)), -1.0
+    for i, (start, _) in enumerate(sentences):
+        end = sentences[i][1]
+        j = i
+        while j + 1 < len(sentences) and sentences[j + 1][1] - start <= size:
+            j += 1
+            end = sentences[j][1]
+        inside = [s for s in spans if start <= s[0] < end]
+        score = len({text[s:e] for s, e in inside}) * 2 + len(inside) - (end - start) / 1000
+        if score > best_score:
+            best, best_score = (start, end), score
+    start, end = best
+    if end - start > size * 1.4:  # one very long sentence: centre on its first match
+        first = min((s for s, _ in spans if start <= s < end), default=start)
+        start = max(start, first - size // 3)
+        end = min(end, start + size)
+    local = [(s - start, e - start) for s, e in spans if s >= start and e <= end]
+    html = mark(text[start:end].strip("\n"), local) if not text[start:end].startswith("\n") else mark(text[start:end], local)
+    prefix = "…" if start > 0 else ""
+    suffix = "…" if end < len(text.rstrip()) else ""
+    return f"{prefix}{html.strip()}{suffix}"
+
+
+def positive_terms(query) -> set[tuple[str, str]]:
+    """(field, text) of every term the query looks for, leaving out negated parts."""
+    found: set[tuple[str, str]] = set()
+
+    def walk(q):
+        if isinstance(q, Q.Not):
+            return
+        if isinstance(q, Q.Term):
+            found.add((q.fieldname, q.text))
+        elif isinstance(q, Q.Phrase):
+            found.update((q.fieldname, w) for w in q.words)
+        elif isinstance(q, Q.CompoundQuery):
+            for child in q.subqueries:
+                walk(child)
+        elif hasattr(q, "child"):
+            walk(q.child)
+
+    walk(query)
+    return found
+
+
+def spans_by_analysis(text: str, words: set[str]) -> list[Span]:
+    """Offsets of the tokens of ``text`` (as indexed) that are among ``words``."""
+    if not words or not text:
+        return []
+    return [(t.startchar, t.endchar) for t in analysis.analyzer()(text, mode="index", chars=True) if t.text in words]
+
+
+class Highlighter:
+    """Finds, for one results page, each hit's best-matching Q&As and its title marks."""
+
+    def __init__(self, searcher, query, offsets: str = "index"):
+        self.searcher = searcher
+        self.reader = searcher.reader()
+        self.offsets = offsets
+        self.terms = positive_terms(query)
+        self.words = {text for _, text in self.terms}
+        n = max(searcher.doc_count_all(), 1)
+        self.idf = {w: math.log(1 + n / (1 + searcher.doc_frequency("answer", w))) for w in self.words}
+
+    def _chars(self, fieldname: str, docnum: int) -> list[tuple[str, Span]]:
+        out = []
+        for word in self.words:
+            try:
+                matcher = self.reader.postings(fieldname, word)
+            except Exception:  # TermNotFound: the word is not in this field
+                continue
+            if not matcher.supports("characters"):
+                continue
+            matcher.skip_to(docnum)
+            if matcher.is_active() and matcher.id() == docnum:
+                out.extend((word, (s, e)) for _pos, s, e in matcher.value_as("characters"))
+        return out
+
+    def _field_spans(self, fieldname: str, docnum: int, text: str) -> list[tuple[str, Span]]:
+        if self.offsets == "index":
+            return self._chars(fieldname, docnum)
+        return [(text[s:e], (s, e)) for s, e in spans_by_analysis(text, self.words)]
+
+    def matches(self, docnum: int, article: Article) -> tuple[list, str]:
+        from .search import Match
+
+        title_spans = [span for _, span in self._field_spans("title", docnum, article.title)]
+        per_qa: list[dict] = [{"q": [], "a": []} for _ in article.qa]
+        for key, fieldname, texts in (("q", "question", [q.question for q in article.qa]),
+                                      ("a", "answer", [q.answer for q in article.qa])):
+            joined = QA_SEPARATOR.join(texts)
+            starts = _starts(texts)
+            for word, (s, e) in self._field_spans(fieldname, docnum, joined):
+                i = _which(starts, s)
+                if i is not None:
+                    per_qa[i][key].append((word, (s - starts[i], e - starts[i])))
+        ranked = []
+        for i, found in enumerate(per_qa):
+            words = {w for w, _ in found["q"] + found["a"]}
+            if words:
+                score = sum(self.idf.get(w, 1.0) for w in words) + 0.05 * len(found["a"])
+                ranked.append((score, i))
+        ranked.sort(key=lambda si: (-si[0], si[1]))
+        matches = []
+        for _, i in ranked[:MAX_MATCHES]:
+            qa = article.qa[i]
+            matches.append(Match(qa=i + 1, question_html=mark(qa.question, [sp for _, sp in per_qa[i]["q"]]),
+                                 snippet_html=snippet(qa.answer, [sp for _, sp in per_qa[i]["a"]]), expert=qa.expert))
+        return matches, mark(article.title, title_spans)
+
+
+def _starts(texts: list[str]) -> list[int]:
+    starts, pos = [], 0
+    for text in texts:
+        starts.append(pos)
+        pos += len(text) + len(QA_SEPARATOR)
+    return starts
+
+
+def _which(starts: list[int], offset: int) -> int | None:
+    lo, hi = 0, len(starts) - 1
+    if hi < 0 or offset < 0:
+        return None
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if starts[mid] <= offset:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo

@@ -1,0 +1,219 @@
+"""The Whoosh index: its schema, and snapshots published atomically.
+
+Granularity: one Whoosh document per interview.  A reader's result list wants one
+result per interview, its total counts interviews and its facets count interviews;
+the Q&A that matched best is found inside the hit from the stored character
+offsets of the matched terms (see ``highlight``), so no per-Q&A documents are
+needed and every text is analysed and indexed once.
+
+On disk (``index/`` by default)::
+
+    index/current            -> snapshots/<version>   (a symlink, swapped atomically)
+    index/snapshots/<version>/   Whoosh files + manifest.json (what each source held)
+    index/tmp/<build>/           a build in progress; never read by a searcher
+    index/ingest.lock            one ingest at a time
+
+A build starts from hard links to the current snapshot's files (Whoosh never
+rewrites a file it has written), adds and deletes documents, commits, writes its
+manifest, fsyncs and is renamed into ``snapshots/``; then ``current`` is replaced
+in one rename.  A kill at any point leaves ``current`` on the previous snapshot.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import shutil
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+
+from .analysis import analyzer
+from .article import Article
+
+DEFAULT_INDEX_DIR = Path(os.environ.get("SEARCHSVC_INDEX", "index"))
+KEEP_SNAPSHOTS = 3
+MANIFEST = "manifest.json"
+QA_SEPARATOR = "\n\n"
+
+
+class IndexUnavailable(RuntimeError):
+    """There is no usable index at the given place; the message says why."""
+
+
+def schema() -> Schema:
+    text = analyzer()
+    return Schema(
+        id=ID(stored=True, unique=True),
+        title=TEXT(analyzer=text, field_boost=3.0, chars=True),
+        question=TEXT(analyzer=text, field_boost=1.6, chars=True),
+        answer=TEXT(analyzer=text, field_boost=1.0, chars=True),
+        lead=TEXT(analyzer=text, field_boost=1.2, chars=True),
+        expert_text=TEXT(analyzer=text, field_boost=2.0),
+        tag_text=TEXT(analyzer=text, field_boost=2.0),
+        expert=KEYWORD(stored=True, commas=True, scorable=True),
+        tag=KEYWORD(stored=True, commas=True, scorable=True),
+        year=NUMERIC(int, stored=True, sortable=True),
+        date=DATETIME(stored=True, sortable=True),
+        article=STORED,
+    )
+
+
+def document(article: Article) -> dict:
+    """The Whoosh document for an article."""
+    doc = dict(
+        id=article.id,
+        title=article.title,
+        question=QA_SEPARATOR.join(q.question for q in article.qa),
+        answer=QA_SEPARATOR.join(q.answer for q in article.qa),
+        lead="\n".join(p for p in (article.lead, article.editor_note) if p),
+        expert_text=" ".join(f"{e.name} {e.title}" for e in article.experts),
+        tag_text=" ".join(article.tags),
+        expert=",".join(n.replace(",", " ") for n in article.expert_names),
+        tag=",".join(t.replace(",", " ") for t in article.tags),
+        article=json.dumps(article.to_dict(), ensure_ascii=False),
+    )
+    if article.year:
+        doc["year"] = article.year
+    if article.date:
+        doc["date"] = datetime.fromisoformat(article.date)
+    return doc
+
+
+@dataclass
+class Manifest:
+    """What each source held at the last ingest: how unchanged files are skipped."""
+
+    sources: dict[str, dict] = field(default_factory=dict)  # identity -> {path, size, mtime_ns, sha256, articles: {id: hash}}
+
+    @classmethod
+    def read(cls, folder: Path) -> "Manifest":
+        path = folder / MANIFEST
+        if not path.exists():
+            return cls()
+        return cls(sources=json.loads(path.read_text("utf-8"))["sources"])
+
+    def write(self, folder: Path) -> None:
+        path = folder / MANIFEST
+        with open(path, "w", encoding="utf-8") as handle:
+            json.dump({"sources": self.sources}, handle, ensure_ascii=False, indent=0, sort_keys=True)
+            handle.flush()
+            os.fsync(handle.fileno())
+
+    def article_ids(self) -> set[str]:
+        return {aid for entry in self.sources.values() for aid in entry["articles"]}
+
+
+class IndexStore:
+    """The index folder: its published snapshots and the builds that replace them."""
+
+    def __init__(self, root: Path | str = DEFAULT_INDEX_DIR):
+        self.root = Path(root)
+        self.current = self.root / "current"
+        self.snapshots = self.root / "snapshots"
+        self.tmp = self.root / "tmp"
+
+    def version(self) -> str | None:
+        """The published snapshot's name, or None when nothing is published."""
+        try:
+            return os.readlink(self.current).rsplit("/", 1)[-1]
+        except OSError:
+            return None
+
+    def snapshot_path(self, version: str) -> Path:
+        return self.snapshots / version
+
+    def open(self, version: str | None = None):
+        """(version, Whoosh index) of the published snapshot, or IndexUnavailable."""
+        version = version or self.version()
+        if version is None:
+            if not self.root.exists():
+                raise IndexUnavailable(f"no index at {self.root}: the folder does not exist (run an ingest first)")
+            raise IndexUnavailable(f"no index at {self.root}: nothing has been published yet (run an ingest first)")
+        path = self.snapshot_path(version)
+        try:
+            return version, whoosh_index.open_dir(str(path))
+        except (OSError, whoosh_index.EmptyIndexError) as exc:
+            raise IndexUnavailable(f"the index at {path} cannot be opened: {exc}") from exc
+        except Exception as exc:  # a corrupt TOC surfaces as unpickling errors of many kinds
+            raise IndexUnavailable(f"the index at {path} is unreadable: {type(exc).__name__}: {exc}") from exc
+
+    def manifest(self) -> Manifest:
+        version = self.version()
+        return Manifest.read(self.snapshot_path(version)) if version else Manifest()
+
+    @contextmanager
+    def lock(self):
+        """Hold the ingest lock (one ingest at a time); released even on a crash."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        with open(self.root / "ingest.lock", "a+") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def new_build(self, rebuild: bool = False) -> Path:
+        """A private folder holding a copy of the current snapshot (or an empty index)."""
+        shutil.rmtree(self.tmp, ignore_errors=True)  # builds left by a killed ingest
+        build = self.tmp / f"build-{os.getpid()}-{time.time_ns()}"
+        build.mkdir(parents=True)
+        version = None if rebuild else self.version()
+        if version is None:
+            whoosh_index.create_in(str(build), schema())
+        else:
+            _link_tree(self.snapshot_path(version), build)
+        return build
+
+    def publish(self, build: Path) -> str:
+        """Move a finished build into place and point ``current`` at it, atomically."""
+        _fsync_tree(build)
+        version = datetime.now().strftime("%Y%m%dT%H%M%S%f")
+        self.snapshots.mkdir(parents=True, exist_ok=True)
+        target = self.snapshot_path(version)
+        os.rename(build, target)
+        link = self.root / f"current.{os.getpid()}.tmp"
+        if link.is_symlink() or link.exists():
+            link.unlink()
+        os.symlink(os.path.join("snapshots", version), link)
+        os.replace(link, self.current)
+        _fsync_dir(self.root)
+        self._drop_old_snapshots(keep=version)
+        return version
+
+    def _drop_old_snapshots(self, keep: str) -> None:
+        names = sorted(p.name for p in self.snapshots.iterdir() if p.is_dir())
+        for name in names[:-KEEP_SNAPSHOTS]:
+            if name != keep:
+                shutil.rmtree(self.snapshots / name, ignore_errors=True)
+
+
+def _link_tree(src: Path, dst: Path) -> None:
+    for item in src.iterdir():
+        if item.name == MANIFEST or item.name.endswith(".lock"):
+            continue
+        try:
+            os.link(item, dst / item.name)
+        except OSError:
+            shutil.copy2(item, dst / item.name)
+
+
+def _fsync_tree(folder: Path) -> None:
+    for item in folder.iterdir():
+        with open(item, "rb") as handle:
+            os.fsync(handle.fileno())
+    _fsync_dir(folder)
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,399 @@
+"""Search the published index: the one entry point the CLI and the web layer use.
+
+``Searcher`` follows the index's ``current`` snapshot: every call checks the
+published version (one readlink) and reopens when an ingest has published a new
+one, so a running service never needs a restart.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+
+from whoosh import query as Q
+from whoosh import scoring, sorting
+
+from . import analysis
+from .article import Article
+from .highlight import Highlighter
+from .index import IndexStore, IndexUnavailable
+from .querylang import Clause, ParsedQuery, parse_query
+
+TEXT_FIELDS = ("title", "question", "answer", "lead", "expert_text", "tag_text")
+SORTS = ("relevance", "date")
+MAX_QUERY_CHARS = 200
+MAX_PER_PAGE = 50
+FACET_LIMIT = 20
+WEIGHTING = scoring.BM25F(B=0.75, K1=1.2)
+
+
+class BadRequest(ValueError):
+    """A parameter a user sent is out of range; ``param`` names it."""
+
+    def __init__(self, param: str, message: str):
+        super().__init__(message)
+        self.param = param
+
+
+@dataclass
+class Match:
+    qa: int  # 1-based number of the Q&A in the interview (anchor #qa-N)
+    question_html: str
+    snippet_html: str
+    expert: str = ""
+
+
+@dataclass
+class Hit:
+    id: str
+    title: str
+    title_html: str
+    date: str
+    experts: list[str]
+    tags: list[str]
+    score: float
+    matches: list[Match] = field(default_factory=list)
+
+
+@dataclass
+class SearchResult:
+    query: str
+    total: int
+    page: int
+    per_page: int
+    took_ms: float
+    hits: list[Hit]
+    facets: dict[str, list[dict]]
+    suggestion: str | None = None
+    mode: str = "and"  # "and", "or" (the ranked OR fallback: no interview had every term) or "all"
+    index_version: str | None = None
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class Related:
+    id: str
+    title: str
+    date: str
+    score: float
+
+
+def validate(q: str = "", page: int = 1, per_page: int = 10, sort: str = "relevance") -> None:
+    if len(q) > MAX_QUERY_CHARS:
+        raise BadRequest("q", f"the query is {len(q)} characters long; the limit is {MAX_QUERY_CHARS}")
+    if not isinstance(page, int) or page < 1 or page > 10_000:
+        raise BadRequest("page", "page must be a whole number from 1 to 10000")
+    if not isinstance(per_page, int) or not 1 <= per_page <= MAX_PER_PAGE:
+        raise BadRequest("per_page", f"per_page must be a whole number from 1 to {MAX_PER_PAGE}")
+    if sort not in SORTS:
+        raise BadRequest("sort", f"sort must be one of: {', '.join(SORTS)}")
+
+
+class Searcher:
+    """Read-only access to the published index, safe to share between threads."""
+
+    def __init__(self, store: IndexStore):
+        self.store = store
+        self._lock = threading.Lock()
+        self._opened: tuple[str, object, object] | None = None  # (version, index, whoosh searcher)
+
+    # -- the snapshot in use -------------------------------------------------
+    def _current(self):
+        version = self.store.version()
+        opened = self._opened
+        if opened is None or opened[0] != version:
+            with self._lock:
+                opened = self._opened
+                if opened is None or opened[0] != version:
+                    version, ix = self.store.open(version)
+                    opened = (version, ix, ix.searcher(weighting=WEIGHTING))
+                    self._opened = opened  # the old searcher is left to the garbage collector
+        return opened[0], opened[2]
+
+    def version(self) -> str:
+        return self._current()[0]
+
+    def health(self) -> dict:
+        version, searcher = self._current()
+        return {"status": "ok", "articles": searcher.doc_count(), "documents": searcher.doc_count_all(),
+                "index_version": version}
+
+    # -- search ----------------------------------------------------------------
+    def search(self, q: str, page: int = 1, per_page: int = 10, tag: str | None = None,
+               expert: str | None = None, year: int | None = None, sort: str = "relevance") -> SearchResult:
+        validate(q, page, per_page, sort)
+        started = time.perf_counter()
+        version, searcher = self._current()
+        parsed = parse_query(q)
+        filters = _filters(tag, expert, year)
+        mode = "and"
+        if parsed.is_empty():
+            query, mode = Q.Every(), "all"
+            query = _and([query, *_negatives(parsed)])
+        else:
+            query = build_query(parsed)
+        results = self._run(searcher, query, filters, page, per_page, sort, mode)
+        if results.total == 0 and mode == "and" and len(parsed.positive) + _concept_count(parsed) > 1:
+            relaxed = build_query(parsed, any_term=True)
+            results = self._run(searcher, relaxed, filters, page, per_page, sort, "or")
+            mode = "or" if results.total else "and"
+        highlighter = Highlighter(searcher, query)
+        hits = [self._hit(searcher, hit, highlighter) for hit in results.page_hits]
+        suggestion = suggest_spelling(q, searcher) if results.total < 3 and not parsed.is_empty() else None
+        return SearchResult(query=q, total=results.total, page=page, per_page=per_page,
+                            took_ms=round((time.perf_counter() - started) * 1000, 2), hits=hits,
+                            facets=results.facets, suggestion=suggestion, mode=mode, index_version=version)
+
+    def _run(self, searcher, query, filters, page, per_page, sort, mode):
+        facets = {
+            "tags": sorting.FieldFacet("tag", allow_overlap=True, maptype=sorting.Count),
+            "experts": sorting.FieldFacet("expert", allow_overlap=True, maptype=sorting.Count),
+            "years": sorting.FieldFacet("year", maptype=sorting.Count),
+        }
+        kwargs = dict(filter=filters, groupedby=facets, terms=False)
+        if sort == "date" or mode == "all":
+            kwargs["sortedby"] = sorting.FieldFacet("date", reverse=True)
+        results = searcher.search_page(query, page, pagelen=per_page, **kwargs)
+        return _Page(results)
+
+    def _hit(self, searcher, hit, highlighter: Highlighter) -> Hit:
+        article = Article.from_dict(json.loads(hit["article"]))
+        matches, title_html = highlighter.matches(hit.docnum, article)
+        return Hit(id=article.id, title=article.title, title_html=title_html, date=article.date,
+                   experts=article.expert_names, tags=article.tags, score=round(hit.score or 0.0, 4),
+                   matches=matches)
+
+    # -- articles ----------------------------------------------------------------
+    def article(self, article_id: str) -> Article | None:
+        _, searcher = self._current()
+        stored = searcher.document(id=article_id)
+        return Article.from_dict(json.loads(stored["article"])) if stored else None
+
+    def articles(self, page: int = 1, per_page: int = 10, tag: str | None = None,
+                 expert: str | None = None, year: int | None = None) -> SearchResult:
+        """Every interview (or those of a tag, expert or year), newest first."""
+        return self.search("", page=page, per_page=per_page, tag=tag, expert=expert, year=year, sort="date")
+
+    def related(self, article_id: str, limit: int = 5) -> list[Related] | None:
+        """More like this: the interview's own distinctive terms, searched across the index."""
+        _, searcher = self._current()
+        docnum = searcher.document_number(id=article_id)
+        if docnum is None:
+            return None
+        terms = _distinctive_terms(searcher, docnum, 25)
+        if not terms:
+            return []
+        query = Q.Or([Q.Term(f, t, boost=w) for f, t, w in terms])
+        results = searcher.search(query, limit=limit + 1, filter=None, mask=Q.Term("id", article_id), terms=False)
+        out = []
+        for hit in results:
+            data = json.loads(hit["article"])
+            out.append(Related(id=data["id"], title=data["title"], date=data["date"], score=round(hit.score, 4)))
+        return out[:limit]
+
+    # -- suggestions ----------------------------------------------------------------
+    def suggest(self, prefix: str, limit: int = 8) -> list[dict]:
+        """Completions for a search box: lexicon terms, experts, tags, index terms."""
+        prefix = prefix.strip()
+        if not prefix or len(prefix) > 50:
+            return []
+        _, searcher = self._current()
+        return complete(prefix, searcher, limit)
+
+
+@dataclass
+class _Page:
+    total: int
+    page_hits: list
+    facets: dict[str, list[dict]]
+
+    def __init__(self, results):
+        self.total = results.total
+        self.page_hits = list(results)
+        self.facets = {}
+        for name in ("tags", "experts", "years"):
+            try:
+                groups = results.results.groups(name)
+            except (KeyError, ValueError):
+                groups = {}
+            ranked = sorted(((v, c) for v, c in groups.items() if v not in (None, "")), key=lambda vc: (-vc[1], str(vc[0])))
+            if name == "years":
+                ranked = sorted(ranked, key=lambda vc: -int(vc[0]))
+            self.facets[name] = [{"value": v, "count": c} for v, c in ranked[:FACET_LIMIT]]
+
+
+def _and(queries):
+    queries = [q for q in queries if q is not None]
+    return queries[0] if len(queries) == 1 else Q.And(queries)
+
+
+def _filters(tag, expert, year):
+    parts = []
+    if tag:
+        parts.append(Q.Term("tag", tag))
+    if expert:
+        parts.append(Q.Term("expert", expert))
+    if year is not None:
+        parts.append(Q.Term("year", int(year)))
+    return _and(parts) if parts else None
+
+
+def _concept_count(parsed: ParsedQuery) -> int:
+    return sum(len(_concepts(c)) - 1 for c in parsed.positive if c.field is None and not c.phrase)
+
+
+def _concepts(clause: Clause) -> list[list[tuple[str, ...]]]:
+    """Concepts of a clause: synonym-expanded alternatives; unknown single characters glued."""
+    toks = analysis.tokens(clause.text)
+    if clause.phrase:
+        return [[tuple(toks)]] if toks else []
+    concepts = analysis.synonyms().concepts(toks)
+    glued: list[list[tuple[str, ...]]] = []
+    for concept in concepts:
+        single = len(concept) == 1 and len(concept[0]) == 1 and len(concept[0][0]) == 1 and not concept[0][0].isascii()
+        if single and glued and getattr(glued[-1], "singles", False):
+            glued[-1][0] = glued[-1][0] + concept[0]
+        else:
+            glued.append(_Concept(concept))
+            glued[-1].singles = single
+    return glued
+
+
+class _Concept(list):
+    singles = False
+
+
+def _text_query(seq: tuple[str, ...], fields=TEXT_FIELDS):
+    if len(seq) == 1:
+        return Q.Or([Q.Term(f, seq[0]) for f in fields])
+    return Q.Or([Q.Phrase(f, list(seq)) for f in fields])
+
+
+def _clause_query(clause: Clause, any_term: bool = False):
+    if clause.field == "expert":
+        return Q.Or([Q.Term("expert", clause.text), *_phrase_in("expert_text", clause.text)])
+    if clause.field == "tag":
+        return Q.Or([Q.Term("tag", clause.text), *_phrase_in("tag_text", clause.text)])
+    if clause.field == "year":
+        return Q.Term("year", int(clause.text)) if clause.text.isdigit() and len(clause.text) == 4 else Q.NullQuery
+    fields = ("title",) if clause.field == "title" else TEXT_FIELDS
+    parts = [Q.Or([_text_query(seq, fields) for seq in concept]) for concept in _concepts(clause)]
+    if not parts:
+        return None
+    if len(parts) == 1:
+        return parts[0]
+    return Q.Or(parts) if any_term else Q.And(parts)
+
+
+def _phrase_in(fieldname: str, text: str):
+    toks = analysis.tokens(text)
+    if not toks:
+        return []
+    return [Q.Term(fieldname, toks[0]) if len(toks) == 1 else Q.Phrase(fieldname, toks)]
+
+
+def _negatives(parsed: ParsedQuery):
+    return [Q.Not(q) for c in parsed.clauses if c.negated and (q := _clause_query(c)) is not None]
+
+
+def build_query(parsed: ParsedQuery, any_term: bool = False):
+    """The Whoosh query: AND over groups (OR within), negations as NOT.
+
+    ``any_term`` relaxes AND to OR, for the ranked fallback when nothing has every term.
+    """
+    positives = []
+    for group in parsed.groups:
+        alternatives = [q for c in group if not c.negated and (q := _clause_query(c, any_term)) is not None]
+        if alternatives:
+            positives.append(alternatives[0] if len(alternatives) == 1 else Q.Or(alternatives))
+    if not positives:
+        return Q.NullQuery
+    core = positives[0] if len(positives) == 1 else (Q.Or(positives) if any_term else Q.And(positives))
+    negatives = _negatives(parsed)
+    return Q.And([core, *negatives]) if negatives else core
+
+
+def _distinctive_terms(searcher, docnum: int, count: int) -> list[tuple[str, str, float]]:
+    """The document's terms with the highest tf-idf, from its stored article text."""
+    import math
+
+    data = json.loads(searcher.stored_fields(docnum)["article"])
+    text = " ".join([data["title"]] * 3 + [q["question"] + " " + q["answer"] for q in data["qa"]] + data["tags"] * 3)
+    counts: dict[str, int] = {}
+    for tok in analysis.tokens(text, mode="query"):
+        if len(tok) >= 2 and not tok.isdigit():
+            counts[tok] = counts.get(tok, 0) + 1
+    n = searcher.doc_count_all()
+    scored = []
+    for tok, tf in counts.items():
+        df = searcher.doc_frequency("answer", tok) + searcher.doc_frequency("title", tok)
+        if df <= 1 and n > 1:
+            continue  # only this interview has it: cannot relate it to another
+        idf = math.log(1 + n / (1 + df))
+        scored.append((tf * idf, tok))
+    scored.sort(reverse=True)
+    return [(f, tok, round(w, 3)) for w, tok in scored[:count] for f in ("answer", "title", "tag_text")]
+
+
+@lru_cache(maxsize=1)
+def _lexicon_terms() -> list[tuple[str, str, str]]:
+    """(normalized term, term, kind) for completion."""
+    return sorted({(analysis.normalize(t), t, k) for t, k in analysis.iter_terms()})
+
+
+def complete(prefix: str, searcher, limit: int) -> list[dict]:
+    norm = analysis.normalize(prefix)
+    seen: set[str] = set()
+    out: list[dict] = []
+
+    def add(text: str, kind: str):
+        if text not in seen and len(out) < limit:
+            seen.add(text)
+            out.append({"text": text, "kind": kind})
+
+    reader = searcher.reader()
+    for name in sorted(reader.field_terms("expert")):
+        if analysis.normalize(name).startswith(norm):
+            add(name, "expert")
+    for tag in sorted(reader.field_terms("tag"), key=lambda t: -searcher.doc_frequency("tag", t)):
+        if analysis.normalize(tag).startswith(norm):
+            add(tag, "tag")
+    for key, term, kind in _lexicon_terms():
+        if key.startswith(norm):
+            add(term, kind)
+    if len(out) < limit:
+        words = [(searcher.doc_frequency("answer", w), w) for w in reader.expand_prefix("answer", norm) if len(w) > len(norm)]
+        for _, word in sorted(words, reverse=True)[: limit]:
+            add(word, "term")
+    return out
+
+
+def suggest_spelling(q: str, searcher) -> str | None:
+    """A corrected query: known misspellings first, then close index terms."""
+    lex = analysis.lexicon()
+    norm = analysis.normalize(q)
+    fixed = norm
+    for wrong in sorted(lex.misspellings, key=len, reverse=True):
+        if wrong in fixed:
+            fixed = fixed.replace(wrong, analysis.normalize(lex.misspellings[wrong]))
+    if fixed != norm:
+        return fixed
+    reader = searcher.reader()
+    changed = False
+    words = []
+    for word in re.split(r"\s+", norm.strip()):
+        if word and re.fullmatch(r"[a-z][a-z0-9\-]{3,}", word) and searcher.doc_frequency("answer", word) == 0:
+            corrector = reader.corrector("answer")
+            found = corrector.suggest(word, limit=1, maxdist=2)
+            if found:
+                words.append(found[0])
+                changed = True
+                continue
+        words.append(word)
+    return " ".join(words) if changed else None

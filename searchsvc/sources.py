@@ -1,0 +1,200 @@
+"""Read source files (.txt, .html/.htm, .jsonl) into Articles.
+
+Each file yields Articles and SourceErrors; one bad file or JSON line never stops
+the others.  Decoding: UTF-8 (with or without BOM) first, then charset-normalizer's
+best guess (GB18030/GBK and friends); bytes that decode to nothing sensible are
+reported, not guessed at.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+from .article import QA, Article, Expert, article_id
+from .parse import PageHints, ParseError, article_from_text, iso_date
+
+TEXT_SUFFIXES = {".txt"}
+HTML_SUFFIXES = {".html", ".htm"}
+JSONL_SUFFIXES = {".jsonl"}
+SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | JSONL_SUFFIXES
+MAX_PAGE_BYTES = 8 * 1024 * 1024
+MAX_HTML_DEPTH = 400
+
+MAGIC = {
+    b"PK\x03\x04": "a ZIP archive",
+    b"\x1f\x8b": "a gzip archive",
+    b"7z\xbc\xaf\x27\x1c": "a 7z archive",
+    b"Rar!": "a RAR archive",
+    b"%PDF": "a PDF document",
+    b"\x89PNG": "a PNG image",
+    b"\xff\xd8\xff": "a JPEG image",
+}
+
+
+class SourceError(Exception):
+    """A file (or one record of it) that could not be read; the message says why."""
+
+    def __init__(self, source: str, reason: str):
+        super().__init__(f"{source}: {reason}")
+        self.source = source
+        self.reason = reason
+
+
+@dataclass
+class Source:
+    """A file to ingest and the identity its articles' ids derive from."""
+
+    path: Path
+    identity: str  # path relative to the ingest root, with '/' separators
+
+    @property
+    def kind(self) -> str:
+        suffix = self.path.suffix.lower()
+        if suffix in HTML_SUFFIXES:
+            return "html"
+        return "jsonl" if suffix in JSONL_SUFFIXES else "text"
+
+
+def find_sources(paths: list[Path]) -> tuple[list[Source], list[SourceError]]:
+    """Expand files and directories (recursively) into the sources to ingest."""
+    found: dict[Path, Source] = {}
+    errors = []
+    for given in paths:
+        if given.is_dir():
+            for path in sorted(given.rglob("*")):
+                if path.is_file() and path.suffix.lower() in SUFFIXES and not _hidden(path, given):
+                    found.setdefault(path.resolve(), Source(path, path.relative_to(given).as_posix()))
+        elif given.is_file():
+            if given.suffix.lower() not in SUFFIXES:
+                errors.append(SourceError(str(given), f"unsupported file type {given.suffix!r} (expected .txt, .html, .htm or .jsonl)"))
+            else:
+                found.setdefault(given.resolve(), Source(given, given.name))
+        else:
+            errors.append(SourceError(str(given), "no such file or directory"))
+    return list(found.values()), errors
+
+
+def _hidden(path: Path, root: Path) -> bool:
+    return any(part.startswith(".") for part in path.relative_to(root).parts)
+
+
+def decode(data: bytes, source: str) -> str:
+    if not data.strip():
+        raise SourceError(source, "the file is empty")
+    for magic, what in MAGIC.items():
+        if data.startswith(magic):
+            raise SourceError(source, f"this is {what}, not a text or HTML page")
+    if b"\x00" in data[:65536]:
+        raise SourceError(source, "binary data (NUL bytes), not a text page")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    if best is None or best.chaos > 0.2:
+        raise SourceError(source, "cannot decode: not UTF-8, and no encoding could be detected with confidence")
+    text = str(best)
+    if "\ufffd" in text or not re.search(r"[\u4e00-\u9fff]", text):
+        raise SourceError(source, f"cannot decode: the best guess ({best.encoding}) gives no Chinese text")
+    return text
+
+
+def read_source(source: Source) -> Iterator[Article | SourceError]:
+    """The articles in one source file, and an error for each part that failed."""
+    name = str(source.path)
+    try:
+        size = source.path.stat().st_size
+        if source.kind == "jsonl":
+            yield from _read_jsonl(source)
+            return
+        if size > MAX_PAGE_BYTES:
+            raise SourceError(name, f"file too large for one page ({size / 1e6:.1f} MB > {MAX_PAGE_BYTES / 1e6:.0f} MB)")
+        text = decode(source.path.read_bytes(), name)
+        if source.kind == "html":
+            from .htmlpage import page_text
+
+            text, hints, canonical = page_text(text)
+            identity = canonical or source.identity
+        else:
+            hints, identity = None, source.identity
+        yield article_from_text(text, id=article_id(identity), source=source.identity, hints=hints)
+    except SourceError as exc:
+        yield exc
+    except ParseError as exc:
+        yield SourceError(name, str(exc))
+    except (OSError, RecursionError, ValueError) as exc:
+        yield SourceError(name, f"{type(exc).__name__}: {exc}")
+
+
+def _read_jsonl(source: Source) -> Iterator[Article | SourceError]:
+    with open(source.path, "rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            where = f"{source.path}:{number}"
+            if not raw.strip():
+                continue
+            try:
+                record = json.loads(raw.decode("utf-8-sig"))
+                yield article_from_record(record, source=f"{source.identity}#{number}")
+            except UnicodeDecodeError:
+                yield SourceError(where, "not UTF-8 (JSON Lines files must be UTF-8)")
+            except json.JSONDecodeError as exc:
+                yield SourceError(where, f"invalid JSON: {exc.msg} at column {exc.colno}")
+            except (TypeError, ValueError, KeyError) as exc:
+                yield SourceError(where, str(exc))
+
+
+def article_from_record(record: object, *, source: str) -> Article:
+    """One JSON Lines record (schema in README) as an Article."""
+    if not isinstance(record, dict):
+        raise ValueError("a record must be a JSON object")
+    identity = record.get("id") or record.get("url")
+    if not isinstance(identity, str) or not identity.strip():
+        raise ValueError("a record needs a non-empty 'id' or 'url' string")
+    title = _text(record, "title")
+    if not title:
+        raise ValueError("a record needs a non-empty 'title'")
+    qa = [
+        QA(question=_text(item, "question"), answer=_text(item, "answer"), expert=_text(item, "expert"))
+        for item in _list(record, "qa")
+    ]
+    if not any(item.answer for item in qa):
+        raise ValueError("a record needs 'qa': a list of {question, answer, expert} with at least one answer")
+    experts = [
+        Expert(name=_text(e, "name"), title=_text(e, "title"), bio=_text(e, "bio")) for e in _list(record, "experts")
+    ]
+    views = record.get("views")
+    return Article(
+        id=article_id(identity.strip()),
+        title=title,
+        date=iso_date(str(record.get("date") or "")),
+        outlet=_text(record, "outlet"),
+        views=int(views) if isinstance(views, (int, float)) or (isinstance(views, str) and views.isdigit()) else None,
+        lead=_text(record, "lead"),
+        editor_note=_text(record, "editor_note"),
+        experts=[e for e in experts if e.name],
+        tags=[t.strip() for t in _list(record, "tags") if isinstance(t, str) and t.strip()],
+        qa=qa,
+        source=source,
+    )
+
+
+def _text(record: object, key: str) -> str:
+    if not isinstance(record, dict):
+        raise ValueError(f"expected an object holding {key!r}")
+    value = record.get(key) or ""
+    if not isinstance(value, str):
+        raise ValueError(f"{key!r} must be a string")
+    return value.strip()
+
+
+def _list(record: dict, key: str) -> list:
+    value = record.get(key) or []
+    if not isinstance(value, list):
+        raise ValueError(f"{key!r} must be a list")
+    return value
