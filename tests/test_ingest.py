@@ -1,0 +1,133 @@
+"""Ingest keeps the index in line with the files: idempotent, incremental, atomic."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from searchsvc.index import IndexStore
+from searchsvc.ingest import ingest
+from searchsvc.search import Searcher
+
+from conftest import ROOT, SAMPLES
+
+
+def titles(store: IndexStore, q: str) -> list[str]:
+    return [h.title for h in Searcher(store).search(q, per_page=50).hits]
+
+
+def test_a_first_ingest_adds_every_sample_and_publishes_a_snapshot(corpus, fresh_store):
+    report = ingest([corpus], fresh_store)
+    assert report.failed == 0 and report.added >= 16 and report.version == fresh_store.version()
+    assert Searcher(fresh_store).health()["articles"] == report.added
+
+
+def test_a_second_run_on_the_same_input_changes_nothing(corpus, fresh_store):
+    first = ingest([corpus], fresh_store)
+    again = ingest([corpus], fresh_store)
+    assert (again.added, again.updated, again.removed, again.failed) == (0, 0, 0, 0)
+    assert again.unchanged == first.added
+    assert again.version is None and fresh_store.version() == first.version
+
+
+def test_touching_a_file_without_changing_it_does_not_reparse_or_republish(corpus, fresh_store):
+    ingest([corpus], fresh_store)
+    before = fresh_store.version()
+    page = corpus / "01-kras-g12c-nsclc.txt"
+    os.utime(page, (time.time() + 10, time.time() + 10))
+    report = ingest([corpus], fresh_store)
+    assert report.updated == 0 and report.version is None and fresh_store.version() == before
+
+
+def test_a_changed_page_replaces_its_old_version(corpus, fresh_store):
+    ingest([corpus], fresh_store)
+    page = corpus / "01-kras-g12c-nsclc.txt"
+    text = page.read_text("utf-8")
+    old_title = text.splitlines()[2]
+    page.write_text(text.replace(old_title, "林晓舟教授:测试用新标题ZEBRAFISH"), "utf-8")
+    report = ingest([corpus], fresh_store)
+    assert (report.added, report.updated, report.removed) == (0, 1, 0)
+    assert titles(fresh_store, "ZEBRAFISH") == ["林晓舟教授:测试用新标题ZEBRAFISH"]
+    assert old_title not in [h.title for h in Searcher(fresh_store).articles(per_page=50).hits]
+
+
+def test_prune_removes_articles_whose_source_is_gone_and_only_with_prune(corpus, fresh_store):
+    first = ingest([corpus], fresh_store)
+    (corpus / "16-haematology-export.jsonl").unlink()
+    kept = ingest([corpus], fresh_store)
+    assert kept.removed == 0 and Searcher(fresh_store).health()["articles"] == first.added
+    pruned = ingest([corpus], fresh_store, prune=True)
+    assert pruned.removed == 3
+    assert Searcher(fresh_store).health()["articles"] == first.added - 3
+
+
+def test_a_record_dropped_from_a_jsonl_export_is_removed(corpus, fresh_store):
+    ingest([corpus], fresh_store)
+    export = corpus / "16-haematology-export.jsonl"
+    lines = export.read_text("utf-8").splitlines()
+    export.write_text("\n".join(lines[:2]) + "\n", "utf-8")
+    report = ingest([corpus], fresh_store)
+    assert (report.removed, report.updated, report.unchanged > 0) == (1, 0, True)
+
+
+def test_a_bad_file_is_reported_by_name_and_the_batch_goes_on(corpus, fresh_store):
+    (corpus / "broken.txt").write_bytes(b"PK\x03\x04 not really a page")
+    (corpus / "empty.html").write_text("")
+    (corpus / "noqa.txt").write_text("当前位置:肿瘤瞭望\n\n只有标题\n\n作者:肿瘤瞭望 日期:2025/1/1\n\n一段话。", "utf-8")
+    report = ingest([corpus], fresh_store)
+    reasons = {Path(f.source).name: f.reason for f in report.failures}
+    assert set(reasons) == {"broken.txt", "empty.html", "noqa.txt"}
+    assert "ZIP archive" in reasons["broken.txt"] and "empty" in reasons["empty.html"]
+    assert "no question/answer pairs" in reasons["noqa.txt"]
+    assert report.added >= 16  # every good page still made it
+
+
+def test_a_page_that_breaks_later_keeps_its_previous_version(corpus, fresh_store):
+    ingest([corpus], fresh_store)
+    page = corpus / "01-kras-g12c-nsclc.txt"
+    page.write_bytes(b"\x00\x01garbage")
+    report = ingest([corpus], fresh_store)
+    assert report.failed == 1 and report.removed == 0
+    assert titles(fresh_store, "KRASG12C")[0].startswith("林晓舟教授")
+
+
+def test_the_command_line_exits_non_zero_and_names_the_file_when_one_fails(corpus, tmp_path):
+    (corpus / "broken.txt").write_bytes(b"\x1f\x8b gzip")
+    run = subprocess.run([sys.executable, str(ROOT / "ingest.py"), str(corpus), "--index", str(tmp_path / "ix")],
+                         capture_output=True, text=True, cwd=ROOT)
+    assert run.returncode == 1
+    assert "broken.txt" in run.stderr and "gzip archive" in run.stderr
+    assert "failed 1" in run.stdout.splitlines()[-1] and "added 1" in run.stdout
+
+
+def test_kill_9_in_the_middle_of_writing_leaves_the_previous_index_searchable(tmp_path):
+    store = IndexStore(tmp_path / "ix")
+    ingest([SAMPLES], store)
+    before = store.version()
+    expected = titles(store, "KRAS G12C")
+    big = tmp_path / "big"
+    for copy in range(40):  # enough pages that the write takes a while
+        shutil.copytree(SAMPLES, big / f"copy{copy:02d}", ignore=shutil.ignore_patterns("*.html", "*.jsonl"))
+    proc = subprocess.Popen([sys.executable, "-m", "searchsvc.cli", "ingest", str(big), "--index", str(store.root)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
+    deadline = time.time() + 60
+    while time.time() < deadline and not any((store.root / "tmp").glob("build-*/*.seg")) and proc.poll() is None:
+        time.sleep(0.005)  # wait until Whoosh has started writing segment files
+    assert proc.poll() is None, "the ingest finished before it could be killed"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert store.version() == before
+    assert titles(store, "KRAS G12C") == expected
+    recovered = ingest([big], store)  # the next ingest ends equal to a clean build
+    clean = IndexStore(tmp_path / "clean")
+    ingest([SAMPLES], clean)
+    ingest([big], clean)
+    assert recovered.failed == 0 and recovered.added == len(list(big.rglob("*.txt")))
+    assert store.manifest().article_ids() == clean.manifest().article_ids()
+    assert Searcher(store).health()["articles"] == Searcher(clean).health()["articles"]
+    assert not any((store.root / "tmp").glob("build-*"))
