@@ -136,6 +136,7 @@ class Segmenter:
             for run in re.findall(rf"[{CJK}]{{2,}}", normalize(term)):
                 self.jieba.add_word(run, 80000)
         self.genes = lex.genes
+        self.drugs = {normalize(t) for kind, terms in lex.groups if kind == "drug" for t in terms}
         self.lock = threading.Lock()
 
     def pieces(self, norm: str) -> Iterator[tuple[str, int, int]]:
@@ -178,12 +179,17 @@ class Segmenter:
         if len(word) < 3 or not re.fullmatch(rf"[{CJK}]+", word):
             return
         freq = self.jieba.FREQ
+        drug = word in self.drugs
         for i in range(len(word)):
             if i == 1 and word[0] == NEGATION:
                 continue  # 非小细胞肺癌 must never yield 小细胞肺癌
             for j in range(i + 2, len(word) + 1):
-                if (i, j) != (0, len(word)) and freq.get(word[i:j], 0) > 0:
-                    yield word[i:j], i
+                sub = word[i:j]
+                if (i, j) == (0, len(word)) or freq.get(sub, 0) <= 0:
+                    continue
+                if drug and sub in self.drugs:
+                    continue  # 德曲妥珠单抗 (T-DXd) is not 曲妥珠单抗 (trastuzumab)
+                yield sub, i
 
 
 @lru_cache(maxsize=1)

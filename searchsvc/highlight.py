@@ -111,7 +111,7 @@ class Highlighter:
         self.searcher = searcher
         self.reader = searcher.reader()
         self.offsets = offsets
-        self.terms = positive_terms(query)
+        self.terms = {(f, t) for f, t in positive_terms(query) if isinstance(t, str)}
         self.words = {text for _, text in self.terms}
         n = max(searcher.doc_count_all(), 1)
         self.idf = {w: math.log(1 + n / (1 + searcher.doc_frequency("answer", w))) for w in self.words}

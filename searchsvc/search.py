@@ -385,10 +385,12 @@ def suggest_spelling(q: str, searcher) -> str | None:
     if fixed != norm:
         return fixed
     reader = searcher.reader()
+    known = analysis.synonyms().by_tokens
     changed = False
     words = []
     for word in re.split(r"\s+", norm.strip()):
-        if word and re.fullmatch(r"[a-z][a-z0-9\-]{3,}", word) and searcher.doc_frequency("answer", word) == 0:
+        unknown = (word,) not in known and not any(searcher.doc_frequency(f, word) for f in TEXT_FIELDS)
+        if unknown and re.fullmatch(r"[a-z][a-z0-9\-]{3,}", word):
             corrector = reader.corrector("answer")
             found = corrector.suggest(word, limit=1, maxdist=2)
             if found:

@@ -1,0 +1,180 @@
+"""Clinical shorthand is cut and matched the way a specialist expects.
+
+Each trap from the analysis issue is a test by name: first how the analyzer cuts
+the text, then what a search over the sample corpus returns.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from searchsvc.analysis import normalize, synonyms, tokens
+from searchsvc.querylang import parse_query
+from searchsvc.search import Searcher
+
+
+def sources(store, q: str, **kw) -> list[str]:
+    searcher = Searcher(store)
+    return [searcher.article(h.id).source for h in searcher.search(q, per_page=20, **kw).hits]
+
+
+# -- segmentation ------------------------------------------------------------
+
+def test_小细胞肺癌_stays_one_word_in_running_text():
+    assert "小细胞肺癌" in tokens("以小细胞肺癌为例")
+    assert tokens("广泛期小细胞肺癌") == ["广泛期", "小细胞肺癌"]
+
+
+def test_非小细胞肺癌_never_yields_小细胞肺癌_even_as_a_subword():
+    indexed = tokens("与非小细胞肺癌相比", mode="index")
+    assert "非小细胞肺癌" in indexed and "肺癌" in indexed
+    assert "小细胞肺癌" not in indexed
+
+
+def test_index_fine_query_coarse():
+    assert tokens("小细胞肺癌", mode="query") == ["小细胞肺癌"]
+    assert {"小细胞肺癌", "肺癌"} <= set(tokens("小细胞肺癌", mode="index"))
+
+
+def test_a_drug_inside_a_longer_drug_name_is_not_indexed_as_that_drug():
+    assert "曲妥珠单抗" not in tokens("德曲妥珠单抗", mode="index")
+
+
+def test_奥希替尼_is_one_token():
+    assert tokens("奥希替尼耐药") == ["奥希替尼", "耐药"]
+
+
+@pytest.mark.parametrize("text", ["KRASG12C", "KRAS G12C", "KRAS-G12C", "ＫＲＡＳ Ｇ１２Ｃ", "kras g12c"])
+def test_every_way_of_writing_kras_g12c_gives_the_same_tokens(text):
+    assert tokens(text) == ["kras", "g12c"]
+
+
+@pytest.mark.parametrize("text, token", [("PD-1", "pd1"), ("PD-L1", "pdl1"), ("CAR-T", "cart"), ("T-DXd", "tdxd"), ("HER2", "her2")])
+def test_hyphenated_and_alphanumeric_names_stay_whole(text, token):
+    assert tokens(text) == [token]
+
+
+def test_normalization_folds_width_case_and_traditional_characters():
+    assert normalize("ＫＲＡＳ小細胞肺癌") == "kras小细胞肺癌"
+    assert len(normalize("ＫＲＡＳ小細胞肺癌")) == len("ＫＲＡＳ小細胞肺癌")  # offsets still point into the original
+
+
+def test_synonyms_group_a_query_into_concepts():
+    [concept] = synonyms().concepts(tokens("osimertinib"))
+    assert ("奥希替尼",) in concept and ("azd9291",) in concept
+    [kras] = synonyms().concepts(tokens("KRAS G12C"))
+    assert kras[0] == ("kras", "g12c")
+
+
+# -- the traps, as a reader searching the sample corpus sees them ---------------
+
+def test_trap_小细胞肺癌_finds_small_cell_pages_and_no_page_that_only_says_非小细胞肺癌(sample_index):
+    found = sources(sample_index, "小细胞肺癌")
+    assert found[0] == "02-es-sclc-immunotherapy.txt"
+    assert "03-egfr-osimertinib.txt" not in found  # it says 非小细胞肺癌 eleven times
+    assert "01-kras-g12c-nsclc.txt" not in found
+
+
+def test_trap_肺癌_matches_both_small_cell_and_non_small_cell_pages(sample_index):
+    found = sources(sample_index, "肺癌")
+    assert {"02-es-sclc-immunotherapy.txt", "03-egfr-osimertinib.txt", "01-kras-g12c-nsclc.txt"} <= set(found)
+
+
+@pytest.mark.parametrize("q", ["KRAS", "G12C", "KRAS G12C", "KRASG12C", "KRAS-G12C", "ＫＲＡＳ"])
+def test_trap_kras_g12c_is_found_however_it_is_written(sample_index, q):
+    found = sources(sample_index, q)
+    assert found[0] == "01-kras-g12c-nsclc.txt"
+    assert "03-egfr-osimertinib.txt" in found  # writes KRAS-G12C once, in passing
+
+
+def test_trap_pd1_does_not_match_pdl1(sample_index):
+    searcher = Searcher(sample_index)
+    pd1 = {h.id for h in searcher.search("PD-1", per_page=50).hits}
+    pdl1 = {h.id for h in searcher.search("PD-L1", per_page=50).hits}
+    only_pdl1 = pdl1 - pd1
+    assert only_pdl1, "some page mentions PD-L1 but never PD-1"
+    for hit in searcher.search("PD-1", per_page=50).hits:
+        for match in hit.matches:
+            assert "<mark>PD-L1" not in match.snippet_html
+
+
+@pytest.mark.parametrize("q, expected", [
+    ("SCLC", "02-es-sclc-immunotherapy.txt"),
+    ("osimertinib", "03-egfr-osimertinib.txt"),
+    ("AZD9291", "03-egfr-osimertinib.txt"),
+    ("DS-8201", "09-her2-breast-tdxd.txt"),
+    ("小細胞肺癌", "02-es-sclc-immunotherapy.txt"),
+])
+def test_trap_synonyms_and_scripts_find_pages_that_never_write_the_query(sample_index, q, expected):
+    assert sources(sample_index, q)[0] == expected
+
+
+def test_trap_无进展生存期_finds_pages_that_only_write_PFS(sample_index):
+    searcher = Searcher(sample_index)
+    with_pfs = {h.id for h in searcher.search("PFS", per_page=50).hits}
+    with_chinese = {h.id for h in searcher.search('"无进展生存期"', per_page=50).hits}
+    expanded = {h.id for h in searcher.search("无进展生存期", per_page=50).hits}
+    assert with_pfs - with_chinese, "some sample writes only PFS"
+    assert with_pfs | with_chinese <= expanded
+
+
+def test_trap_phrase_queries_use_token_positions(sample_index):
+    assert "02-es-sclc-immunotherapy.txt" in sources(sample_index, '"广泛期 小细胞肺癌"')
+    assert sources(sample_index, '"小细胞肺癌 广泛期"') == []  # same words, wrong order
+
+
+def test_trap_misspelled_drug_names_get_a_suggestion(sample_index):
+    result = Searcher(sample_index).search("奥西替尼")
+    assert result.suggestion == "奥希替尼"
+    assert Searcher(sample_index).search(result.suggestion).total >= 1
+
+
+def test_english_typos_are_corrected_from_the_lexicon(sample_index):
+    assert Searcher(sample_index).search("osimertnib").suggestion == "osimertinib"
+
+
+# -- the query language ----------------------------------------------------------------
+
+def test_and_is_the_default_and_or_widens(sample_index):
+    searcher = Searcher(sample_index)
+    both = {h.id for h in searcher.search("KRAS 胰腺癌", per_page=50).hits}
+    either = {h.id for h in searcher.search("KRAS OR 胰腺癌", per_page=50).hits}
+    kras = {h.id for h in searcher.search("KRAS", per_page=50).hits}
+    assert both < kras <= either
+
+
+def test_exclusion_removes_pages(sample_index):
+    assert "02-es-sclc-immunotherapy.txt" in sources(sample_index, "肺癌")
+    assert "02-es-sclc-immunotherapy.txt" not in sources(sample_index, "肺癌 -小细胞肺癌")
+
+
+def test_field_filters(sample_index):
+    assert sources(sample_index, "expert:林晓舟") == ["01-kras-g12c-nsclc.txt"]
+    assert set(sources(sample_index, "tag:肝细胞癌")) == {"13-hcc-systemic-locoregional.txt"}
+    assert sources(sample_index, "title:G12C")[0] == "01-kras-g12c-nsclc.txt"
+    assert all(Searcher(sample_index).article(h.id).date.startswith("2024")
+               for h in Searcher(sample_index).search("year:2024 免疫治疗").hits)
+
+
+def test_a_ranked_or_fallback_when_no_interview_has_every_term_and_it_says_so(sample_index):
+    result = Searcher(sample_index).search("KRAS 骨肉瘤")
+    assert result.mode == "or" and result.total >= 1
+    assert Searcher(sample_index).search("KRAS G12C").mode == "and"
+
+
+@pytest.mark.parametrize("q", ['"unbalanced', "((", "expert:", "::", "-", 'tag:"', "OR OR", "-- -", "year:abcd"])
+def test_stray_syntax_is_text_not_an_error(sample_index, q):
+    result = Searcher(sample_index).search(q)
+    assert result.total >= 0 and isinstance(result.hits, list)
+
+
+def test_the_parser_reads_operators():
+    parsed = parse_query('KRAS "广泛期 小细胞肺癌" -EGFR expert:林晓舟 奥希替尼 OR 阿美替尼')
+    shape = [[(c.text, c.phrase, c.negated, c.field) for c in g] for g in parsed.groups]
+    assert shape == [
+        [("KRAS", False, False, None)],
+        [("广泛期 小细胞肺癌", True, False, None)],
+        [("EGFR", False, True, None)],
+        [("林晓舟", False, False, "expert")],
+        [("奥希替尼", False, False, None), ("阿美替尼", False, False, None)],
+    ]
