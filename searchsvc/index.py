@@ -51,12 +51,12 @@ def schema() -> Schema:
     text = analyzer()
     return Schema(
         id=ID(stored=True, unique=True),
-        title=TEXT(analyzer=text, field_boost=3.0, chars=True),
-        question=TEXT(analyzer=text, field_boost=1.6, chars=True),
-        answer=TEXT(analyzer=text, field_boost=1.0, chars=True),
-        lead=TEXT(analyzer=text, field_boost=1.2, chars=True),
-        expert_text=TEXT(analyzer=text, field_boost=2.0),
-        tag_text=TEXT(analyzer=text, field_boost=2.0),
+        title=TEXT(analyzer=text, chars=True),
+        question=TEXT(analyzer=text, chars=True),
+        answer=TEXT(analyzer=text, chars=True),
+        lead=TEXT(analyzer=text, chars=True),
+        expert_text=TEXT(analyzer=text),
+        tag_text=TEXT(analyzer=text),
         expert=KEYWORD(stored=True, commas=True, scorable=True),
         tag=KEYWORD(stored=True, commas=True, scorable=True),
         year=NUMERIC(int, stored=True, sortable=True),

@@ -28,7 +28,29 @@ SORTS = ("relevance", "date")
 MAX_QUERY_CHARS = 200
 MAX_PER_PAGE = 50
 FACET_LIMIT = 20
-WEIGHTING = scoring.BM25F(B=0.75, K1=1.2)
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """BM25F parameters and per-field boosts (applied at query time; tuned with bench/relevance.py --tune)."""
+
+    title: float = 3.0
+    question: float = 1.6
+    answer: float = 1.0
+    lead: float = 1.2
+    expert_text: float = 2.0
+    tag_text: float = 2.0
+    B: float = 0.75
+    K1: float = 1.2
+
+    def boost(self, fieldname: str) -> float:
+        return getattr(self, fieldname, 1.0)
+
+    def weighting(self):
+        return scoring.BM25F(B=self.B, K1=self.K1)
+
+
+RANKING = Ranking()
 
 
 class BadRequest(ValueError):
@@ -98,8 +120,9 @@ def validate(q: str = "", page: int = 1, per_page: int = 10, sort: str = "releva
 class Searcher:
     """Read-only access to the published index, safe to share between threads."""
 
-    def __init__(self, store: IndexStore):
+    def __init__(self, store: IndexStore, ranking: Ranking = RANKING):
         self.store = store
+        self.ranking = ranking
         self._lock = threading.Lock()
         self._opened: tuple[str, object, object] | None = None  # (version, index, whoosh searcher)
 
@@ -112,7 +135,7 @@ class Searcher:
                 opened = self._opened
                 if opened is None or opened[0] != version:
                     version, ix = self.store.open(version)
-                    opened = (version, ix, ix.searcher(weighting=WEIGHTING))
+                    opened = (version, ix, ix.searcher(weighting=self.ranking.weighting()))
                     self._opened = opened  # the old searcher is left to the garbage collector
         return opened[0], opened[2]
 
@@ -137,10 +160,10 @@ class Searcher:
             query, mode = Q.Every(), "all"
             query = _and([query, *_negatives(parsed)])
         else:
-            query = build_query(parsed)
+            query = build_query(parsed, ranking=self.ranking)
         results = self._run(searcher, query, filters, page, per_page, sort, mode)
         if results.total == 0 and mode == "and" and len(parsed.positive) + _concept_count(parsed) > 1:
-            relaxed = build_query(parsed, any_term=True)
+            relaxed = build_query(parsed, any_term=True, ranking=self.ranking)
             results = self._run(searcher, relaxed, filters, page, per_page, sort, "or")
             mode = "or" if results.total else "and"
         highlighter = Highlighter(searcher, query)
@@ -269,13 +292,13 @@ class _Concept(list):
     singles = False
 
 
-def _text_query(seq: tuple[str, ...], fields=TEXT_FIELDS):
+def _text_query(seq: tuple[str, ...], fields=TEXT_FIELDS, ranking: Ranking = RANKING):
     if len(seq) == 1:
-        return Q.Or([Q.Term(f, seq[0]) for f in fields])
-    return Q.Or([Q.Phrase(f, list(seq)) for f in fields])
+        return Q.Or([Q.Term(f, seq[0], boost=ranking.boost(f)) for f in fields])
+    return Q.Or([Q.Phrase(f, list(seq), boost=ranking.boost(f)) for f in fields])
 
 
-def _clause_query(clause: Clause, any_term: bool = False):
+def _clause_query(clause: Clause, any_term: bool = False, ranking: Ranking = RANKING):
     if clause.field == "expert":
         return Q.Or([Q.Term("expert", clause.text), *_phrase_in("expert_text", clause.text)])
     if clause.field == "tag":
@@ -283,7 +306,7 @@ def _clause_query(clause: Clause, any_term: bool = False):
     if clause.field == "year":
         return Q.Term("year", int(clause.text)) if clause.text.isdigit() and len(clause.text) == 4 else Q.NullQuery
     fields = ("title",) if clause.field == "title" else TEXT_FIELDS
-    parts = [Q.Or([_text_query(seq, fields) for seq in concept]) for concept in _concepts(clause)]
+    parts = [Q.Or([_text_query(seq, fields, ranking) for seq in concept]) for concept in _concepts(clause)]
     if not parts:
         return None
     if len(parts) == 1:
@@ -302,14 +325,14 @@ def _negatives(parsed: ParsedQuery):
     return [Q.Not(q) for c in parsed.clauses if c.negated and (q := _clause_query(c)) is not None]
 
 
-def build_query(parsed: ParsedQuery, any_term: bool = False):
+def build_query(parsed: ParsedQuery, any_term: bool = False, ranking: Ranking = RANKING):
     """The Whoosh query: AND over groups (OR within), negations as NOT.
 
     ``any_term`` relaxes AND to OR, for the ranked fallback when nothing has every term.
     """
     positives = []
     for group in parsed.groups:
-        alternatives = [q for c in group if not c.negated and (q := _clause_query(c, any_term)) is not None]
+        alternatives = [q for c in group if not c.negated and (q := _clause_query(c, any_term, ranking)) is not None]
         if alternatives:
             positives.append(alternatives[0] if len(alternatives) == 1 else Q.Or(alternatives))
     if not positives:
