@@ -117,6 +117,52 @@ def search(query, index_dir, limit, tag, expert, as_json):
             click.echo(f"    {_plain(best.snippet_html)}")
 
 
+@main.command()
+@INDEX_OPTION
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (0.0.0.0 for every interface, e.g. in a container).")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on.")
+@click.option("--workers", type=click.IntRange(1, 64), default=None,
+              help="gunicorn worker processes (default: CPU cores + 1, so 3 on 2 cores).")
+@click.option("--threads", type=click.IntRange(1, 64), default=4, show_default=True,
+              help="Threads per worker (gthread workers).")
+@click.option("--access-log/--no-access-log", default=True, show_default=True, help="Log every request to stdout.")
+@click.option("--dev", is_flag=True,
+              help="Run Flask's development server instead (auto-reload; debugger on loopback only). Not for production.")
+def serve(index_dir, host, port, workers, threads, access_log, dev):
+    """Serve the search pages and the JSON API (gunicorn).
+
+    The service starts even when there is no index yet: /healthz answers 503 with
+    the reason and the pages say so; it picks up every index an ingest publishes
+    without a restart.
+
+    \b
+    Examples:
+      searchsvc serve                                  # http://127.0.0.1:8000/
+      searchsvc serve --index /srv/index --port 8080 --workers 3
+      searchsvc serve --host 0.0.0.0                   # every interface (containers)
+      searchsvc serve --dev                            # Flask dev server, auto-reload
+      SEARCHSVC_CORS_ORIGINS=https://a.example,https://b.example searchsvc serve
+
+    \b
+    Then:
+      curl 'http://127.0.0.1:8000/api/search?q=KRAS%20G12C'
+      curl http://127.0.0.1:8000/healthz
+
+    \b
+    Environment: SEARCHSVC_INDEX, SEARCHSVC_CORS_ORIGINS (default *),
+    SEARCHSVC_CACHE_SIZE (results kept in memory, default 512),
+    SEARCHSVC_CACHE_MAX_AGE (seconds for Cache-Control, default 60),
+    SEARCHSVC_TRUSTED_PROXIES (reverse proxies in front, default 0).
+    """
+    from .web.server import serve as run_gunicorn, serve_dev
+
+    if dev:
+        serve_dev(index_dir, host, port)
+    else:
+        run_gunicorn(index_dir, host, port, workers, threads, access_log)
+
+
 def _plain(html: str) -> str:
     from html import unescape
 

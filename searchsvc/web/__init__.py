@@ -1,0 +1,119 @@
+"""The web service: server-rendered pages, their JSON twins, and the public API.
+
+Flask's application-factory layout::
+
+    create_app(config)      builds an app; config overrides the environment
+    pages.py                HTML pages (/, /search, /articles/<id>, /experts/<name>, /tags/<tag>)
+    api.py                  JSON API (/api/*) and /healthz
+    caching.py              index-version ETags, 304s, Cache-Control and the in-process LRU
+    http.py                 query-string parsing, errors (JSON on /api/*, HTML elsewhere), security headers
+    present.py              shaping search results for the API and the templates
+    openapi.py              the OpenAPI document served at /api/openapi.json
+    server.py               gunicorn (``searchsvc serve``)
+
+The web layer never touches Whoosh: everything goes through ``searchsvc.search.Searcher``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+from flask import Flask
+from flask_cors import CORS
+
+from ..index import DEFAULT_INDEX_DIR, IndexStore
+from ..search import Searcher
+from .caching import ResultCache
+
+PACKAGE_DIR = Path(__file__).resolve().parent.parent  # searchsvc/
+PROJECT_DIR = PACKAGE_DIR.parent
+TEMPLATE_DIR = PROJECT_DIR / "templates"
+STATIC_DIR = PACKAGE_DIR / "static"
+SITE_NAME = "肿瘤专家访谈检索"
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ValueError(f"environment variable {name} must be a whole number, not {raw!r}") from None
+
+
+def default_config() -> dict:
+    """Settings read from the environment (each can be overridden by create_app's argument)."""
+    return {
+        # Index folder holding the published snapshots ('current' -> the live one).
+        "SEARCHSVC_INDEX": os.environ.get("SEARCHSVC_INDEX") or str(DEFAULT_INDEX_DIR),
+        # Origins allowed to call /api/* from a browser: "*" or a comma-separated list.
+        "SEARCHSVC_CORS_ORIGINS": os.environ.get("SEARCHSVC_CORS_ORIGINS", "*"),
+        # Entries in the in-process result cache (0 turns it off).
+        "SEARCHSVC_CACHE_SIZE": _env_int("SEARCHSVC_CACHE_SIZE", 512),
+        # Seconds a browser or CDN may reuse a page or API response before revalidating.
+        "SEARCHSVC_CACHE_MAX_AGE": _env_int("SEARCHSVC_CACHE_MAX_AGE", 60),
+        # Number of reverse proxies in front (X-Forwarded-* trusted from that many hops); 0 = none.
+        "SEARCHSVC_TRUSTED_PROXIES": _env_int("SEARCHSVC_TRUSTED_PROXIES", 0),
+    }
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the application. ``config`` (tests, ``searchsvc serve``) overrides the environment."""
+    app = Flask(__name__, template_folder=str(TEMPLATE_DIR), static_folder=str(STATIC_DIR),
+                static_url_path="/static")
+    app.config.update(default_config())
+    app.config.update(config or {})
+    app.config.setdefault("SEND_FILE_MAX_AGE_DEFAULT", 3600)
+    app.json.ensure_ascii = False
+    app.json.sort_keys = False
+    app.json.compact = True
+
+    store = app.config["SEARCHSVC_INDEX"]
+    store = store if isinstance(store, IndexStore) else IndexStore(Path(store))
+    app.extensions["searchsvc"] = {
+        "searcher": Searcher(store),
+        "cache": ResultCache(int(app.config["SEARCHSVC_CACHE_SIZE"])),
+        "release": _release_id(),
+    }
+
+    proxies = int(app.config["SEARCHSVC_TRUSTED_PROXIES"])
+    if proxies > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_prefix=proxies)
+
+    origins = [o.strip() for o in str(app.config["SEARCHSVC_CORS_ORIGINS"]).split(",") if o.strip()] or ["*"]
+    CORS(app, resources={r"/api/*": {"origins": "*" if "*" in origins else origins}},
+         methods=["GET", "HEAD", "OPTIONS"], expose_headers=["ETag", "X-Index-Version"],
+         supports_credentials=False, max_age=86400)
+
+    from . import api, caching, http, pages
+
+    http.init_app(app)
+    release = app.extensions["searchsvc"]["release"]
+    app.context_processor(lambda: {"site_name": SITE_NAME, "release": release})
+    caching.init_app(app)
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(api.bp)
+
+    # --- Blueprints owned by other modules register below this line. ---------------
+    # (e.g. the embeddable widget: /widget.js and /embed)
+    from . import widget
+    app.register_blueprint(widget.bp)
+
+    return app
+
+
+def _release_id() -> str:
+    """A short hash of the templates and static files, so ETags change on a deploy."""
+    digest = hashlib.sha1()
+    for folder in (TEMPLATE_DIR, STATIC_DIR, Path(__file__).resolve().parent):
+        if folder.is_dir():
+            for path in sorted(folder.rglob("*")):
+                if path.is_file() and path.suffix in {".html", ".css", ".js", ".py", ".svg"}:
+                    digest.update(path.name.encode())
+                    digest.update(path.read_bytes())
+    return digest.hexdigest()[:10]

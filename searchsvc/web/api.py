@@ -1,0 +1,133 @@
+"""The JSON API under /api/ (the contract other sites and the widget build on) and /healthz."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+
+from flask import Blueprint, jsonify, request
+
+from ..index import IndexUnavailable
+from ..search import MAX_QUERY_CHARS, BadRequest
+from . import present
+from .caching import cached, index_backed, searcher, static_cacheable
+from .http import filter_args, int_arg, search_args
+
+bp = Blueprint("api", __name__)
+
+
+def run_search(args: dict):
+    """(SearchResult, took_ms) for validated search args, through the result cache."""
+    started = time.perf_counter()
+    key = (args["q"], args["page"], args["per_page"], args["tag"], args["expert"], args["year"], args["sort"])
+    result = cached("search", *key, compute=lambda: searcher().search(
+        args["q"], page=args["page"], per_page=args["per_page"], tag=args["tag"], expert=args["expert"],
+        year=args["year"], sort=args["sort"]))
+    return _past_the_end(result), round((time.perf_counter() - started) * 1000, 2)
+
+
+def run_articles(page: int, per_page: int, tag=None, expert=None, year=None):
+    started = time.perf_counter()
+    result = cached("articles", page, per_page, tag, expert, year,
+                    compute=lambda: searcher().articles(page, per_page, tag=tag, expert=expert, year=year))
+    return _past_the_end(result), round((time.perf_counter() - started) * 1000, 2)
+
+
+def _past_the_end(result):
+    """A page after the last one has no hits (Whoosh would repeat the last page's)."""
+    if result.hits and result.page > present.page_count(result):
+        return dataclasses.replace(result, hits=[])
+    return result
+
+
+def get_article(article_id: str):
+    return cached("article", article_id, compute=lambda: searcher().article(article_id))
+
+
+def get_related(article_id: str, limit: int):
+    return cached("related", article_id, limit, compute=lambda: searcher().related(article_id, limit=limit))
+
+
+@bp.get("/api/search")
+@index_backed
+def search():
+    args = search_args()
+    result, took = run_search(args)
+    return jsonify(present.search_dict(result, took))
+
+
+@bp.get("/api/articles")
+@index_backed
+def articles():
+    page = int_arg("page", 1, 1, 10_000)
+    per_page = int_arg("per_page", 10, 1, 50)
+    filters = filter_args()
+    result, took = run_articles(page, per_page, **filters)
+    body = present.search_dict(result, took, with_matches=False)
+    for key in ("query", "mode", "suggestion"):
+        body.pop(key)
+    body["filters"] = filters
+    return jsonify(body)
+
+
+@bp.get("/api/articles/<article_id>")
+@index_backed
+def article(article_id: str):
+    found = get_article(article_id)
+    if found is None:
+        return not_found(article_id)
+    q = (request.args.get("q") or "").strip()
+    if len(q) > MAX_QUERY_CHARS:
+        raise BadRequest("q", f"the query is {len(q)} characters long; the limit is {MAX_QUERY_CHARS}")
+    highlighted = present.highlight_article(found, q) if q else None
+    return jsonify(present.article_dict(found, highlighted))
+
+
+@bp.get("/api/articles/<article_id>/related")
+@index_backed
+def related(article_id: str):
+    limit = int_arg("limit", 5, 1, 20)
+    found = get_related(article_id, limit)
+    if found is None:
+        return not_found(article_id)
+    return jsonify(present.related_dict(article_id, found))
+
+
+@bp.get("/api/suggest")
+@index_backed
+def suggest():
+    q = request.args.get("q") or ""
+    if len(q) > MAX_QUERY_CHARS:
+        raise BadRequest("q", f"the query is {len(q)} characters long; the limit is {MAX_QUERY_CHARS}")
+    limit = int_arg("limit", 8, 1, 20)
+    found = cached("suggest", q.strip(), limit, compute=lambda: searcher().suggest(q, limit=limit))
+    return jsonify(query=q, suggestions=[dict(s) for s in found])
+
+
+@bp.get("/api/openapi.json")
+@static_cacheable
+def openapi():
+    from .openapi import spec
+
+    return jsonify(spec(request.host_url.rstrip("/")))
+
+
+@bp.get("/healthz")
+def healthz():
+    try:
+        health = searcher().health()
+    except IndexUnavailable as exc:
+        response = jsonify(status="unavailable", reason=str(exc), articles=0, documents=0, index_version=None)
+        response.status_code = 503
+        response.headers["Retry-After"] = "30"
+        return response
+    return jsonify(health)
+
+
+def not_found(article_id: str):
+    response = jsonify(error={"code": 404, "message": f"no interview with id {article_id!r}"})
+    response.status_code = 404
+    return response
+
+
+__all__ = ["bp"]

@@ -1,0 +1,129 @@
+"""Shape search results for the JSON API and the templates.
+
+Only fields named ``*_html`` carry markup: text escaped by ``searchsvc.highlight``
+with nothing added but ``<mark>``.  Everything else is plain text, escaped by Jinja
+(pages) or by JSON (API).
+"""
+
+from __future__ import annotations
+
+from flask import url_for
+
+from ..article import Article
+from ..highlight import mark, spans_by_analysis
+from ..querylang import parse_query
+from ..search import Hit, Related, SearchResult
+from .. import analysis
+
+
+def article_url(article_id: str, external: bool = False, q: str | None = None, qa: int | None = None) -> str:
+    params = {"q": q} if q else {}
+    url = url_for("pages.article", article_id=article_id, _external=external, **params)
+    return f"{url}#qa-{qa}" if qa else url
+
+
+def hit_dict(hit: Hit, with_matches: bool = True) -> dict:
+    url = article_url(hit.id, external=True)
+    out = {
+        "id": hit.id,
+        "title": hit.title,
+        "title_html": hit.title_html,
+        "url": url,
+        "date": hit.date,
+        "experts": list(hit.experts),
+        "tags": list(hit.tags),
+    }
+    if with_matches:
+        out["score"] = hit.score
+        out["matches"] = [
+            {"qa": m.qa, "question_html": m.question_html, "snippet_html": m.snippet_html, "expert": m.expert,
+             "url": f"{url}#qa-{m.qa}"}
+            for m in hit.matches
+        ]
+    return out
+
+
+def search_dict(result: SearchResult, took_ms: float, with_matches: bool = True) -> dict:
+    return {
+        "query": result.query,
+        "total": result.total,
+        "page": result.page,
+        "per_page": result.per_page,
+        "pages": page_count(result),
+        "took_ms": took_ms,
+        "mode": result.mode,
+        "hits": [hit_dict(h, with_matches) for h in result.hits],
+        "facets": {name: [dict(f) for f in values] for name, values in result.facets.items()},
+        "suggestion": result.suggestion,
+        "index_version": result.index_version,
+    }
+
+
+def page_count(result: SearchResult) -> int:
+    return min(10_000, -(-result.total // result.per_page)) if result.total else 0
+
+
+def article_dict(article: Article, highlighted: dict | None = None) -> dict:
+    out = {
+        "id": article.id,
+        "title": article.title,
+        "url": article_url(article.id, external=True),
+        "date": article.date,
+        "outlet": article.outlet,
+        "views": article.views,
+        "lead": article.lead,
+        "editor_note": article.editor_note,
+        "experts": [{"name": e.name, "title": e.title, "bio": e.bio} for e in article.experts],
+        "tags": list(article.tags),
+        "qa": [{"question": q.question, "answer": q.answer, "expert": q.expert} for q in article.qa],
+        "related_url": url_for("api.related", article_id=article.id, _external=True),
+    }
+    if highlighted is not None:
+        out["title_html"] = highlighted["title_html"]
+        for item, marked in zip(out["qa"], highlighted["qa"]):
+            item["question_html"] = marked["question_html"]
+            item["answer_html"] = "\n\n".join(marked["answer_html"])
+    return out
+
+
+def related_dict(article_id: str, related: list[Related]) -> dict:
+    return {
+        "id": article_id,
+        "related": [{"id": r.id, "title": r.title, "url": article_url(r.id, external=True), "date": r.date,
+                     "score": r.score} for r in related],
+    }
+
+
+# -- the query's terms on an article page ------------------------------------------
+
+def query_words(q: str) -> set[str]:
+    """The indexed words a query looks for (positive text clauses only), as analysed."""
+    if not q:
+        return set()
+    words: set[str] = set()
+    for clause in parse_query(q).positive:
+        if clause.field in (None, "title"):
+            words.update(analysis.tokens(clause.text))
+    return words
+
+
+def highlight_article(article: Article, q: str | None) -> dict:
+    """Every text of the article escaped, with the query's words marked.
+
+    Answers come back as a list of paragraphs (the page's own blank-line breaks).
+    """
+    words = query_words(q or "")
+
+    def marked(text: str) -> str:
+        return mark(text, spans_by_analysis(text, words)) if words else mark(text, [])
+
+    def paragraphs(text: str) -> list[str]:
+        return [marked(p.strip()) for p in text.split("\n\n") if p.strip()]
+
+    return {
+        "words": sorted(words),
+        "title_html": marked(article.title),
+        "lead_html": paragraphs(article.lead),
+        "editor_note_html": paragraphs(article.editor_note),
+        "qa": [{"question_html": marked(qa.question), "answer_html": paragraphs(qa.answer)} for qa in article.qa],
+    }
