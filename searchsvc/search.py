@@ -91,7 +91,9 @@ class SearchResult:
     hits: list[Hit]
     facets: dict[str, list[dict]]
     suggestion: str | None = None
-    mode: str = "and"  # "and", "or" (the ranked OR fallback: no interview had every term) or "all"
+    # "and"; "or": the ranked OR fallback (no interview had every term); "suggestion": nothing
+    # matched, so these are the results for `suggestion`; "all": an empty query, newest first
+    mode: str = "and"
     index_version: str | None = None
 
     def to_dict(self) -> dict:
@@ -155,20 +157,24 @@ class Searcher:
         version, searcher = self._current()
         parsed = parse_query(q)
         filters = _filters(tag, expert, year)
-        mode = "and"
         if parsed.is_empty():
-            query, mode = Q.Every(), "all"
-            query = _and([query, *_negatives(parsed)])
+            query, mode = _and([Q.Every(), *_negatives(parsed)]), "all"
         else:
-            query = build_query(parsed, ranking=self.ranking)
+            query, mode = build_query(parsed, ranking=self.ranking), "and"
         results = self._run(searcher, query, filters, page, per_page, sort, mode)
         if results.total == 0 and mode == "and" and len(parsed.positive) + _concept_count(parsed) > 1:
             relaxed = build_query(parsed, any_term=True, ranking=self.ranking)
-            results = self._run(searcher, relaxed, filters, page, per_page, sort, "or")
-            mode = "or" if results.total else "and"
+            relaxed_results = self._run(searcher, relaxed, filters, page, per_page, sort, "or")
+            if relaxed_results.total:
+                query, results, mode = relaxed, relaxed_results, "or"
+        suggestion = suggest_spelling(q, searcher) if results.total < 3 and mode != "all" else None
+        if results.total == 0 and suggestion:
+            corrected = build_query(parse_query(suggestion), ranking=self.ranking)
+            corrected_results = self._run(searcher, corrected, filters, page, per_page, sort, "and")
+            if corrected_results.total:
+                query, results, mode = corrected, corrected_results, "suggestion"
         highlighter = Highlighter(searcher, query)
         hits = [self._hit(searcher, hit, highlighter) for hit in results.page_hits]
-        suggestion = suggest_spelling(q, searcher) if results.total < 3 and not parsed.is_empty() else None
         return SearchResult(query=q, total=results.total, page=page, per_page=per_page,
                             took_ms=round((time.perf_counter() - started) * 1000, 2), hits=hits,
                             facets=results.facets, suggestion=suggestion, mode=mode, index_version=version)
@@ -306,12 +312,17 @@ def _clause_query(clause: Clause, any_term: bool = False, ranking: Ranking = RAN
     if clause.field == "year":
         return Q.Term("year", int(clause.text)) if clause.text.isdigit() and len(clause.text) == 4 else Q.NullQuery
     fields = ("title",) if clause.field == "title" else TEXT_FIELDS
-    parts = [Q.Or([_text_query(seq, fields, ranking) for seq in concept]) for concept in _concepts(clause)]
+    concepts = _concepts(clause)
+    parts = [Q.Or([_text_query(seq, fields, ranking) for seq in concept]) for concept in concepts]
     if not parts:
         return None
     if len(parts) == 1:
         return parts[0]
-    return Q.Or(parts) if any_term else Q.And(parts)
+    # Relaxing a word the reader typed without spaces only makes sense between lexicon terms
+    # (小细胞肺癌免疫治疗); 视网膜母细胞瘤 must not fall apart into 视网膜 OR 瘤.
+    if any_term and all(c[0] in analysis.synonyms().by_tokens for c in concepts):
+        return Q.Or(parts)
+    return Q.And(parts)
 
 
 def _phrase_in(fieldname: str, text: str):
