@@ -86,7 +86,10 @@ def create_app(config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_prefix=proxies)
 
     origins = [o.strip() for o in str(app.config["SEARCHSVC_CORS_ORIGINS"]).split(",") if o.strip()] or ["*"]
-    CORS(app, resources={r"/api/*": {"origins": "*" if "*" in origins else origins}},
+    anyone = "*" in origins
+    # With "*" the header is the literal "*" (one cacheable response for every origin);
+    # with an allowlist the matching origin is echoed and responses vary by Origin.
+    CORS(app, resources={r"/api/*": {"origins": "*" if anyone else origins}}, send_wildcard=anyone,
          methods=["GET", "HEAD", "OPTIONS"], expose_headers=["ETag", "X-Index-Version"],
          supports_credentials=False, max_age=86400)
 

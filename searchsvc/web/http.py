@@ -144,7 +144,9 @@ def init_app(app: Flask) -> None:
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("Referrer-Policy", "same-origin")
         json_like = response.mimetype == "application/json" or response.status_code == 304
-        headers.setdefault("Content-Security-Policy", JSON_CSP if json_like else HTML_CSP)
-        headers.setdefault("X-Frame-Options", "DENY")
+        if "Content-Security-Policy" not in headers:
+            headers["Content-Security-Policy"] = JSON_CSP if json_like else HTML_CSP
+            # Legacy twin of frame-ancestors 'none'; a view with its own CSP decides framing itself.
+            headers.setdefault("X-Frame-Options", "DENY")
         headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         return response
