@@ -19,11 +19,13 @@ The pipeline, as Whoosh composes it::
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
+from pathlib import Path
 from typing import Iterable, Iterator
 
 from whoosh.analysis import Filter, Token, Tokenizer
@@ -106,9 +108,15 @@ class Lexicon:
                 yield term, kind
 
 
+def lexicon_dir():
+    """The lexicon folder: $SEARCHSVC_LEXICON (an editor's working copy), else the package's own."""
+    override = os.environ.get("SEARCHSVC_LEXICON")
+    return Path(override) if override else resources.files("searchsvc").joinpath("lexicon")
+
+
 def _rows(name: str, sep: str | None = "\t") -> Iterator[list[str]]:
     try:
-        text = resources.files("searchsvc").joinpath("lexicon", name).read_text("utf-8")
+        text = lexicon_dir().joinpath(name).read_text("utf-8")
     except FileNotFoundError:
         return
     for line in text.splitlines():
@@ -321,6 +329,45 @@ class SynonymTable:
 @lru_cache(maxsize=1)
 def synonyms() -> SynonymTable:
     return SynonymTable(lexicon())
+
+
+KINDS = ("drug", "gene", "disease", "stage", "endpoint", "term", "modality")
+
+
+def lexicon_problems() -> list[str]:
+    """What is wrong with the lexicon files, each as 'file:line: reason' (empty when all is well)."""
+    problems: list[str] = []
+    owner: dict[str, tuple[int, str]] = {}
+    for number, row in _numbered_rows("synonyms.tsv"):
+        where = f"synonyms.tsv:{number}"
+        if row[0] not in KINDS:
+            problems.append(f"{where}: unknown kind {row[0]!r} (expected one of {', '.join(KINDS)})")
+        terms = [t for t in row[1:] if t]
+        if len(terms) < 2:
+            problems.append(f"{where}: a group needs a canonical term and at least one variant")
+        for term in terms:
+            key = normalize(term)
+            if key in owner and owner[key][0] != number:
+                problems.append(f"{where}: {term!r} is already in the group on line {owner[key][0]} ({owner[key][1]!r})")
+            owner.setdefault(key, (number, term))
+    for number, row in _numbered_rows("misspellings.tsv"):
+        if len(row) != 2:
+            problems.append(f"misspellings.tsv:{number}: expected 'wrong<TAB>right'")
+        elif normalize(row[1]) not in owner:
+            problems.append(f"misspellings.tsv:{number}: the correction {row[1]!r} is not a term in synonyms.tsv")
+        elif normalize(row[0]) in owner:
+            problems.append(f"misspellings.tsv:{number}: {row[0]!r} is a real term in synonyms.tsv, not a misspelling")
+    for number, row in _numbered_rows("userdict.txt", sep=None, comments=False):
+        if len(row) != 3 or not row[1].isdigit():
+            problems.append(f"userdict.txt:{number}: expected 'word freq pos', e.g. '脑转移 50000 nz'")
+    return problems
+
+
+def _numbered_rows(name: str, sep: str | None = "\t", comments: bool = True) -> Iterator[tuple[int, list[str]]]:
+    text = lexicon_dir().joinpath(name).read_text("utf-8")
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.strip() and not (comments and line.startswith("#")):
+            yield number, [part.strip() for part in line.split(sep)]
 
 
 def warm_up() -> None:

@@ -163,6 +163,56 @@ def serve(index_dir, host, port, workers, threads, access_log, dev):
         run_gunicorn(index_dir, host, port, workers, threads, access_log)
 
 
+@main.group()
+def lexicon():
+    """Check and try out the oncology lexicon (searchsvc/lexicon/).
+
+    \b
+    Editors add terms to synonyms.tsv, userdict.txt and misspellings.tsv
+    (formats in searchsvc/lexicon/README.md), then:
+      searchsvc lexicon check                 # are the files well-formed?
+      searchsvc lexicon cut "以小细胞肺癌为例"    # how text is segmented
+    """
+
+
+@lexicon.command()
+def check():
+    """Report problems in the lexicon files by file and line; exit 1 if any."""
+    from .analysis import lexicon as load, lexicon_problems
+
+    problems = lexicon_problems()
+    for problem in problems:
+        click.echo(problem, err=True)
+    lex = load()
+    kinds: dict[str, int] = {}
+    for kind, _ in lex.groups:
+        kinds[kind] = kinds.get(kind, 0) + 1
+    click.echo(f"{len(lex.groups)} synonym groups ({', '.join(f'{k} {n}' for k, n in sorted(kinds.items()))}), "
+               f"{len(lex.words)} jieba words, {len(lex.misspellings)} misspellings; {len(problems)} problems")
+    sys.exit(1 if problems else 0)
+
+
+@lexicon.command()
+@click.argument("text")
+def cut(text):
+    """Show how TEXT is cut when indexed and when queried, and its synonym groups.
+
+    \b
+    Example:
+      searchsvc lexicon cut "与非小细胞肺癌相比"
+      index: 非小细胞肺癌 细胞 肺癌 相比
+      query: 非小细胞肺癌 相比
+    """
+    from .analysis import synonyms, tokens
+
+    click.echo("index: " + " ".join(tokens(text, mode="index")))
+    query = tokens(text)
+    click.echo("query: " + " ".join(query))
+    for concept in synonyms().concepts(query):
+        if len(concept) > 1:
+            click.echo(f"  {' '.join(concept[0])} = " + " | ".join(" ".join(v) for v in concept[1:]))
+
+
 def _plain(html: str) -> str:
     from html import unescape
 

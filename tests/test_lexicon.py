@@ -1,0 +1,72 @@
+"""The lexicon is data an editor maintains: checked, and effective once edited."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+
+from searchsvc.analysis import lexicon, lexicon_dir
+
+from conftest import ROOT, SAMPLES
+
+
+def run(*args, env=None):
+    import os
+
+    return subprocess.run([sys.executable, "-m", "searchsvc.cli", *args], capture_output=True, text=True,
+                          cwd=ROOT, env={**os.environ, **(env or {})})
+
+
+def test_the_shipped_lexicon_has_the_drugs_genes_and_terms_the_issue_names():
+    groups = lexicon().groups
+    drugs = [terms for kind, terms in groups if kind == "drug"]
+    assert len(drugs) >= 150
+    assert all(any("\u4e00" <= c <= "\u9fff" for c in terms[0]) for terms in drugs)  # a Chinese generic name
+    assert all(any(re.fullmatch(r"[a-z][a-z0-9 /-]{3,}", t) for t in terms) for terms in drugs)  # an English INN
+    every = {t for _, terms in groups for t in terms}
+    for term in ("奥希替尼", "osimertinib", "AZD9291", "德曲妥珠单抗", "T-DXd", "DS-8201", "KRAS G12C", "PD-L1",
+                 "CTLA-4", "Claudin18.2", "MSI-H", "dMMR", "PFS", "无进展生存期", "ORR", "pCR", "MRD", "ctDNA",
+                 "ADC", "TKI", "irAE", "SBRT", "SCLC", "NSCLC", "HCC", "TNBC", "DLBCL", "广泛期", "局限期"):
+        assert term in every, term
+
+
+def test_lexicon_check_passes_on_the_shipped_files():
+    result = run("lexicon", "check")
+    assert result.returncode == 0, result.stderr
+    assert "0 problems" in result.stdout
+
+
+def test_lexicon_check_names_the_file_and_line_of_a_mistake(tmp_path):
+    copy = tmp_path / "lexicon"
+    shutil.copytree(lexicon_dir(), copy)
+    with open(copy / "synonyms.tsv", "a", encoding="utf-8") as handle:
+        handle.write("drugs\t奥希替尼\tosimertinib-x\n")
+    lines = (copy / "synonyms.tsv").read_text("utf-8").count("\n")
+    result = run("lexicon", "check", env={"SEARCHSVC_LEXICON": str(copy)})
+    assert result.returncode == 1
+    assert f"synonyms.tsv:{lines}: unknown kind 'drugs'" in result.stderr
+    assert f"synonyms.tsv:{lines}: '奥希替尼' is already in the group on line" in result.stderr
+
+
+def test_a_synonym_an_editor_adds_takes_effect_at_query_time_without_reindexing(tmp_path):
+    index = tmp_path / "ix"
+    assert run("ingest", str(SAMPLES), "--index", str(index)).returncode == 0
+    before = run("search", "zebra-lung", "--index", str(index))
+    assert before.stdout.startswith("0 interviews")
+    copy = tmp_path / "lexicon"
+    shutil.copytree(lexicon_dir(), copy)
+    with open(copy / "synonyms.tsv", "a", encoding="utf-8") as handle:
+        handle.write("term\t磨玻璃结节\tzebra-lung\n")  # a made-up nickname, for the test only
+    after = run("search", "zebra-lung", "--index", str(index), env={"SEARCHSVC_LEXICON": str(copy)})
+    assert "08-lung-screening" not in after.stdout  # titles are shown, not file names
+    assert not after.stdout.startswith("0 interviews")
+    assert "磨玻璃结节" in after.stdout or "[" in after.stdout
+
+
+def test_lexicon_cut_shows_index_and_query_tokens_and_synonyms():
+    result = run("lexicon", "cut", "与非小细胞肺癌相比 SCLC")
+    assert "index: 非小细胞肺癌 细胞 肺癌 相比 sclc" in result.stdout
+    assert "query: 非小细胞肺癌 相比 sclc" in result.stdout
+    assert "sclc = 小细胞肺癌" in result.stdout
