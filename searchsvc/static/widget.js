@@ -160,6 +160,7 @@
     "}",
     ".more { padding-top: 0.55em; padding-bottom: 0.55em; }",
     ".more a { color: var(--oncology-search-accent, #0b6e99); text-decoration: none; font-weight: 600; font-size: 0.9em; }",
+    ".stale { opacity: 0.55; }",
     ".note { padding: 0.3em 0.9em; font-size: 0.8em; color: var(--oncology-search-muted, #6b7785); }",
     ".visually-hidden {",
     "  position: absolute; width: 1px; height: 1px; padding: 0; margin: -1px;",
@@ -705,11 +706,13 @@
     var prefix = this._ids.listbox + "-";
     var self = this;
     var search = this._search;
-    var data = search && search.state === "done" ? search.data : null;
+    var done = !!search && search.state === "done";
+    // While a new search runs, the previous results stay (dimmed) instead of flashing away.
+    var data = search && (done || search.state === "loading") ? search.data : null;
 
     // Suggestions, with the server's "did you mean" first.
     var suggestionItems = [];
-    if (data && typeof data.suggestion === "string" && data.suggestion.trim()) {
+    if (done && data && typeof data.suggestion === "string" && data.suggestion.trim()) {
       suggestionItems.push({ text: data.suggestion.trim(), kind: "correction" });
     }
     for (var s = 0; s < this._suggestions.length; s++) suggestionItems.push(this._suggestions[s]);
@@ -749,11 +752,11 @@
       this._status.setAttribute("part", "status error");
     }
     var hits = data ? data.hits : [];
-    if (data && hits.length === 0) {
+    if (done && data && hits.length === 0) {
       statusChildren.push(el("span", { class: "empty", part: "empty" }, [TEXT.empty]));
       statusChildren.push(el("span", { class: "hint" }, [TEXT.emptyHint]));
       this._status.setAttribute("part", "status empty");
-    } else if (data) {
+    } else if (done && data) {
       var total = typeof data.total === "number" ? data.total : hits.length;
       statusChildren.push(el("span", { class: "visually-hidden" }, [TEXT.count(total)]));
     }
@@ -765,6 +768,7 @@
     // Results.
     if (data && hits.length) {
       var rGroup = this._group(prefix + "rg", TEXT.results);
+      if (!done) rGroup.className = "stale";
       if (data.mode === "or") rGroup.appendChild(el("div", { class: "note", part: "note", role: "presentation" }, [TEXT.orMode]));
       var endpoint = this._endpoint();
       var target = this._target();
@@ -779,7 +783,7 @@
     }
 
     // "More" on the full search page.
-    if (data && search.q) {
+    if (done && data && search.q) {
       var moreUrl = this._fullSearchUrl(search.q);
       if (moreUrl) {
         var totalHits = typeof data.total === "number" ? data.total : hits.length;
