@@ -89,7 +89,8 @@ def test_facets_link_to_filtered_searches_and_filters_apply(client):
     html = get_ok(client, "/search?q=免疫治疗")
     aside = html[html.index('<aside id="filters"'):]
     assert "<h3 id=\"facet-tag\">标签</h3>" in aside and "<h3 id=\"facet-year\">年份</h3>" in aside
-    tag_links = re.findall(r'<a href="(/search\?[^"]*tag=[^"]*)">([^<]+) <span class="count"[^>]*>(\d+)</span>', aside)
+    tag_links = re.findall(r'<a href="(/search\?[^"]*tag=[^"]*)">([^<]+) <span class="count">'
+                           r'<span class="visually-hidden">（</span>(\d+)<span class="visually-hidden"> 篇）', aside)
     assert tag_links
     href, value, count = tag_links[0]
     filtered = get_ok(client, href.replace("&amp;", "&"))
@@ -131,12 +132,21 @@ def test_or_fallback_is_explained(client):
     assert re.findall(r'<article class="hit">', html)
 
 
-def test_did_you_mean_links_the_suggested_query(client, sample_index):
-    api = client.get("/api/search?q=osimertnib").get_json()
-    if not api["suggestion"]:
-        pytest.skip("the analysis offers no suggestion for this misspelling")
-    html = get_ok(client, "/search?q=osimertnib")
-    assert f'您是不是要找：<a href="/search?q={quote(api["suggestion"])}' in html.replace("+", "%20")
+def test_a_misspelling_shows_the_corrected_results_and_says_so(client):
+    api = client.get("/api/search?q=奥西替尼").get_json()
+    assert api["mode"] == "suggestion" and api["suggestion"] == "奥希替尼" and api["total"] >= 1
+    html = get_ok(client, "/search?q=奥西替尼")
+    assert "没有找到与“<strong>奥西替尼</strong>”相关的访谈，下面是“" in html
+    assert f'<a href="/search?q={quote("奥希替尼")}">奥希替尼</a>”的结果' in html
+    assert len(re.findall(r'<article class="hit">', html)) == api["total"]
+
+
+def test_did_you_mean_offers_a_correction_beside_few_results(client):
+    api = client.get("/api/search?q=索托拉西布%20奥西替尼").get_json()
+    if api["mode"] == "suggestion" or not api["suggestion"]:
+        pytest.skip(f"the analysis answers this query differently now: {api['mode']}, {api['suggestion']}")
+    html = get_ok(client, "/search?q=索托拉西布%20奥西替尼")
+    assert "您是不是要找：<a href=\"/search?q=" in html and f">{api['suggestion']}</a>" in html
 
 
 def test_article_page_shows_the_whole_interview(client):
@@ -218,3 +228,15 @@ def test_links_from_results_are_well_formed(client):
         parts = urlsplit(href.replace("&amp;", "&"))
         assert re.fullmatch(r"/articles/\w+", parts.path)
         assert parse_qs(parts.query).get("q") == ["奥希替尼"]
+
+
+def test_long_facet_lists_fold_behind_more_but_keep_the_active_value_visible(client):
+    experts = client.get("/api/search?q=").get_json()["facets"]["experts"]
+    assert len(experts) > 8
+    html = get_ok(client, "/")
+    assert f"<summary>更多专家（{len(experts) - 8}）</summary>" in html
+    last = experts[-1]["value"]
+    filtered = get_ok(client, f"/search?expert={quote(last)}")
+    visible = filtered[filtered.index('id="facet-expert"'):]
+    visible = visible[:visible.index("</ul>")]
+    assert 'aria-current="true" class="active">' + last in visible

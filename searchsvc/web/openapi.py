@@ -57,9 +57,10 @@ SCHEMAS = {
         "query": STRING, "total": INTEGER, "page": INTEGER, "per_page": INTEGER,
         "pages": {"type": "integer", "description": "Number of pages for this per_page."},
         "took_ms": {"type": "number", "description": "Time this request spent finding the results (a cached answer is fast)."},
-        "mode": {"type": "string", "enum": ["and", "or", "all"],
+        "mode": {"type": "string", "enum": ["and", "or", "suggestion", "all"],
                  "description": "and: every term matched; or: nothing had every term, so interviews with any are ranked "
-                                "(tell the reader); all: an empty query lists every interview, newest first."},
+                                "(tell the reader); suggestion: nothing matched, so these are the results for "
+                                "`suggestion` (tell the reader); all: an empty query lists every interview, newest first."},
         "hits": {"type": "array", "items": _ref("Hit")},
         "facets": _ref("Facets"),
         "suggestion": {"type": ["string", "null"], "description": "“Did you mean”: a corrected query, or null."},

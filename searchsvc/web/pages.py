@@ -54,6 +54,16 @@ def url_with(**changes) -> str:
     return page_url(request.endpoint, params, **changes)
 
 
+@bp.app_template_global()
+def facet_shown(values: list[dict], active) -> int:
+    """How many facet values to show before "more": 8, or up to the active one."""
+    shown = 8
+    for i, f in enumerate(values):
+        if active is not None and str(f["value"]) == str(active):
+            shown = max(shown, i + 1)
+    return shown
+
+
 @bp.app_template_filter("day")
 def day(iso: str) -> str:
     return (iso or "")[:10]
