@@ -123,7 +123,7 @@ class HostSite:
         for name, api in apis.items():
             folder = root / name
             folder.mkdir(parents=True)
-            for source in ("host.css", "iframe.html"):
+            for source in ("host.css", "iframe.html", "iframe-top.html"):
                 (folder / source).write_text((HOST_DIR / source).read_text("utf-8").replace("__API__", api), "utf-8")
             page = (HOST_DIR / "host.html").read_text("utf-8").replace("__API__", api)
             for flavour in FLAVOURS:
@@ -387,6 +387,11 @@ def test_escape_closes_the_popup_then_clears(page, host):
     expect(box).to_have_attribute("aria-expanded", "true")
     page.locator("h1").click()
     expect(box).to_have_attribute("aria-expanded", "false")
+    box.click()  # back in: the popup reopens with what it had
+    expect(box).to_have_attribute("aria-expanded", "true")
+    box.press("Tab")  # and Tab away closes it
+    expect(box).to_have_attribute("aria-expanded", "false")
+    expect(box).not_to_be_focused()
 
 
 def test_clicking_a_result_follows_its_link(page, host, api):
@@ -614,11 +619,30 @@ def test_embed_page_works_in_a_sandboxed_iframe(page, host, api):
     assert [p for p in page.problems if "favicon" not in p] == []
 
 
+def test_embed_with_target_top_navigates_the_host_page(page, host, api):
+    """The other documented sandbox: links replace the embedding page, on a user's action only."""
+    page.goto(f"{host}/main/iframe-top.html")
+    frame = page.frame_locator("#embed")
+    box = frame.locator("oncology-search input")
+    box.click()
+    box.press_sequentially("肝癌", delay=25)
+    result = frame.locator("[role=option].result").first
+    expect(result).to_be_visible()
+    link = result.locator("a.title")
+    expect(link).to_have_attribute("target", "_top")
+    href = link.get_attribute("href")
+    while frame.locator("[role=option][aria-selected=true]").count() == 0 or \
+            frame.locator("[role=option][aria-selected=true]").get_attribute("class") != "result":
+        box.press("ArrowDown")
+    box.press("Enter")
+    page.wait_for_url(href)
+
+
 # -- the docs screenshot -------------------------------------------------------------
 
 def test_screenshot(page, host, tmp_path):
     """Renders the widget on the host page; WIDGET_SCREENSHOT=docs/widget.png saves it."""
-    page.set_viewport_size({"width": 900, "height": 820})
+    page.set_viewport_size({"width": 900, "height": 940})
     widget = open_host(page, host)
     type_query(widget, "KRAS G12C")
     expect(widget.locator("[role=option].result")).to_have_count(3)

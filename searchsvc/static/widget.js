@@ -320,8 +320,12 @@
     this._input.addEventListener("compositionstart", function () { self._composing = true; });
     this._input.addEventListener("compositionend", function () { self._composing = false; self._onInput(); });
     this._input.addEventListener("keydown", function (event) { self._onKeydown(event); });
-    this._input.addEventListener("focus", function () { if (self._hasContent()) self._open(); });
-    this._button.addEventListener("click", function () { self._searchNow(self._query()); self._input.focus(); });
+    this._input.addEventListener("focus", function () { self._open(); });
+    this._input.addEventListener("click", function () { if (!self._isOpen()) self._open(); });
+    // Focus moving elsewhere (Tab, a click outside, a script) closes the popup.
+    this._input.addEventListener("blur", function () { self._close(); });
+    this._button.addEventListener("mousedown", function (event) { event.preventDefault(); });
+    this._button.addEventListener("click", function () { self._input.focus(); self._searchNow(self._query()); });
     // Keep focus in the input while clicking options; pick on click.
     this._panel.addEventListener("mousedown", function (event) { event.preventDefault(); });
     this._listbox.addEventListener("click", function (event) { self._onOptionClick(event); });
@@ -329,20 +333,14 @@
       var index = self._optionIndex(event.target);
       if (index !== -1 && index !== self._active) self._setActive(index, false);
     });
-    this._onDocumentPointer = function (event) {
-      var path = event.composedPath ? event.composedPath() : [];
-      if (path.indexOf(self) === -1) self._close();
-    };
     this._applyPlaceholder();
   };
 
   proto.connectedCallback = function () {
     this._init();
-    document.addEventListener("mousedown", this._onDocumentPointer, true);
   };
 
   proto.disconnectedCallback = function () {
-    document.removeEventListener("mousedown", this._onDocumentPointer, true);
     this._cancel();
   };
 
@@ -578,7 +576,7 @@
     if (this._suggestCache.has(q)) {
       this._suggestions = this._suggestCache.get(q);
       this._render();
-      this._open();
+      if (this._hasFocus()) this._open();
       return;
     }
     var url = this._api("/api/suggest", { q: q });
@@ -600,7 +598,7 @@
       if (res.ok) self._suggestCache.set(q, list);
       self._suggestions = list;
       self._render();
-      if (self._input === self.shadowRoot.activeElement) self._open();
+      if (self._hasFocus()) self._open();
     }, function () {
       if (seq === self._suggestSeq) { self._suggestions = []; self._render(); }
     });
@@ -613,20 +611,23 @@
       this._suggestSeq++;
     }
     if (!q) return;
-    this._runSearch(q);
-    this._open();
+    this._runSearch(q, true);
   };
 
-  proto._runSearch = function (q) {
+  proto._hasFocus = function () {
+    return this.shadowRoot.activeElement === this._input;
+  };
+
+  proto._runSearch = function (q, force) {
     var self = this;
     var seq = ++this._searchSeq;
     var params = { q: q, per_page: this._limit(), page: 1 };
     if (this._tag()) params.tag = this._tag();
     var url = this._api("/api/search", params);
     this._search = { q: q, state: "loading", data: this._search && this._search.data };
-    if (!url) { this._search.state = "error"; this._render(); this._open(); return; }
+    if (!url) { this._search.state = "error"; this._render(); if (force || this._hasFocus()) this._open(); return; }
     this._render();
-    this._open();
+    if (force || this._hasFocus()) this._open();
     if (this._searchAbort) this._searchAbort.abort();
     var controller = typeof AbortController === "function" ? new AbortController() : null;
     this._searchAbort = controller;
