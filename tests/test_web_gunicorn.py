@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import time
+import urllib.request
 from urllib.parse import quote
 
 import pytest
@@ -150,3 +151,21 @@ def test_escaping_and_reload_and_missing_index(tmp_path):
             assert data["total"] == 1 and data["index_version"] == store.version()
     finally:
         srv.stop()
+
+
+def test_head_requests_get_headers_only(server):
+    req = urllib.request.Request(server.base + "/api/search?q=EGFR", method="HEAD")
+    with urllib.request.urlopen(req, timeout=20) as response:
+        assert response.status == 200 and response.read() == b""
+        assert response.headers["ETag"].startswith('W/"')
+
+
+def test_dev_server(sample_index):
+    srv = Server(sample_index.root, dev=True)
+    try:
+        srv.wait_ready()
+        code, headers, body = srv.get("/api/search?q=KRAS")
+        assert code == 200 and "Werkzeug" in headers["Server"] and json.loads(body)["total"] >= 1
+    finally:
+        srv.stop()
+    assert srv.proc.poll() is not None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -167,15 +168,16 @@ def searchsvc_command() -> list[str]:
 class Server:
     """``searchsvc serve`` as a subprocess; ``get`` returns (status, headers, body bytes)."""
 
-    def __init__(self, index: Path, workers: int = 2, env: dict | None = None):
+    def __init__(self, index: Path, workers: int = 2, env: dict | None = None, dev: bool = False):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log = Path(os.environ.get("TMPDIR", "/tmp")) / f"searchsvc-serve-{self.port}.log"
         self._log_handle = open(self.log, "wb")
+        mode = ["--dev"] if dev else ["--workers", str(workers), "--no-access-log"]
         self.proc = subprocess.Popen(
-            [*searchsvc_command(), "serve", "--index", str(index), "--port", str(self.port),
-             "--workers", str(workers), "--no-access-log"],
+            [*searchsvc_command(), "serve", "--index", str(index), "--port", str(self.port), *mode],
             stdout=self._log_handle, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})},
+            start_new_session=True,  # its own process group: the dev server's reloader child goes with it
         )
 
     def wait_ready(self, timeout: float = 60) -> None:
@@ -200,11 +202,16 @@ class Server:
             return exc.code, exc.headers, exc.read()
 
     def stop(self) -> None:
+        """SIGTERM to the server's own process group (only what this object started), then SIGKILL."""
         if self.proc.poll() is None:
-            self.proc.terminate()
+            os.killpg(self.proc.pid, signal.SIGTERM)
             try:
                 self.proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
-                self.proc.kill()
+                os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait()
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)  # a reloader child left behind
+        except ProcessLookupError:
+            pass
         self._log_handle.close()
