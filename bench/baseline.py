@@ -1,0 +1,122 @@
+"""The plain baseline every figure is compared with.
+
+jieba's ``jieba.analyse.ChineseAnalyzer`` with Whoosh defaults, ONE DOCUMENT PER
+Q&A, the default ``QueryParser`` (AND over terms) over title/question/answer, and
+``len(results)`` per query (which makes Whoosh count every hit exactly).  Pages are
+parsed with the project's own parser, so the difference is in the indexing and
+searching only.
+
+    python bench/baseline.py build CORPUS INDEX
+    python bench/baseline.py update INDEX FILE...
+    python bench/baseline.py search INDEX "query" ...
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+from whoosh.fields import ID, KEYWORD, NUMERIC, TEXT, Schema
+from whoosh.qparser import MultifieldParser
+
+from searchsvc.sources import find_sources, read_source
+
+
+def schema() -> Schema:
+    from jieba.analyse import ChineseAnalyzer
+
+    analyzer = ChineseAnalyzer()
+    return Schema(
+        id=ID(stored=True, unique=True),
+        article=ID(stored=True),
+        title=TEXT(analyzer=analyzer, stored=True),
+        question=TEXT(analyzer=analyzer, stored=True),
+        answer=TEXT(analyzer=analyzer, stored=True),
+        tag=KEYWORD(stored=True, commas=True),
+        expert=KEYWORD(stored=True, commas=True),
+        year=NUMERIC(int, stored=True),
+    )
+
+
+def documents(article):
+    for i, qa in enumerate(article.qa, start=1):
+        doc = dict(id=f"{article.id}#{i}", article=article.id, title=article.title, question=qa.question,
+                   answer=qa.answer, tag=",".join(article.tags), expert=",".join(article.expert_names))
+        if article.year:
+            doc["year"] = article.year
+        yield doc
+
+
+def _articles(paths):
+    sources, _ = find_sources([Path(p) for p in paths])
+    for source in sources:
+        for item in read_source(source):
+            if not isinstance(item, Exception):
+                yield item
+
+
+def build(corpus: Path, folder: Path) -> dict:
+    folder.mkdir(parents=True, exist_ok=True)
+    ix = whoosh_index.create_in(str(folder), schema())
+    writer = ix.writer()  # Whoosh defaults: one process, limitmb=128
+    articles = docs = 0
+    for article in _articles([corpus]):
+        articles += 1
+        for doc in documents(article):
+            writer.add_document(**doc)
+            docs += 1
+    writer.commit()
+    return dict(articles=articles, documents=docs)
+
+
+def update(folder: Path, files: list[Path]) -> dict:
+    ix = whoosh_index.open_dir(str(folder))
+    writer = ix.writer()
+    n = 0
+    for article in _articles(files):
+        writer.delete_by_term("article", article.id)
+        for doc in documents(article):
+            writer.add_document(**doc)
+        n += 1
+    writer.commit()
+    return dict(articles=n)
+
+
+class BaselineSearcher:
+    def __init__(self, folder: Path):
+        self.ix = whoosh_index.open_dir(str(folder))
+        self.searcher = self.ix.searcher()
+        self.parser = MultifieldParser(["title", "question", "answer"], self.ix.schema)
+
+    def search(self, q: str) -> int:
+        query = self.parser.parse(q)
+        results = self.searcher.search(query)  # limit=10, the default
+        return len(results)
+
+    def refresh(self) -> None:
+        self.searcher = self.searcher.refresh()
+
+
+def main(argv=None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    command, rest = argv[0], argv[1:]
+    started = time.perf_counter()
+    if command == "build":
+        out = build(Path(rest[0]), Path(rest[1]))
+    elif command == "update":
+        out = update(Path(rest[0]), [Path(p) for p in rest[1:]])
+    elif command == "search":
+        s = BaselineSearcher(Path(rest[0]))
+        out = {q: s.search(q) for q in rest[1:]}
+    else:
+        raise SystemExit(__doc__)
+    out["seconds"] = round(time.perf_counter() - started, 3)
+    print(json.dumps(out, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,517 @@
+"""The benchmark suite: prints figures (never asserts on time).
+
+    python bench/run.py --size 5k                       # everything, with the plain baseline
+    python bench/run.py --size 1k --smoke               # CI smoke test: the whole path, short runs
+    python bench/run.py --size 5k --only ingest,update --before 4d3efed   # before/after an optimisation
+
+Phases (``--only`` picks some):
+  ingest      full build: interviews/s, MB/s, peak RSS of the ingest (ours, baseline, and
+              ``--before REV``: the write path of an older commit, run on the same corpus)
+  update      10 changed interviews: seconds from the ingest command's start until a
+              search sees all 10 (polled every 50 ms), and the command's own time
+  inproc      in-process search latency over the query log (``Searcher``), and highlighting
+              with stored offsets vs re-running the analyzer per hit
+  http        ``searchsvc serve`` (default workers): start-up time, latency p50/p95/p99 over
+              the query log cold (fresh server) and warm (cached), the same with the result
+              cache off, and the RSS of each worker; the baseline behind gunicorn alike
+  load        sustained requests/s with wrk on loopback (errors counted), ours and baseline
+
+Results go to ``bench/out/results-<size>.json`` and a Markdown table to
+``bench/out/report-<size>.md``; the corpus to ``bench/corpus/<size>/`` (both ignored by git).
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tarfile
+import io
+import threading
+import time
+import urllib.parse
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import gen  # noqa: E402
+from common import BENCH, ROOT, machine, pss_kb, queries, run_measured, status_kb, summary_ms, tree  # noqa: E402
+
+OUT = BENCH / "out"
+PY = sys.executable
+PHASES = ("ingest", "update", "inproc", "http", "load")
+MARKER = "zqbenchupd"
+
+
+def log(*args):
+    print(*args, file=sys.stderr, flush=True)
+
+
+# -- systems ----------------------------------------------------------------------------
+def revision_tree(rev: str) -> Path:
+    """The searchsvc package of an older commit (with today's lexicon), for before/after runs."""
+    sha = subprocess.run(["git", "rev-parse", "--short", rev], cwd=ROOT, capture_output=True, text=True,
+                         check=True).stdout.strip()
+    target = OUT / f"rev-{sha}"
+    if not (target / "searchsvc").exists():
+        data = subprocess.run(["git", "archive", sha, "searchsvc"], cwd=ROOT, capture_output=True, check=True).stdout
+        target.mkdir(parents=True, exist_ok=True)
+        with tarfile.open(fileobj=io.BytesIO(data)) as tar:
+            tar.extractall(target)
+        shutil.rmtree(target / "searchsvc" / "lexicon", ignore_errors=True)
+        shutil.copytree(ROOT / "searchsvc" / "lexicon", target / "searchsvc" / "lexicon")
+    return target
+
+
+def env_for(pythonpath: Path | None = None, **extra) -> dict:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(pythonpath) if pythonpath else "", str(BENCH)) if p)
+    env.update({k: str(v) for k, v in extra.items()})
+    return env
+
+
+def ingest_cmd(corpus: Path, index: Path) -> list[str]:
+    return [PY, "-m", "searchsvc.cli", "ingest", str(corpus), "--index", str(index), "--no-progress", "--json"]
+
+
+# -- phases -----------------------------------------------------------------------------
+def phase_ingest(info: dict, corpus: Path, work: Path, before: str | None, repeat: int) -> dict:
+    mb = info["bytes"] / 1e6
+    systems = [("ours", None)]
+    if before:
+        systems.insert(0, (f"before:{before}", revision_tree(before)))
+    out = {}
+    for round_ in range(repeat):  # alternate systems, so background load hits them alike
+        for name, tree_path in systems:
+            index = work / f"index-{name.replace(':', '-')}"
+            shutil.rmtree(index, ignore_errors=True)
+            log(f"ingest {name} round {round_ + 1} ...")
+            r = run_measured(ingest_cmd(corpus, index), env=env_for(tree_path))
+            if r["rc"] != 0:
+                raise SystemExit(f"ingest {name} failed: {r['stderr']}")
+            report = json.loads(r["stdout"])
+            row = dict(seconds=r["seconds"], interviews_per_s=round(info["pages"] / r["seconds"], 1),
+                       mb_per_s=round(mb / r["seconds"], 3), peak_total_mb=r["peak_total_mb"],
+                       peak_process_mb=r["peak_process_mb"], processes=r["processes"], added=report["added"],
+                       failed=report["failed"], index_mb=round(_du(index) / 1e6, 1))
+            out.setdefault(name, []).append(row)
+            log(f"  {row}")
+    log("ingest baseline ...")
+    index = work / "index-baseline"
+    shutil.rmtree(index, ignore_errors=True)
+    r = run_measured([PY, str(BENCH / "baseline.py"), "build", str(corpus), str(index)], env=env_for())
+    if r["rc"] != 0:
+        raise SystemExit(f"baseline build failed: {r['stderr']}")
+    report = json.loads(r["stdout"])
+    out["baseline"] = [dict(seconds=r["seconds"], interviews_per_s=round(info["pages"] / r["seconds"], 1),
+                            mb_per_s=round(mb / r["seconds"], 3), peak_total_mb=r["peak_total_mb"],
+                            peak_process_mb=r["peak_process_mb"], processes=r["processes"],
+                            documents=report["documents"], index_mb=round(_du(index) / 1e6, 1))]
+    log(f"  {out['baseline'][0]}")
+    return out
+
+
+def _du(path: Path) -> int:
+    seen, total = set(), 0
+    for p in path.rglob("*"):
+        if p.is_file():
+            st = p.stat()
+            if st.st_ino not in seen:
+                seen.add(st.st_ino)
+                total += st.st_size
+    return total
+
+
+def _changed_corpus(corpus: Path, work: Path, count: int, salt: str) -> tuple[Path, list[Path]]:
+    """A hard-linked copy of the corpus with ``count`` pages rewritten (new text and a marker)."""
+    copy = work / "corpus-updated"
+    shutil.rmtree(copy, ignore_errors=True)
+    subprocess.run(["cp", "-al", str(corpus), str(copy)], check=True)
+    pages = json.loads((corpus / "corpus.json").read_text())["pages"]
+    changed = []
+    for k in range(count):
+        number = (k * 7919 + 13) % pages
+        path = gen.page_path(copy, number)
+        text = gen.page_text(gen.DEFAULT_SEED, number, salt=salt)
+        lines = text.split("\n")
+        lines[2] += f" {MARKER}{salt}"  # the title line: indexed by every system
+        text = "\n".join(lines)
+        path.unlink()
+        path.write_text(text, encoding="utf-8")
+        changed.append(path)
+    return copy, changed
+
+
+def phase_update(corpus: Path, work: Path, before: str | None, count: int = 10) -> dict:
+    from searchsvc.index import IndexStore
+    from searchsvc.search import Searcher
+
+    out = {}
+    systems = [("ours", None)]
+    if before:
+        systems.insert(0, (f"before:{before}", revision_tree(before)))
+    for name, tree_path in systems:
+        built = work / f"index-{name.replace(':', '-')}"
+        if not built.exists():
+            log(f"update {name}: no index (run the ingest phase first)")
+            continue
+        index = work / f"update-{name.replace(':', '-')}"  # a copy: later phases search the fresh build
+        shutil.rmtree(index, ignore_errors=True)
+        subprocess.run(["cp", "-a", str(built), str(index)], check=True)
+        salt = f"{int(time.time())}x{name[:3]}"
+        copy, _ = _changed_corpus(corpus, work, count, salt)
+        store = IndexStore(index)
+        searcher = Searcher(store)
+        searcher.search("患者")  # a running service: opened and warm
+        token = f"{MARKER}{salt}"
+        log(f"update {name} ...")
+        started = time.perf_counter()
+        proc = subprocess.Popen(ingest_cmd(copy, index), env=env_for(tree_path), cwd=ROOT,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        visible = None
+        while visible is None and time.perf_counter() - started < 600:
+            try:
+                if searcher.search(token).total >= count:
+                    visible = time.perf_counter() - started
+                    break
+            except Exception:
+                pass
+            if proc.poll() is not None and visible is None:
+                if searcher.search(token).total >= count:
+                    visible = time.perf_counter() - started
+                break
+            time.sleep(0.05)
+        stdout, stderr = proc.communicate()
+        command = time.perf_counter() - started
+        report = json.loads(stdout) if stdout.strip() else {"stderr": stderr[-2000:]}
+        out[name] = dict(visible_s=round(visible, 2) if visible else None, command_s=round(command, 2),
+                         updated=report.get("updated"), unchanged=report.get("unchanged"))
+        log(f"  {out[name]}")
+    # The baseline: the same 10 pages re-indexed (it has no change detection: it is told which).
+    index = work / "update-baseline"
+    shutil.rmtree(index, ignore_errors=True)
+    if (work / "index-baseline").exists():
+        from baseline import BaselineSearcher
+
+        subprocess.run(["cp", "-a", str(work / "index-baseline"), str(index)], check=True)
+
+        salt = f"{int(time.time())}xbas"
+        copy, changed = _changed_corpus(corpus, work, count, salt)
+        bs = BaselineSearcher(index)
+        token = f"{MARKER}{salt}"
+        log("update baseline ...")
+        started = time.perf_counter()
+        proc = subprocess.Popen([PY, str(BENCH / "baseline.py"), "update", str(index), *map(str, changed)],
+                                env=env_for(), cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        visible = None
+        while time.perf_counter() - started < 600:
+            bs.refresh()
+            hits = bs.search(token)
+            if hits >= count:
+                visible = time.perf_counter() - started
+                break
+            if proc.poll() is not None:
+                bs.refresh()
+                if bs.search(token) >= count:
+                    visible = time.perf_counter() - started
+                break
+            time.sleep(0.05)
+        proc.communicate()
+        out["baseline"] = dict(visible_s=round(visible, 2) if visible else None,
+                               command_s=round(time.perf_counter() - started, 2))
+        log(f"  {out['baseline']}")
+    return out
+
+
+def phase_inproc(work: Path, passes: int) -> dict:
+    out = {}
+    for name, args in (("ours", ["ours", str(work / "index-ours")]),
+                       ("baseline", ["baseline", str(work / "index-baseline")])):
+        log(f"in-process search {name} ...")
+        prof = OUT / f"search-{name}.prof"
+        extra = ["--profile", str(prof)] if name == "ours" else []
+        r = subprocess.run([PY, str(BENCH / "inproc.py"), *args, "--passes", str(passes), *extra],
+                           env=env_for(), cwd=ROOT, capture_output=True, text=True)
+        if r.returncode != 0:
+            raise SystemExit(f"inproc {name} failed: {r.stderr[-3000:]}")
+        out[name] = json.loads(r.stdout)
+        log(f"  pass1 {out[name]['pass1']['all']}  last {out[name][f'pass{passes}']['all']}")
+        if "highlight" in out[name]:
+            log(f"  highlight {out[name]['highlight']}")
+    return out
+
+
+# -- HTTP -------------------------------------------------------------------------------------
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    def __init__(self, cmd: list[str], port: int, env: dict):
+        self.port = port
+        self.started = time.perf_counter()
+        self.proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                     text=True, start_new_session=True)
+        self.ready_s = self._wait()
+
+    def _wait(self) -> float:
+        while time.perf_counter() - self.started < 120:
+            if self.proc.poll() is not None:
+                raise SystemExit(f"server exited: {self.proc.stderr.read()[-3000:]}")
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
+                conn.request("GET", "/healthz")
+                if conn.getresponse().status == 200:
+                    return time.perf_counter() - self.started
+            except OSError:
+                pass
+            time.sleep(0.05)
+        raise SystemExit("server did not become healthy in 120 s")
+
+    def workers(self) -> list[int]:
+        return [p for p in tree(self.proc.pid) if p != self.proc.pid]
+
+    def memory(self) -> dict:
+        return dict(master_rss_mb=round(status_kb(self.proc.pid, "VmRSS") / 1024, 1),
+                    worker_rss_mb=[round(status_kb(p, "VmRSS") / 1024, 1) for p in self.workers()],
+                    worker_peak_rss_mb=[round(status_kb(p, "VmHWM") / 1024, 1) for p in self.workers()],
+                    worker_pss_mb=[round(pss_kb(p) / 1024, 1) for p in self.workers()])
+
+    def stop(self):
+        try:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            self.proc.wait(timeout=20)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            os.killpg(self.proc.pid, signal.SIGKILL)
+
+
+def latency_pass(port: int, rows) -> tuple[list[float], int]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    times, errors = [], 0
+    for _, q in rows:
+        path = "/api/search?" + urllib.parse.urlencode({"q": q})
+        started = time.perf_counter()
+        try:
+            conn.request("GET", path)
+            resp = conn.getresponse()
+            resp.read()
+            ok = resp.status == 200
+        except (OSError, http.client.HTTPException):
+            ok = False
+            conn.close()
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        times.append(time.perf_counter() - started)
+        errors += not ok
+    conn.close()
+    return times, errors
+
+
+def _by_category(rows, times):
+    cats: dict[str, list[float]] = {}
+    for (c, _), t in zip(rows, times):
+        cats.setdefault(c, []).append(t)
+    return {c: summary_ms(ts) for c, ts in cats.items()}
+
+
+def serve_cmd(system: str, work: Path, port: int) -> list[str]:
+    if system == "ours":
+        return [PY, "-m", "searchsvc.cli", "serve", "--index", str(work / "index-ours"), "--port", str(port),
+                "--no-access-log"]
+    return [PY, str(BENCH / "baseline_app.py"), str(work / "index-baseline"), str(port)]
+
+
+def drop_page_cache() -> bool:
+    try:
+        os.sync()
+        with open("/proc/sys/vm/drop_caches", "w") as handle:
+            handle.write("3\n")
+        return True
+    except OSError:
+        return False
+
+
+def phase_http(work: Path) -> dict:
+    rows = queries()
+    out = {}
+    for system, cache in (("ours", "default"), ("ours", "off"), ("baseline", "none")):
+        key = f"{system}" if cache in ("default", "none") else f"{system}-nocache"
+        env = env_for()
+        if cache == "off":
+            env["SEARCHSVC_CACHE_SIZE"] = "0"
+        dropped = drop_page_cache()
+        port = free_port()
+        log(f"http {key} ...")
+        server = Server(serve_cmd(system, work, port), port, env)
+        try:
+            cold, e1 = latency_pass(port, rows)
+            warm, e2 = latency_pass(port, rows)
+            out[key] = dict(ready_s=round(server.ready_s, 2), page_cache_dropped=dropped,
+                            cold=summary_ms(cold), warm=summary_ms(warm), errors=e1 + e2,
+                            cold_by_category=_by_category(rows, cold), warm_by_category=_by_category(rows, warm),
+                            workers=len(server.workers()), **server.memory())
+        finally:
+            server.stop()
+        log(f"  ready {out[key]['ready_s']} s cold {out[key]['cold']} warm {out[key]['warm']} "
+            f"workers RSS {out[key]['worker_rss_mb']}")
+    return out
+
+
+WRK_LUA = """
+local paths = {}
+for line in io.lines("%s") do paths[#paths + 1] = line end
+local i = 0
+request = function()
+  i = i %% #paths + 1
+  return wrk.format("GET", paths[i])
+end
+done = function(summary, latency, requests)
+  io.write(string.format("JSON {\\"requests\\": %%d, \\"duration_us\\": %%d, \\"connect\\": %%d, \\"read\\": %%d, \\"write\\": %%d, \\"status\\": %%d, \\"timeout\\": %%d, \\"p50_us\\": %%d, \\"p99_us\\": %%d}\\n",
+    summary.requests, summary.duration, summary.errors.connect, summary.errors.read, summary.errors.write,
+    summary.errors.status, summary.errors.timeout, latency:percentile(50), latency:percentile(99)))
+end
+"""
+
+
+def phase_load(work: Path, seconds: int, connections: int) -> dict:
+    if not shutil.which("wrk"):
+        log("load: wrk is not installed (apt-get install -y wrk); skipped")
+        return {"skipped": "wrk not installed"}
+    rows = queries()
+    paths = OUT / "wrk-paths.txt"
+    paths.write_text("".join("/api/search?" + urllib.parse.urlencode({"q": q}) + "\n" for _, q in rows))
+    script = OUT / "wrk-mixed.lua"
+    script.write_text(WRK_LUA % paths)
+    out = {}
+    for system, cache in (("ours", "default"), ("ours", "off"), ("baseline", "none")):
+        key = f"{system}" if cache in ("default", "none") else f"{system}-nocache"
+        env = env_for()
+        if cache == "off":
+            env["SEARCHSVC_CACHE_SIZE"] = "0"
+        port = free_port()
+        log(f"load {key} ...")
+        server = Server(serve_cmd(system, work, port), port, env)
+        try:
+            r = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s",
+                                "-s", str(script), f"http://127.0.0.1:{port}"], capture_output=True, text=True)
+            line = next((l for l in r.stdout.splitlines() if l.startswith("JSON ")), None)
+            if line is None:
+                raise SystemExit(f"wrk failed: {r.stdout}\n{r.stderr}")
+            data = json.loads(line[5:])
+            errors = sum(data[k] for k in ("connect", "read", "write", "status", "timeout"))
+            out[key] = dict(requests_per_s=round(data["requests"] / (data["duration_us"] / 1e6), 1),
+                            requests=data["requests"], errors=errors, p50_ms=round(data["p50_us"] / 1000, 2),
+                            p99_ms=round(data["p99_us"] / 1000, 2), connections=connections, seconds=seconds,
+                            **server.memory())
+        finally:
+            server.stop()
+        log(f"  {out[key]}")
+    return out
+
+
+# -- report -----------------------------------------------------------------------------------
+def ratio(a, b):
+    try:
+        return f"{a / b:.2f}×"
+    except (TypeError, ZeroDivisionError):
+        return "–"
+
+
+def report(results: dict) -> str:
+    lines = [f"## {results['size']} corpus ({results['corpus']['pages']} interviews, "
+             f"{results['corpus']['chars'] / 1e6:.1f} M characters, {results['corpus']['bytes'] / 1e6:.1f} MB)", ""]
+    ing = results.get("ingest")
+    if ing:
+        lines += ["| full ingest | seconds | interviews/s | MB/s | peak RSS (sum of processes) | largest process | index MB |",
+                  "|---|---|---|---|---|---|---|"]
+        for name, rows in ing.items():
+            for r in rows:
+                lines.append(f"| {name} | {r['seconds']} | {r['interviews_per_s']} | {r['mb_per_s']} | "
+                             f"{r['peak_total_mb']} MB | {r['peak_process_mb']} MB | {r['index_mb']} |")
+        best = min(r["seconds"] for r in ing["ours"])
+        lines += ["", f"ours vs baseline (build time): {ratio(best, ing['baseline'][0]['seconds'])} of the baseline's time", ""]
+    upd = results.get("update")
+    if upd:
+        lines += ["| 10 changed interviews | visible in search after | ingest command |", "|---|---|---|"]
+        for name, r in upd.items():
+            lines.append(f"| {name} | {r['visible_s']} s | {r['command_s']} s |")
+        lines.append("")
+    inp = results.get("inproc")
+    if inp:
+        last = max(k for k in inp["ours"] if k.startswith("pass"))
+        lines += ["| in-process search (ms) | p50 | p95 | p99 | mean |", "|---|---|---|---|---|"]
+        for name in ("ours", "baseline"):
+            for p in ("pass1", last):
+                s = inp[name][p]["all"]
+                lines.append(f"| {name} {p} | {s['p50']} | {s['p95']} | {s['p99']} | {s['mean']} |")
+        h = inp["ours"].get("highlight")
+        if h:
+            lines += ["", f"highlighting one results page: stored offsets p50 {h['index']['p50']} ms, "
+                          f"re-running the analyzer p50 {h['analysis']['p50']} ms ({h['ratio_p50']}× slower; mean {h['ratio_mean']}×)"]
+        lines.append("")
+    web = results.get("http")
+    if web:
+        lines += ["| HTTP /api/search (ms) | start-up s | cold p50 | cold p95 | cold p99 | warm p50 | warm p95 | warm p99 | errors | worker RSS MB |",
+                  "|---|---|---|---|---|---|---|---|---|---|"]
+        for name, r in web.items():
+            c, w = r["cold"], r["warm"]
+            lines.append(f"| {name} | {r['ready_s']} | {c['p50']} | {c['p95']} | {c['p99']} | {w['p50']} | {w['p95']} | "
+                         f"{w['p99']} | {r['errors']} | {', '.join(map(str, r['worker_rss_mb']))} |")
+        lines.append("")
+    load = results.get("load")
+    if load and "skipped" not in load:
+        lines += ["| wrk, mixed log | requests/s | errors | p50 ms | p99 ms | worker RSS MB after |", "|---|---|---|---|---|---|"]
+        for name, r in load.items():
+            lines.append(f"| {name} ({r['connections']} connections, {r['seconds']} s) | {r['requests_per_s']} | {r['errors']} | "
+                         f"{r['p50_ms']} | {r['p99_ms']} | {', '.join(map(str, r['worker_rss_mb']))} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--size", default="5k", help="1k, 5k, 20k or a number of interviews")
+    parser.add_argument("--smoke", action="store_true", help="short runs: one pass, 5 s of load (for CI)")
+    parser.add_argument("--only", default=",".join(PHASES), help=f"comma-separated phases from {','.join(PHASES)}")
+    parser.add_argument("--before", metavar="REV", help="also ingest with the write path of this commit")
+    parser.add_argument("--repeat", type=int, default=1, help="full ingests per system (alternating)")
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--seconds", type=int, default=20, help="wrk duration")
+    args = parser.parse_args(argv)
+    phases = [p.strip() for p in args.only.split(",") if p.strip()]
+    OUT.mkdir(parents=True, exist_ok=True)
+    info = gen.generate(args.size, BENCH / "corpus")
+    corpus = BENCH / "corpus" / info["size"]
+    work = OUT / info["size"]
+    work.mkdir(parents=True, exist_ok=True)
+    results_path = OUT / f"results-{info['size']}.json"
+    results = json.loads(results_path.read_text()) if results_path.exists() else {}
+    results.update(size=info["size"], corpus=info, machine=machine(), started=time.strftime("%Y-%m-%d %H:%M:%S"))
+    log(f"corpus {corpus}: {info['pages']} interviews, {info['chars'] / 1e6:.1f} M chars; load {results['machine']['loadavg']}")
+    if "ingest" in phases:
+        results["ingest"] = phase_ingest(info, corpus, work, args.before, args.repeat)
+    if "update" in phases:
+        results["update"] = phase_update(corpus, work, args.before)
+    if "inproc" in phases:
+        results["inproc"] = phase_inproc(work, 1 if args.smoke else 3)
+    if "http" in phases:
+        results["http"] = phase_http(work)
+    if "load" in phases:
+        results["load"] = phase_load(work, 5 if args.smoke else args.seconds, args.connections)
+    results["finished"] = time.strftime("%Y-%m-%d %H:%M:%S")
+    results["loadavg_end"] = open("/proc/loadavg").read().split()[:3]
+    results_path.write_text(json.dumps(results, ensure_ascii=False, indent=1))
+    text = report(results)
+    (OUT / f"report-{info['size']}.md").write_text(text + "\n")
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
