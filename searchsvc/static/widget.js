@@ -270,7 +270,7 @@
     if (this._ready) return;
     this._ready = true;
     var id = "os" + (++uid);
-    this._ids = { listbox: id + "-listbox", status: id + "-status", label: id + "-label" };
+    this._ids = { listbox: id + "-listbox", status: id + "-status" };
     this._options = [];     // [{node, kind: "suggestion"|"result"|"more", value}]
     this._active = -1;
     this._suggestTimer = 0;
@@ -579,7 +579,7 @@
       if (this._hasFocus()) this._open();
       return;
     }
-    var url = this._api("/api/suggest", { q: q });
+    var url = this._api("/api/suggest", { q: q, limit: MAX_SUGGESTIONS + 1 });
     if (!url) return;
     if (this._suggestAbort) this._suggestAbort.abort();
     var controller = typeof AbortController === "function" ? new AbortController() : null;
