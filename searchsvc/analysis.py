@@ -315,15 +315,20 @@ class SynonymTable:
             for n in range(min(self.longest, len(toks) - i), 0, -1):
                 group = self.by_tokens.get(tuple(toks[i:i + n]))
                 if group is not None:
-                    variants = self.groups[group][2]
                     seq = tuple(toks[i:i + n])
-                    out.append([seq] + [v for v in variants if v != seq])
+                    # a variant that contains the query's own words ("kras g12c 突变") adds no recall
+                    variants = [v for v in self.groups[group][2] if v != seq and not _contains(v, seq)]
+                    out.append([seq] + variants)
                     i += n
                     break
             else:
                 out.append([(toks[i],)])
                 i += 1
         return out
+
+
+def _contains(longer: tuple[str, ...], part: tuple[str, ...]) -> bool:
+    return len(longer) > len(part) and any(longer[i:i + len(part)] == part for i in range(len(longer) - len(part) + 1))
 
 
 @lru_cache(maxsize=1)

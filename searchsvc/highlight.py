@@ -54,7 +54,7 @@ def snippet(text: str, spans: list[Span], size: int = SNIPPET_CHARS) -> str:
         return ""
     sentences = [(m.start(), m.end()) for m in SENTENCE_END.finditer(text) if m.end() > m.start()]
     best, best_score = (0, min(len(text), size)), -1.0
-    for i, (start, _) in enumerate(sentences):
+    for i, (start, _) in enumerate(sentences if spans else sentences[:1]):  # no match: the opening
         end = sentences[i][1]
         j = i
         while j + 1 < len(sentences) and sentences[j + 1][1] - start <= size:

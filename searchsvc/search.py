@@ -189,7 +189,7 @@ class Searcher:
         if sort == "date" or mode == "all":
             kwargs["sortedby"] = sorting.FieldFacet("date", reverse=True)
         results = searcher.search_page(query, page, pagelen=per_page, **kwargs)
-        return _Page(results)
+        return _Page(results, page)
 
     def _hit(self, searcher, hit, highlighter: Highlighter) -> Hit:
         article = Article.from_dict(json.loads(hit["article"]))
@@ -236,15 +236,31 @@ class Searcher:
         return complete(prefix, searcher, limit)
 
 
+def query_words(q: str) -> set[str]:
+    """The indexed words a query looks for, synonyms included (to mark them on an article page).
+
+    Excluded terms and expert/tag/year filters are left out: they are not what the reader
+    wants to see highlighted in the text.
+    """
+    words: set[str] = set()
+    for clause in parse_query(q or "").positive:
+        if clause.field in (None, "title"):
+            for concept in _concepts(clause):
+                for seq in concept:
+                    words.update(seq)
+    return words
+
+
 @dataclass
 class _Page:
     total: int
     page_hits: list
     facets: dict[str, list[dict]]
 
-    def __init__(self, results):
+    def __init__(self, results, page: int):
         self.total = results.total
-        self.page_hits = list(results)
+        # Whoosh clamps a page past the end to the last page; a reader asked for nothing there
+        self.page_hits = [] if results.pagenum < page else list(results)
         self.facets = {}
         for name in ("tags", "experts", "years"):
             try:

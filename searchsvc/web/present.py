@@ -11,9 +11,8 @@ from flask import url_for
 
 from ..article import Article
 from ..highlight import mark, spans_by_analysis
-from ..querylang import parse_query
+from .. import search
 from ..search import Hit, Related, SearchResult
-from .. import analysis
 
 
 def article_url(article_id: str, external: bool = False, q: str | None = None, qa: int | None = None) -> str:
@@ -97,14 +96,8 @@ def related_dict(article_id: str, related: list[Related]) -> dict:
 # -- the query's terms on an article page ------------------------------------------
 
 def query_words(q: str) -> set[str]:
-    """The indexed words a query looks for (positive text clauses only), as analysed."""
-    if not q:
-        return set()
-    words: set[str] = set()
-    for clause in parse_query(q).positive:
-        if clause.field in (None, "title"):
-            words.update(analysis.tokens(clause.text))
-    return words
+    """The indexed words a query looks for, synonyms included (see searchsvc.search.query_words)."""
+    return search.query_words(q) if q else set()
 
 
 def highlight_article(article: Article, q: str | None) -> dict:
