@@ -33,7 +33,7 @@ def test_the_judged_set_is_large_and_covers_every_trap():
 
 def test_ndcg_mrr_and_recall_stay_above_their_floors(relevance):
     ours = relevance["ours"]
-    assert ours["ndcg"] >= 0.95      # measured 0.983
+    assert ours["ndcg"] >= 0.95      # measured 0.984
     assert ours["mrr"] >= 0.97       # measured 1.000
     assert ours["recall"] >= 0.92    # measured 0.949
 
