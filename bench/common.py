@@ -118,6 +118,10 @@ class TreeMemory(threading.Thread):
 
 def run_measured(cmd: list[str], env: dict | None = None, cwd: Path = ROOT) -> dict:
     """Run a command; wall time, exit code, output and the memory of its process tree."""
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    load = os.getloadavg()[0]
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     mem = TreeMemory(proc.pid)
@@ -125,7 +129,10 @@ def run_measured(cmd: list[str], env: dict | None = None, cwd: Path = ROOT) -> d
     out, err = proc.communicate()
     seconds = time.perf_counter() - started
     memory = mem.stop()
-    return dict(seconds=round(seconds, 2), rc=proc.returncode, stdout=out, stderr=err[-3000:], **memory)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return dict(seconds=round(seconds, 2), cpu_s=round(cpu, 2), loadavg_before=round(load, 2), rc=proc.returncode,
+                stdout=out, stderr=err[-3000:], **memory)
 
 
 def machine() -> dict:

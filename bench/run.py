@@ -95,7 +95,7 @@ def phase_ingest(info: dict, corpus: Path, work: Path, before: str | None, repea
             if r["rc"] != 0:
                 raise SystemExit(f"ingest {name} failed: {r['stderr']}")
             report = json.loads(r["stdout"])
-            row = dict(seconds=r["seconds"], interviews_per_s=round(info["pages"] / r["seconds"], 1),
+            row = dict(seconds=r["seconds"], cpu_s=r["cpu_s"], loadavg_before=r["loadavg_before"], interviews_per_s=round(info["pages"] / r["seconds"], 1),
                        mb_per_s=round(mb / r["seconds"], 3), peak_total_mb=r["peak_total_mb"],
                        peak_process_mb=r["peak_process_mb"], processes=r["processes"], added=report["added"],
                        failed=report["failed"], index_mb=round(_du(index) / 1e6, 1))
@@ -108,7 +108,7 @@ def phase_ingest(info: dict, corpus: Path, work: Path, before: str | None, repea
     if r["rc"] != 0:
         raise SystemExit(f"baseline build failed: {r['stderr']}")
     report = json.loads(r["stdout"])
-    out["baseline"] = [dict(seconds=r["seconds"], interviews_per_s=round(info["pages"] / r["seconds"], 1),
+    out["baseline"] = [dict(seconds=r["seconds"], cpu_s=r["cpu_s"], loadavg_before=r["loadavg_before"], interviews_per_s=round(info["pages"] / r["seconds"], 1),
                             mb_per_s=round(mb / r["seconds"], 3), peak_total_mb=r["peak_total_mb"],
                             peak_process_mb=r["peak_process_mb"], processes=r["processes"],
                             documents=report["documents"], index_mb=round(_du(index) / 1e6, 1))]
@@ -428,11 +428,11 @@ def report(results: dict) -> str:
              f"{results['corpus']['chars'] / 1e6:.1f} M characters, {results['corpus']['bytes'] / 1e6:.1f} MB)", ""]
     ing = results.get("ingest")
     if ing:
-        lines += ["| full ingest | seconds | interviews/s | MB/s | peak RSS (sum of processes) | largest process | index MB |",
-                  "|---|---|---|---|---|---|---|"]
+        lines += ["| full ingest | seconds | CPU s | load avg before | interviews/s | MB/s | peak RSS (sum of processes) | largest process | index MB |",
+                  "|---|---|---|---|---|---|---|---|---|"]
         for name, rows in ing.items():
             for r in rows:
-                lines.append(f"| {name} | {r['seconds']} | {r['interviews_per_s']} | {r['mb_per_s']} | "
+                lines.append(f"| {name} | {r['seconds']} | {r.get('cpu_s')} | {r.get('loadavg_before')} | {r['interviews_per_s']} | {r['mb_per_s']} | "
                              f"{r['peak_total_mb']} MB | {r['peak_process_mb']} MB | {r['index_mb']} |")
         best = min(r["seconds"] for r in ing["ours"])
         lines += ["", f"ours vs baseline (build time): {ratio(best, ing['baseline'][0]['seconds'])} of the baseline's time", ""]

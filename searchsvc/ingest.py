@@ -4,12 +4,23 @@ Unchanged files (same size and mtime, or same bytes) are not re-parsed; a change
 file replaces the articles it held; ``prune`` drops articles whose source is gone.
 A run that changes nothing publishes nothing.  Failures are collected per file
 (and per JSON line), never raised.
+
+Writing (see ``bench/README.md`` for the profile behind it): a few changed
+articles are kept in memory and written at the end by one writer, in id order.
+Once there are many (``STREAM_AFTER``), the new snapshot is written while the
+files are still being read: the parsed articles stream to Whoosh's multiprocess
+writer, whose worker processes each analyse and write a segment of their own
+(analysis and the posting writer are ~90% of an ingest), so memory is bounded
+by the writers' pools, not by the corpus.  The workers are forked after jieba is
+loaded (one initialisation, shared) and die with the ingest, so a kill -9 leaves
+neither a worker nor a held lock; the build is still published atomically.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -17,6 +28,18 @@ from typing import Callable
 from .article import Article
 from .index import IndexStore, Manifest, document
 from .sources import Source, SourceError, find_sources, read_source
+
+STREAM_AFTER = 200  # changed articles held in memory before switching to the parallel, streaming writer
+WRITER_LIMIT_MB = 128  # posting buffer of each writer process (Whoosh spills sorted runs to disk beyond it)
+
+
+def writer_procs() -> int:
+    """Writer processes for a large ingest: SEARCHSVC_INGEST_PROCS, else one per CPU core."""
+    try:
+        wanted = int(os.environ.get("SEARCHSVC_INGEST_PROCS", "0"))
+    except ValueError:
+        wanted = 0
+    return max(1, wanted or os.cpu_count() or 1)
 
 
 @dataclass
@@ -52,13 +75,31 @@ def content_hash(article: Article) -> str:
 class _Plan:
     """What the new snapshot changes relative to the current one."""
 
-    upserts: dict[str, Article] = field(default_factory=dict)
+    upserts: dict[str, Article] = field(default_factory=dict)  # held in memory, not yet given to a writer
     deletes: set[str] = field(default_factory=set)
     owner: dict[str, str] = field(default_factory=dict)  # article id -> source identity
+    upserted: set[str] = field(default_factory=set)  # ids of every changed article, written or held
+    stream: "_StreamingBuild | None" = None
 
     @classmethod
     def over(cls, manifest: Manifest) -> "_Plan":
         return cls(owner={aid: key for key, entry in manifest.sources.items() for aid in entry["articles"]})
+
+    def upsert(self, article: Article, store: IndexStore, rebuild: bool) -> None:
+        self.upserted.add(article.id)
+        if self.stream is not None:
+            self.stream.add(article)
+            return
+        self.upserts[article.id] = article
+        if len(self.upserts) >= STREAM_AFTER:
+            self.stream = _StreamingBuild(store, rebuild)
+            for aid in sorted(self.upserts):
+                self.stream.add(self.upserts.pop(aid))
+
+    def cancel(self) -> None:
+        if self.stream is not None:
+            self.stream.cancel()
+            self.stream = None
 
 
 def ingest(paths: list[Path], store: IndexStore, *, prune: bool = False, rebuild: bool = False,
@@ -74,23 +115,30 @@ def ingest(paths: list[Path], store: IndexStore, *, prune: bool = False, rebuild
         new = Manifest(sources={k: v for k, v in old.sources.items()})
         plan = _Plan.over(old)
         seen: set[str] = set()
-        for source in sources:
-            seen.add(source.identity)
-            _ingest_source(source, old, new, plan, report)
-            if progress:
-                progress(1)
-        if prune:
-            for identity in sorted(set(old.sources) - seen):
-                gone = new.sources.pop(identity)
-                plan.deletes.update(gone["articles"])
-                report.removed += len(gone["articles"])
-        plan.deletes -= set(plan.upserts)
-        if plan.upserts or plan.deletes or rebuild:
-            report.version = _write_snapshot(store, plan, new, rebuild)
+        try:
+            for source in sources:
+                seen.add(source.identity)
+                _ingest_source(source, old, new, plan, report, store, rebuild)
+                if progress:
+                    progress(1)
+            if prune:
+                for identity in sorted(set(old.sources) - seen):
+                    gone = new.sources.pop(identity)
+                    plan.deletes.update(gone["articles"])
+                    report.removed += len(gone["articles"])
+            plan.deletes -= plan.upserted
+            if plan.stream is not None:
+                report.version = plan.stream.publish(plan.deletes, new)
+            elif plan.upserts or plan.deletes or rebuild:
+                report.version = _write_snapshot(store, plan, new, rebuild)
+        except BaseException:
+            plan.cancel()
+            raise
     return report
 
 
-def _ingest_source(source: Source, old: Manifest, new: Manifest, plan: _Plan, report: IngestReport) -> None:
+def _ingest_source(source: Source, old: Manifest, new: Manifest, plan: _Plan, report: IngestReport,
+                   store: IndexStore, rebuild: bool) -> None:
     try:
         stat = source.path.stat()
         before = old.sources.get(source.identity)
@@ -123,7 +171,7 @@ def _ingest_source(source: Source, old: Manifest, new: Manifest, plan: _Plan, re
         if previous.get(item.id) == digest_a:
             report.unchanged += 1
         else:
-            plan.upserts[item.id] = item
+            plan.upsert(item, store, rebuild)
             if item.id in previous:
                 report.updated += 1
             else:
@@ -163,3 +211,98 @@ def _write_snapshot(store: IndexStore, plan: _Plan, manifest: Manifest, rebuild:
     ix.close()
     manifest.write(build)
     return store.publish(build)
+
+
+class _StreamingBuild:
+    """A new snapshot written while the sources are still being read, by several processes.
+
+    Whoosh's ``MpWriter`` with ``multisegment=True``: the parent pickles batches of
+    documents to job files; each worker analyses its batches and writes its own
+    segment (so both the analysis and the posting writer run in parallel, and
+    nothing is merged at the end).  An old copy of an article is deleted as the new
+    one is added; deletes of articles that are gone are applied at the end.
+    """
+
+    def __init__(self, store: IndexStore, rebuild: bool):
+        from whoosh import index as whoosh_index
+
+        from .analysis import segmenter
+
+        segmenter()  # load jieba once, here: the forked workers share it
+        self.store = store
+        self.rebuild = rebuild
+        self.build = store.new_build(rebuild=rebuild)
+        self.ix = whoosh_index.open_dir(str(self.build))
+        self.writer = _writer(self.ix, writer_procs())
+
+    def add(self, article: Article) -> None:
+        self.writer.delete_by_term("id", article.id)
+        self.writer.add_document(**document(article))
+
+    def publish(self, deletes: set[str], manifest: Manifest) -> str:
+        try:
+            for aid in sorted(deletes):
+                self.writer.delete_by_term("id", aid)
+            self.writer.commit(optimize=self.rebuild)
+        except BaseException:
+            self.cancel()
+            raise
+        self.writer = None
+        self.ix.close()
+        manifest.write(self.build)
+        return self.store.publish(self.build)
+
+    def cancel(self) -> None:
+        if self.writer is not None:
+            writer, self.writer = self.writer, None
+            writer.cancel()
+
+
+def _writer(ix, procs: int):
+    """Whoosh's multiprocess writer, with workers that die with this process (one process: a plain writer)."""
+    if procs <= 1:
+        return ix.writer(limitmb=WRITER_LIMIT_MB)
+
+    from whoosh.multiproc import MpWriter, SubWriterTask
+
+    parent = os.getpid()
+
+    class Task(SubWriterTask):
+        def run(self):
+            _die_with(parent)
+            super().run()
+
+    class Writer(MpWriter):
+        def _new_task(self):
+            task = Task(self.storage, self.indexname, self.jobqueue, self.resultqueue, self.subargs, self.multisegment)
+            task.daemon = True
+            self.tasks.append(task)
+            task.start()
+            return task
+
+        def cancel(self):
+            try:
+                for task in self.tasks:
+                    if task.is_alive():
+                        task.terminate()
+                        task.join(5)
+            finally:
+                from whoosh.writing import SegmentWriter
+
+                SegmentWriter.cancel(self)
+
+    return Writer(ix, procs=procs, multisegment=True, limitmb=WRITER_LIMIT_MB)
+
+
+def _die_with(parent: int) -> None:
+    """Ask the kernel to kill this (forked) process when its parent dies, kill -9 included."""
+    try:
+        import ctypes
+        import signal
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
