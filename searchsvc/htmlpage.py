@@ -13,7 +13,7 @@ import re
 from bs4 import BeautifulSoup, NavigableString, Tag
 from bs4.element import PreformattedString
 
-from .parse import ANSWER_LABEL, ANSWER_SHORT_LABEL, QUESTION_LABEL, PageHints, iso_date, to_simplified
+from .parse import ANSWER_LABEL, ANSWER_SHORT_LABEL, QUESTION_LABEL, PageHints, ParseError, iso_date, to_simplified
 
 DROP = ["script", "style", "noscript", "template", "svg", "iframe", "form", "button", "select", "input", "textarea", "object"]
 DROP_INSIDE = ["nav", "aside"]
@@ -22,11 +22,31 @@ BLOCKS = {
     "p", "div", "section", "article", "main", "header", "footer", "h1", "h2", "h3", "h4", "h5", "h6",
     "li", "ul", "ol", "dl", "dt", "dd", "table", "tr", "blockquote", "pre", "figure", "figcaption", "br", "hr",
 }
+# Hostile or broken markup is refused before the work that grows with nesting depth
+# (finding the article's common ancestor): a real article page has a few thousand
+# tags, nested a few dozen deep; html.parser nests every unclosed tag.
+MAX_DEPTH = 400
+MAX_TAGS = 200_000
+TAG_START = re.compile(r"<[a-zA-Z!/?]")
+DOCUMENT_START = re.compile(r"<(?:html|body)[\s>]", re.I)
+DOCUMENT_END = re.compile(r"</(?:html|body)\s*>", re.I)
 
 
-def page_text(markup: str) -> tuple[str, PageHints, str]:
-    """(text in the plain layout, hints from metadata, canonical URL or '')."""
+def page_text(markup: str, max_depth: int = MAX_DEPTH, max_tags: int = MAX_TAGS) -> tuple[str, PageHints, str]:
+    """(text in the plain layout, hints from metadata, canonical URL or '').
+
+    ParseError when the page was cut short (it opens <html> or <body> but closes
+    neither), has more than ``max_tags`` tags or nests deeper than ``max_depth``.
+    """
+    if DOCUMENT_START.search(markup) and not DOCUMENT_END.search(markup):
+        raise ParseError("the page looks truncated: it opens <html>/<body> but ends before </body> and </html>")
+    tags = len(TAG_START.findall(markup))
+    if tags > max_tags:
+        raise ParseError(f"too much markup for one page: {tags} tags (the limit is {max_tags})")
     soup = BeautifulSoup(markup, "html.parser")
+    depth = _depth(soup, max_depth)
+    if depth > max_depth:
+        raise ParseError(f"the HTML is nested more than {max_depth} levels deep (unclosed or hostile markup)")
     hints = PageHints(title=_title(soup), date=_published(soup), tags=_rel_tags(soup))
     canonical = _canonical(soup)
     for tag in soup.find_all(DROP):
@@ -38,6 +58,20 @@ def page_text(markup: str) -> tuple[str, PageHints, str]:
         tag.decompose()
     lines = _block_lines(root)
     return "\n".join(lines), hints, canonical
+
+
+def _depth(root: Tag, limit: int) -> int:
+    """How deep elements nest under ``root`` (stops counting once past ``limit``)."""
+    deepest = 0
+    stack = [(root, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > deepest:
+            deepest = depth
+            if deepest > limit:
+                break
+        stack.extend((child, depth + 1) for child in node.contents if isinstance(child, Tag))
+    return deepest
 
 
 def _title(soup: BeautifulSoup) -> str:

@@ -23,6 +23,7 @@ JSONL_SUFFIXES = {".jsonl"}
 SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | JSONL_SUFFIXES
 MAX_PAGE_BYTES = 8 * 1024 * 1024
 MAX_HTML_DEPTH = 400
+MAX_HTML_TAGS = 200_000
 
 MAGIC = {
     b"PK\x03\x04": "a ZIP archive",
@@ -32,6 +33,11 @@ MAGIC = {
     b"%PDF": "a PDF document",
     b"\x89PNG": "a PNG image",
     b"\xff\xd8\xff": "a JPEG image",
+    b"BZh": "a bzip2 archive",
+    b"\xfd7zXZ\x00": "an xz archive",
+    b"\x28\xb5\x2f\xfd": "a zstd archive",
+    b"GIF8": "a GIF image",
+    b"\xd0\xcf\x11\xe0": "an old Microsoft Office document",
 }
 
 
@@ -82,14 +88,21 @@ def _hidden(path: Path, root: Path) -> bool:
     return any(part.startswith(".") for part in path.relative_to(root).parts)
 
 
+def check_not_binary(head: bytes, source: str) -> None:
+    """SourceError when the file's first bytes say it is an archive, image or other binary file."""
+    for magic, what in MAGIC.items():
+        if head.startswith(magic):
+            raise SourceError(source, f"this is {what}, not a text or HTML page")
+    if head[257:262] == b"ustar":
+        raise SourceError(source, "this is a tar archive, not a text or HTML page")
+    if b"\x00" in head[:65536]:
+        raise SourceError(source, "binary data (NUL bytes), not a text page")
+
+
 def decode(data: bytes, source: str) -> str:
     if not data.strip():
         raise SourceError(source, "the file is empty")
-    for magic, what in MAGIC.items():
-        if data.startswith(magic):
-            raise SourceError(source, f"this is {what}, not a text or HTML page")
-    if b"\x00" in data[:65536]:
-        raise SourceError(source, "binary data (NUL bytes), not a text page")
+    check_not_binary(data, source)
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -119,7 +132,7 @@ def read_source(source: Source) -> Iterator[Article | SourceError]:
         if source.kind == "html":
             from .htmlpage import page_text
 
-            text, hints, canonical = page_text(text)
+            text, hints, canonical = page_text(text, max_depth=MAX_HTML_DEPTH, max_tags=MAX_HTML_TAGS)
             identity = canonical or source.identity
         else:
             hints, identity = None, source.identity
@@ -134,8 +147,20 @@ def read_source(source: Source) -> Iterator[Article | SourceError]:
 
 def _read_jsonl(source: Source) -> Iterator[Article | SourceError]:
     with open(source.path, "rb") as handle:
-        for number, raw in enumerate(handle, start=1):
+        head = handle.read(65536)
+        if not head.strip() and len(head) < 65536:
+            raise SourceError(str(source.path), "the file is empty")
+        check_not_binary(head, str(source.path))
+        handle.seek(0)
+        number = 0
+        while raw := handle.readline(MAX_PAGE_BYTES + 1):  # a line is one article: bounded like a page
+            number += 1
             where = f"{source.path}:{number}"
+            if len(raw) > MAX_PAGE_BYTES and not raw.endswith(b"\n"):
+                while (rest := handle.readline(1 << 20)) and not rest.endswith(b"\n"):
+                    pass  # skip the rest of the line
+                yield SourceError(where, f"line too long for one record (more than {MAX_PAGE_BYTES / 1e6:.0f} MB)")
+                continue
             if not raw.strip():
                 continue
             try:
