@@ -12,6 +12,7 @@ Anything else is text: stray quotes, parentheses and colons never make an error.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 FIELDS = ("expert", "tag", "title", "year")
@@ -63,6 +64,8 @@ def parse_query(text: str) -> ParsedQuery:
             value = f"{m['field']}:{value}"  # not one of ours: plain text
             name = None
         value = (value or "").strip()
+        if name == "year":
+            value = unicodedata.normalize("NFKC", value)  # ２０２５ and ²⁰²⁵ are 2025
         if not value or (name is None and not re.search(r"\w", value)):
             continue
         clause = Clause(text=value, phrase=phrase is not None, negated=bool(m["neg"]), field=name)

@@ -28,6 +28,7 @@ SORTS = ("relevance", "date")
 MAX_QUERY_CHARS = 200
 MAX_PER_PAGE = 50
 FACET_LIMIT = 20
+MAX_SPELLING_TRIES = 4  # unknown words a query's spelling suggestion looks up
 
 
 @dataclass(frozen=True)
@@ -326,7 +327,7 @@ def _clause_query(clause: Clause, any_term: bool = False, ranking: Ranking = RAN
     if clause.field == "tag":
         return Q.Or([Q.Term("tag", clause.text), *_phrase_in("tag_text", clause.text)])
     if clause.field == "year":
-        return Q.Term("year", int(clause.text)) if clause.text.isdigit() and len(clause.text) == 4 else Q.NullQuery
+        return Q.Term("year", int(clause.text)) if re.fullmatch(r"[0-9]{4}", clause.text) else Q.NullQuery
     fields = ("title",) if clause.field == "title" else TEXT_FIELDS
     concepts = _concepts(clause)
     parts = [Q.Or([_text_query(seq, fields, ranking) for seq in concept]) for concept in concepts]
@@ -468,9 +469,11 @@ def suggest_spelling(q: str, searcher) -> str | None:
     known = analysis.synonyms().by_tokens
     changed = False
     words = []
+    tries = MAX_SPELLING_TRIES  # each try walks the term list (~50 ms): a query of 40 unknown words took seconds
     for word in re.split(r"\s+", norm.strip()):
         unknown = (word,) not in known and not any(searcher.doc_frequency(f, word) for f in TEXT_FIELDS)
-        if unknown and re.fullmatch(r"[a-z][a-z0-9\-]{3,}", word):
+        if unknown and re.fullmatch(r"[a-z][a-z0-9\-]{3,}", word) and tries > 0:
+            tries -= 1
             corrector = reader.corrector("answer")
             found = corrector.suggest(word, limit=1, maxdist=2)
             if found:
