@@ -123,8 +123,8 @@ class Highlighter:
                 matcher = self.reader.postings(fieldname, word)
             except Exception:  # TermNotFound: the word is not in this field
                 continue
-            if not matcher.supports("characters"):
-                continue
+            if not matcher.is_active() or not matcher.supports("characters"):
+                continue  # inactive: every posting is of a deleted document (an updated article's old copy)
             matcher.skip_to(docnum)
             if matcher.is_active() and matcher.id() == docnum:
                 out.extend((word, (s, e)) for _pos, s, e in matcher.value_as("characters"))
