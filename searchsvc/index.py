@@ -36,6 +36,7 @@ from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
 from .analysis import analyzer
 from .article import Article
+from .crashpoint import checkpoint
 
 DEFAULT_INDEX_DIR = Path(os.environ.get("SEARCHSVC_INDEX", "index"))
 KEEP_SNAPSHOTS = 3
@@ -103,6 +104,7 @@ class Manifest:
         path = folder / MANIFEST
         with open(path, "w", encoding="utf-8") as handle:
             json.dump({"sources": self.sources}, handle, ensure_ascii=False, indent=0, sort_keys=True)
+            checkpoint("manifest.unsynced")
             handle.flush()
             os.fsync(handle.fileno())
 
@@ -164,11 +166,13 @@ class IndexStore:
         shutil.rmtree(self.tmp, ignore_errors=True)  # builds left by a killed ingest
         build = self.tmp / f"build-{os.getpid()}-{time.time_ns()}"
         build.mkdir(parents=True)
+        checkpoint("build.created")
         version = None if rebuild else self.version()
         if version is None:
             whoosh_index.create_in(str(build), schema())
         else:
             _link_tree(self.snapshot_path(version), build)
+        checkpoint("build.ready")
         return build
 
     def publish(self, build: Path) -> str:
@@ -177,12 +181,16 @@ class IndexStore:
         version = datetime.now().strftime("%Y%m%dT%H%M%S%f")
         self.snapshots.mkdir(parents=True, exist_ok=True)
         target = self.snapshot_path(version)
+        checkpoint("publish.synced")
         os.rename(build, target)
+        checkpoint("publish.renamed")
         link = self.root / f"current.{os.getpid()}.tmp"
         if link.is_symlink() or link.exists():
             link.unlink()
         os.symlink(os.path.join("snapshots", version), link)
+        checkpoint("publish.linked")
         os.replace(link, self.current)
+        checkpoint("publish.swapped")
         _fsync_dir(self.root)
         self._drop_old_snapshots(keep=version)
         return version
@@ -191,6 +199,7 @@ class IndexStore:
         names = sorted(p.name for p in self.snapshots.iterdir() if p.is_dir())
         for name in names[:-KEEP_SNAPSHOTS]:
             if name != keep:
+                checkpoint("publish.dropping")
                 shutil.rmtree(self.snapshots / name, ignore_errors=True)
 
 

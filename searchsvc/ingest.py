@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Callable
 
 from .article import Article
+from .crashpoint import checkpoint
 from .index import IndexStore, Manifest, document
 from .sources import Source, SourceError, find_sources, read_source
 
@@ -107,6 +108,7 @@ def ingest(paths: list[Path], store: IndexStore, *, prune: bool = False, rebuild
     """Bring the index in line with the given files and directories."""
     report = IngestReport()
     with store.lock():
+        checkpoint("ingest.locked")
         old = Manifest() if rebuild else store.manifest()
         sources, errors = find_sources(paths)
         report.failures.extend(errors)
@@ -117,6 +119,7 @@ def ingest(paths: list[Path], store: IndexStore, *, prune: bool = False, rebuild
         seen: set[str] = set()
         try:
             for source in sources:
+                checkpoint("ingest.source")
                 seen.add(source.identity)
                 _ingest_source(source, old, new, plan, report, store, rebuild)
                 if progress:
@@ -126,11 +129,13 @@ def ingest(paths: list[Path], store: IndexStore, *, prune: bool = False, rebuild
                     gone = new.sources.pop(identity)
                     plan.deletes.update(gone["articles"])
                     report.removed += len(gone["articles"])
+            checkpoint("ingest.parsed")
             plan.deletes -= plan.upserted
             if plan.stream is not None:
                 report.version = plan.stream.publish(plan.deletes, new)
             elif plan.upserts or plan.deletes or rebuild:
                 report.version = _write_snapshot(store, plan, new, rebuild)
+            checkpoint("ingest.published")
         except BaseException:
             plan.cancel()
             raise
@@ -202,9 +207,13 @@ def _write_snapshot(store: IndexStore, plan: _Plan, manifest: Manifest, rebuild:
     try:
         for aid in sorted(plan.deletes | set(plan.upserts)):
             writer.delete_by_term("id", aid)
+        checkpoint("write.deleted")
         for aid in sorted(plan.upserts):
+            checkpoint("write.doc")
             writer.add_document(**document(plan.upserts[aid]))
+        checkpoint("write.commit")
         writer.commit(optimize=rebuild)
+        checkpoint("write.committed")
     except BaseException:
         writer.cancel()
         raise
@@ -236,6 +245,7 @@ class _StreamingBuild:
         self.writer = _writer(self.ix, writer_procs())
 
     def add(self, article: Article) -> None:
+        checkpoint("stream.doc")
         self.writer.delete_by_term("id", article.id)
         self.writer.add_document(**document(article))
 
@@ -243,7 +253,9 @@ class _StreamingBuild:
         try:
             for aid in sorted(deletes):
                 self.writer.delete_by_term("id", aid)
+            checkpoint("stream.commit")
             self.writer.commit(optimize=self.rebuild)
+            checkpoint("stream.committed")
         except BaseException:
             self.cancel()
             raise
