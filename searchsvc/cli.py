@@ -46,7 +46,8 @@ def ingest(paths, index_dir, prune, rebuild, as_json, progress):
     - Unchanged files are skipped; a changed file replaces what it held.
     - The new index is published atomically: searches see the old or the new one.
     - A file that fails is reported with its reason; the others go on.
-    - Exit code 1 when any file failed, 0 otherwise.
+    - Exit code 1 when any file failed, 2 when the index could not be written
+      (a full disk, say; the previous index stays live), 0 otherwise.
 
     \b
     Example:
@@ -54,7 +55,7 @@ def ingest(paths, index_dir, prune, rebuild, as_json, progress):
     """
     from tqdm import tqdm
 
-    from .ingest import ingest as run_ingest
+    from .ingest import IngestError, ingest as run_ingest
 
     show = sys.stderr.isatty() if progress is None else progress
     bar = tqdm(total=0, unit="file", disable=not show, file=sys.stderr, desc="ingest")
@@ -63,8 +64,13 @@ def ingest(paths, index_dir, prune, rebuild, as_json, progress):
         bar.total = total
         bar.refresh()
 
-    report = run_ingest(list(paths), IndexStore(index_dir), prune=prune, rebuild=rebuild,
-                        progress=bar.update, on_sources=sized)
+    try:
+        report = run_ingest(list(paths), IndexStore(index_dir), prune=prune, rebuild=rebuild,
+                            progress=bar.update, on_sources=sized)
+    except IngestError as exc:  # a full disk, say: the previous index stays live
+        bar.close()
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
     bar.close()
     if as_json:
         click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))

@@ -44,6 +44,9 @@ MANIFEST = "manifest.json"
 QA_SEPARATOR = "\n\n"
 
 
+REBUILD_HINT = "(publish a new one with: searchsvc ingest --rebuild <folders>)"
+
+
 class IndexUnavailable(RuntimeError):
     """There is no usable index at the given place; the message says why."""
 
@@ -137,14 +140,24 @@ class IndexStore:
         if version is None:
             if not self.root.exists():
                 raise IndexUnavailable(f"no index at {self.root}: the folder does not exist (run an ingest first)")
+            if not self.root.is_dir() or not os.access(self.root, os.R_OK | os.X_OK):
+                raise IndexUnavailable(f"no index at {self.root}: not a folder this process can read")
+            if self.current.exists() or self.current.is_symlink():
+                raise IndexUnavailable(f"the index at {self.root} is broken: {self.current} is not a link to a snapshot "
+                                       "(run an ingest to publish one)")
             raise IndexUnavailable(f"no index at {self.root}: nothing has been published yet (run an ingest first)")
         path = self.snapshot_path(version)
+        if not path.is_dir():
+            raise IndexUnavailable(f"the index at {self.root} is broken: its current snapshot {path} is missing "
+                                   "(run an ingest to publish a new one)")
         try:
-            return version, whoosh_index.open_dir(str(path))
+            ix = whoosh_index.open_dir(str(path))
+            ix.reader().close()  # opens every segment: a missing or truncated file is found here, not mid-search
+            return version, ix
         except (OSError, whoosh_index.EmptyIndexError) as exc:
-            raise IndexUnavailable(f"the index at {path} cannot be opened: {exc}") from exc
+            raise IndexUnavailable(f"the index at {path} cannot be opened: {exc} {REBUILD_HINT}") from exc
         except Exception as exc:  # a corrupt TOC surfaces as unpickling errors of many kinds
-            raise IndexUnavailable(f"the index at {path} is unreadable: {type(exc).__name__}: {exc}") from exc
+            raise IndexUnavailable(f"the index at {path} is unreadable: {type(exc).__name__}: {exc} {REBUILD_HINT}") from exc
 
     def manifest(self) -> Manifest:
         version = self.version()
@@ -168,6 +181,8 @@ class IndexStore:
         build.mkdir(parents=True)
         checkpoint("build.created")
         version = None if rebuild else self.version()
+        if version is not None and not self.snapshot_path(version).is_dir():
+            version = None  # 'current' points at a snapshot that is gone: build everything afresh
         if version is None:
             whoosh_index.create_in(str(build), schema())
         else:

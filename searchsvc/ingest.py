@@ -21,6 +21,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import queue
+import shutil
+import signal
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -32,6 +35,10 @@ from .sources import Source, SourceError, find_sources, read_source
 
 STREAM_AFTER = 200  # changed articles held in memory before switching to the parallel, streaming writer
 WRITER_LIMIT_MB = 128  # posting buffer of each writer process (Whoosh spills sorted runs to disk beyond it)
+
+
+class IngestError(RuntimeError):
+    """The new snapshot could not be written (disk full, a writer process died); nothing was published."""
 
 
 def writer_procs() -> int:
@@ -109,6 +116,7 @@ def ingest(paths: list[Path], store: IndexStore, *, prune: bool = False, rebuild
     report = IngestReport()
     with store.lock():
         checkpoint("ingest.locked")
+        live = store.version()
         old = Manifest() if rebuild else store.manifest()
         sources, errors = find_sources(paths)
         report.failures.extend(errors)
@@ -136,10 +144,34 @@ def ingest(paths: list[Path], store: IndexStore, *, prune: bool = False, rebuild
             elif plan.upserts or plan.deletes or rebuild:
                 report.version = _write_snapshot(store, plan, new, rebuild)
             checkpoint("ingest.published")
+        except (OSError, IngestError) as exc:  # the disk is full, a file is too large, a writer died
+            _cancel_quietly(plan)
+            shutil.rmtree(store.tmp, ignore_errors=True)  # give the space back: we hold the lock, the builds are ours
+            raise IngestError(_write_failure(store, exc, live)) from exc
         except BaseException:
             plan.cancel()
             raise
     return report
+
+
+def _write_failure(store: IndexStore, exc: Exception, before: str | None) -> str:
+    reason = str(exc)
+    if isinstance(exc, OSError):
+        reason = exc.strerror or reason
+        reason = f"{reason} ({exc.filename})" if exc.filename else reason
+    now = store.version()
+    if now != before:
+        outcome = f"the new index {now} is live but the ingest did not finish"
+    else:
+        outcome = f"nothing was published; the live index is still {now}" if now else "nothing was published; there is no index yet"
+    return f"cannot write the new index under {store.root}: {reason}; {outcome}"
+
+
+def _cancel_quietly(plan: "_Plan") -> None:
+    try:
+        plan.cancel()
+    except (OSError, IngestError):
+        pass  # cancelling a writer on a full disk can fail again; the build is removed anyway
 
 
 def _ingest_source(source: Source, old: Manifest, new: Manifest, plan: _Plan, report: IngestReport,
@@ -215,7 +247,10 @@ def _write_snapshot(store: IndexStore, plan: _Plan, manifest: Manifest, rebuild:
         writer.commit(optimize=rebuild)
         checkpoint("write.committed")
     except BaseException:
-        writer.cancel()
+        try:
+            writer.cancel()
+        except OSError:
+            pass  # a full disk: the build is removed by the caller
         raise
     ix.close()
     manifest.write(build)
@@ -280,13 +315,46 @@ def _writer(ix, procs: int):
     parent = os.getpid()
 
     class Task(SubWriterTask):
+        errors = None
+
         def run(self):
             _die_with(parent)
-            super().run()
+            try:
+                super().run()
+            except BaseException as exc:  # tell the parent why (a full disk, say), then exit 1 quietly
+                self.errors.put(f"{type(exc).__name__}: {exc}")
+                self.errors.close()
+                self.errors.join_thread()
+                os._exit(1)
 
     class Writer(MpWriter):
+        """MpWriter that notices a dead worker: Whoosh would skip its results and publish without its documents."""
+
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            import multiprocessing
+
+            self.errors = multiprocessing.Queue()
+            self.jobqueue = _GuardedQueue(self.jobqueue, self._check_workers)
+
+        def _check_workers(self):
+            for task in self.tasks:
+                if task.exitcode not in (None, 0):
+                    try:
+                        why = self.errors.get(timeout=1)
+                    except queue.Empty:
+                        code = task.exitcode
+                        why = f"killed by {signal.Signals(-code).name}" if code < 0 else f"exit code {code}"
+                    raise IngestError(f"a writer process died ({why})")
+
+        def _commit_toc(self, segments):
+            self._check_workers()  # every worker has exited by now; all must have succeeded
+            super()._commit_toc(segments)
+
         def _new_task(self):
-            task = Task(self.storage, self.indexname, self.jobqueue, self.resultqueue, self.subargs, self.multisegment)
+            task = Task(self.storage, self.indexname, self.jobqueue.queue, self.resultqueue, self.subargs,
+                        self.multisegment)
+            task.errors = self.errors
             task.daemon = True
             self.tasks.append(task)
             task.start()
@@ -304,6 +372,25 @@ def _writer(ix, procs: int):
                 SegmentWriter.cancel(self)
 
     return Writer(ix, procs=procs, multisegment=True, limitmb=WRITER_LIMIT_MB)
+
+
+class _GuardedQueue:
+    """The writer's job queue: a put never waits forever on workers that have died."""
+
+    def __init__(self, jobs, check):
+        self.queue, self.check = jobs, check
+
+    def put(self, item) -> None:
+        while True:
+            self.check()
+            try:
+                self.queue.put(item, timeout=1)
+                return
+            except queue.Full:
+                continue
+
+    def __getattr__(self, name):
+        return getattr(self.queue, name)
 
 
 def _die_with(parent: int) -> None:

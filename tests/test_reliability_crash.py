@@ -53,6 +53,13 @@ stream_after = int(sys.argv[1])
 if stream_after:
     searchsvc.ingest.STREAM_AFTER = stream_after
 
+from whoosh.multiproc import SubWriterTask
+process_file = SubWriterTask._process_file
+def _batch(self, *args):
+    checkpoint("whoosh.batch")  # in a writer worker: its N-th batch of documents
+    return process_file(self, *args)
+SubWriterTask._process_file = _batch
+
 flush, commit_toc = SegmentWriter._flush_segment, SegmentWriter._commit_toc
 def _flush(self):
     checkpoint("whoosh.flush")
@@ -220,3 +227,25 @@ def test_there_are_at_least_20_kill_points_across_parsing_writing_and_publishing
     names = {p for p, *_ in KILL_POINTS}
     assert len(KILL_POINTS) >= 20
     assert {"ingest.source", "write.doc", "stream.doc", "whoosh.toc", "publish.renamed", "publish.swapped"} <= names
+
+
+@pytest.mark.parametrize("point", ["whoosh.batch", "whoosh.flush"])
+def test_a_writer_worker_killed_fails_the_ingest_instead_of_publishing_without_its_documents(setup, tmp_path, point):
+    """Regression: Whoosh's MpWriter skipped a dead worker's results after a 1 s timeout and
+    published a snapshot without its documents (0 of 47 articles, the manifest listing all 47),
+    so later ingests called them unchanged and never indexed them."""
+    store = IndexStore(tmp_path / "index")
+    shutil.copytree(setup["base"].root, store.root, symlinks=True)
+    before = store.version()
+    env = {**os.environ, "SEARCHSVC_CRASH_AT": f"{point}:1", "SEARCHSVC_INGEST_PROCS": "2"}
+    run = subprocess.run([sys.executable, "-c", WRAPPER, str(STREAMING), "ingest", str(setup["corpus_b"]), "--index",
+                          str(store.root), "--prune", "--no-progress"], cwd=ROOT, env=env, capture_output=True,
+                         text=True, timeout=120, start_new_session=True)
+    assert run.returncode == 2, (run.stdout, run.stderr[-2000:])
+    assert run.stderr.strip() == (f"error: cannot write the new index under {store.root}: a writer process died "
+                                  f"(killed by SIGKILL); nothing was published; the live index is still {before}")
+    assert store.version() == before and answers(Searcher(store)) == setup["before"]
+    recovered = ingest([setup["corpus_b"]], store, prune=True)
+    assert recovered.failed == 0 and content(store) == setup["reference"]["content"]
+    assert answers(Searcher(store)) == setup["reference"]["answers"]
+    assert Searcher(store).health()["articles"] == setup["reference"]["articles"]
