@@ -57,6 +57,14 @@ def default_config() -> dict:
         "SEARCHSVC_CACHE_MAX_AGE": _env_int("SEARCHSVC_CACHE_MAX_AGE", 60),
         # Number of reverse proxies in front (X-Forwarded-* trusted from that many hops); 0 = none.
         "SEARCHSVC_TRUSTED_PROXIES": _env_int("SEARCHSVC_TRUSTED_PROXIES", 0),
+        # Requests per client address on /api/* ("600/minute", "20/second"...; "off" = no limit). See guard.py.
+        "SEARCHSVC_RATE_LIMIT": os.environ.get("SEARCHSVC_RATE_LIMIT", "600/minute"),
+        # Client addresses never rate-limited (comma-separated; empty = none).
+        "SEARCHSVC_RATE_LIMIT_EXEMPT": os.environ.get("SEARCHSVC_RATE_LIMIT_EXEMPT", "127.0.0.1,::1"),
+        # Seconds a request may spend on index work before it is answered 503 (0 = no budget).
+        "SEARCHSVC_TIME_BUDGET": os.environ.get("SEARCHSVC_TIME_BUDGET", "5"),
+        # Largest request body accepted, in bytes (the public routes read none).
+        "SEARCHSVC_MAX_BODY": _env_int("SEARCHSVC_MAX_BODY", 16 * 1024),
     }
 
 
@@ -93,9 +101,10 @@ def create_app(config: dict | None = None) -> Flask:
          methods=["GET", "HEAD", "OPTIONS"], expose_headers=["ETag", "X-Index-Version"],
          supports_credentials=False, max_age=86400)
 
-    from . import api, caching, http, pages
+    from . import api, caching, guard, http, pages
 
     http.init_app(app)
+    guard.init_app(app)  # before caching: a rate-limited request is refused before any index work
     release = app.extensions["searchsvc"]["release"]
     app.context_processor(lambda: {"site_name": SITE_NAME, "release": release})
     caching.init_app(app)

@@ -71,7 +71,9 @@ def searcher():
 
 def cached(kind: str, *args, compute: Callable[[], object]):
     """Look up ``(kind, *args)`` for the request's index version, computing it on a miss."""
-    return service()["cache"].get_or_compute(g.index_version, (kind, *args), compute)
+    from .guard import within_budget
+
+    return service()["cache"].get_or_compute(g.index_version, (kind, *args), lambda: within_budget(compute))
 
 
 def index_backed(view):

@@ -15,6 +15,7 @@ from flask import Flask, jsonify, make_response, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from ..index import IndexUnavailable
+from .guard import OverBudget, retry_after
 from ..search import MAX_PER_PAGE, MAX_QUERY_CHARS, SORTS, BadRequest, validate
 
 log = logging.getLogger("searchsvc.web")
@@ -109,6 +110,8 @@ HTTP_MESSAGES_ZH = {
     404: "找不到这个页面。它可能已被删除，或者链接有误。",
     405: "不支持这种请求方式。",
     400: "请求有误。",
+    413: "请求太大了。",
+    429: "请求太频繁了，请稍后再试。",
 }
 
 
@@ -123,11 +126,23 @@ def init_app(app: Flask) -> None:
         return error_response(503, f"the search index is unavailable: {exc}", None,
                               "搜索服务暂时不可用：索引尚未建立或无法打开。请稍后再试，或联系管理员运行 searchsvc ingest。")
 
+    @app.errorhandler(OverBudget)
+    def over_budget(exc: OverBudget):
+        log.warning("over the time budget: %s", request.full_path)
+        response = error_response(503, str(exc), None, "这次搜索用时太长，已经停止。请换一个更简短的搜索词，或稍后再试。")
+        response.headers["Retry-After"] = str(max(1, round(exc.budget)))
+        return response
+
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         status = exc.code or 500
-        message = {404: "not found", 405: "method not allowed"}.get(status, exc.description or exc.name)
+        message = {404: "not found", 405: "method not allowed",
+                   413: "request too large: the body is over the limit (public routes take no body)",
+                   429: f"rate limit exceeded ({exc.description}); retry after the time in Retry-After"}.get(
+                       status, exc.description or exc.name)
         response = error_response(status, message, None, HTTP_MESSAGES_ZH.get(status, exc.name))
+        if status == 429:
+            response.headers["Retry-After"] = str(retry_after())
         if status == 405 and exc.get_response().headers.get("Allow"):
             response.headers["Allow"] = exc.get_response().headers["Allow"]
         return response

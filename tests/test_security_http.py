@@ -1,0 +1,223 @@
+"""Abuse at the HTTP layer: rate limit, time budget, size limits, methods, headers, content types.
+
+Through Flask's test client (the same app gunicorn serves); tests/test_security_gunicorn.py
+repeats the essentials against a real ``searchsvc serve``.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+
+from searchsvc.index import IndexStore
+
+from test_web_support import client_for
+
+CLIENT = {"REMOTE_ADDR": "203.0.113.7"}  # a non-loopback client (loopback is exempt by default)
+OTHER = {"REMOTE_ADDR": "198.51.100.9"}
+
+API_ROUTES = ["/api/search?q=KRAS", "/api/articles", "/api/articles/{id}", "/api/articles/{id}/related",
+              "/api/suggest?q=K", "/api/openapi.json"]
+PAGE_ROUTES = ["/", "/search?q=KRAS", "/articles/{id}", "/experts/{expert}", "/tags/{tag}", "/embed"]
+OTHER_ROUTES = ["/healthz", "/widget.js", "/static/style.css", "/static/app.js"]
+
+
+@pytest.fixture(scope="module")
+def known(sample_index):
+    client = client_for(sample_index)
+    hit = client.get("/api/search?q=KRAS").get_json()["hits"][0]
+    return {"id": hit["id"], "expert": hit["experts"][0], "tag": hit["tags"][0]}
+
+
+def routes(known, *groups):
+    return [r.format(**known) for group in groups for r in group]
+
+
+def index_state(store: IndexStore) -> dict:
+    """Every file under the index folder with its size and mtime, and the live version."""
+    files = {str(p.relative_to(store.root)): (p.stat().st_size, p.stat().st_mtime_ns)
+             for p in store.root.rglob("*") if p.is_file()}
+    return {"version": store.version(), "files": files}
+
+
+# -- rate limit ------------------------------------------------------------------
+
+def test_a_client_over_the_limit_gets_429_with_retry_after_and_others_do_not(sample_index):
+    client = client_for(sample_index, SEARCHSVC_RATE_LIMIT="5/minute")
+    for n in range(5):
+        response = client.get(f"/api/search?q=KRAS&page={n + 1}", environ_base=CLIENT)
+        assert response.status_code == 200
+        assert "Retry-After" not in response.headers and not any(h.startswith("X-RateLimit") for h in response.headers.keys())
+    refused = client.get("/api/search?q=EGFR", environ_base=CLIENT)
+    assert refused.status_code == 429 and refused.mimetype == "application/json"
+    assert refused.get_json() == {"error": {"code": 429, "message":
+                                            "rate limit exceeded (5 per 1 minute); retry after the time in Retry-After"}}
+    assert 50 <= int(refused.headers["Retry-After"]) <= 61  # the moving window: when the oldest hit leaves it
+    assert refused.headers["Cache-Control"] == "no-store"
+    for path in ("/api/articles", "/api/suggest?q=K"):  # every /api/* route shares the client's budget
+        assert client.get(path, environ_base=CLIENT).status_code == 429
+    assert client.get("/api/search?q=EGFR", environ_base=OTHER).status_code == 200
+    # pages, /healthz and the widget are not rate-limited; neither is the loopback address by default
+    for path in ("/search?q=EGFR", "/healthz", "/widget.js", "/embed"):
+        assert client.get(path, environ_base=CLIENT).status_code == 200, path
+    assert all(client.get("/api/search?q=EGFR").status_code == 200 for _ in range(8))
+
+
+def test_the_limit_counts_the_forwarded_client_behind_a_trusted_proxy(sample_index):
+    client = client_for(sample_index, SEARCHSVC_RATE_LIMIT="2/minute", SEARCHSVC_TRUSTED_PROXIES=1,
+                        SEARCHSVC_RATE_LIMIT_EXEMPT="")
+    proxy = {"REMOTE_ADDR": "127.0.0.1"}
+    for _ in range(2):
+        assert client.get("/api/articles", environ_base=proxy, headers={"X-Forwarded-For": "192.0.2.1"}).status_code == 200
+    assert client.get("/api/articles", environ_base=proxy, headers={"X-Forwarded-For": "192.0.2.1"}).status_code == 429
+    assert client.get("/api/articles", environ_base=proxy, headers={"X-Forwarded-For": "192.0.2.2"}).status_code == 200
+
+
+def test_the_rate_limit_can_be_turned_off_or_applied_to_loopback(sample_index):
+    off = client_for(sample_index, SEARCHSVC_RATE_LIMIT="off")
+    assert all(off.get("/api/articles", environ_base=CLIENT).status_code == 200 for _ in range(30))
+    strict = client_for(sample_index, SEARCHSVC_RATE_LIMIT="3/minute", SEARCHSVC_RATE_LIMIT_EXEMPT="")
+    assert [strict.get("/api/articles").status_code for _ in range(4)] == [200, 200, 200, 429]
+
+
+def test_the_default_limit_is_600_a_minute(sample_index):
+    client = client_for(sample_index)
+    assert client.application.config["SEARCHSVC_RATE_LIMIT"] == os.environ.get("SEARCHSVC_RATE_LIMIT", "600/minute")
+    statuses = [client.get("/api/suggest?q=K", environ_base=CLIENT).status_code for _ in range(601)]
+    assert statuses.count(200) == 600 and statuses[-1] == 429
+
+
+# -- time budget -----------------------------------------------------------------
+
+def test_a_request_past_its_time_budget_is_a_clear_503(sample_index, known):
+    client = client_for(sample_index, SEARCHSVC_TIME_BUDGET="0.000001", SEARCHSVC_CACHE_SIZE=0)
+    for path in routes(known, API_ROUTES[:5]):
+        response = client.get(path)
+        assert response.status_code == 503 and response.mimetype == "application/json", path
+        assert response.get_json()["error"]["message"] == (
+            "the request took longer than its time budget of 1e-06 s; try a shorter query, or retry in a moment")
+        assert response.headers["Retry-After"] == "1"
+    page = client.get("/search?q=KRAS")
+    assert page.status_code == 503 and page.mimetype == "text/html"
+    assert "用时太长" in page.get_data(as_text=True)
+    assert client.get("/healthz").status_code == 200  # health is not index work: it still answers
+
+
+def test_the_budget_frees_the_request_even_when_the_work_runs_on(sample_index):
+    """A saturated pool: requests wait within their own budget and get 503, never hang."""
+    client = client_for(sample_index, SEARCHSVC_TIME_BUDGET="0.3", SEARCHSVC_BUDGET_THREADS=1, SEARCHSVC_CACHE_SIZE=0)
+    pool = client.application.extensions["searchsvc"]["budget_pool"]
+    blocker = pool.submit(time.sleep, 2)  # runaway work holds the only pool thread
+    try:
+        started = time.monotonic()
+        response = client.get("/api/search?q=KRAS")
+        elapsed = time.monotonic() - started
+        assert response.status_code == 503 and 0.3 <= elapsed < 1.0, elapsed
+    finally:
+        blocker.result()
+    assert client.get("/api/search?q=KRAS").status_code == 200
+
+
+def test_with_the_default_budget_ordinary_and_heavy_queries_answer(sample_index):
+    client = client_for(sample_index, SEARCHSVC_CACHE_SIZE=0)
+    assert client.application.extensions["searchsvc"]["budget"] == 5
+    for q in ("KRAS G12C", " OR ".join(["奥希替尼", "阿美替尼", "吉非替尼", "厄洛替尼"] * 6)[:200],
+              " ".join(f"w{i:03d}x" for i in range(40))[:200]):
+        assert client.get("/api/search", query_string={"q": q}).status_code == 200
+
+
+# -- size limits, methods, nothing writes ---------------------------------------------
+
+@pytest.mark.parametrize("path", API_ROUTES[:3] + PAGE_ROUTES[:2])
+def test_a_request_body_over_the_limit_is_413(sample_index, known, path):
+    client = client_for(sample_index)
+    response = client.get(path.format(**known), data=b"x" * (16 * 1024 + 1))
+    assert response.status_code == 413
+    if path.startswith("/api/"):
+        assert response.mimetype == "application/json" and response.get_json()["error"]["code"] == 413
+    else:
+        assert "请求太大了" in response.get_data(as_text=True)
+    assert client.get(path.format(**known), data=b"x" * 100).status_code == 200  # a small stray body is ignored
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE", "TRACE", "PROPFIND", "MKCOL"])
+def test_only_get_and_head_on_every_public_route_and_nothing_writes_the_index(sample_index, known, method):
+    before = index_state(sample_index)
+    client = client_for(sample_index)
+    for path in routes(known, API_ROUTES, PAGE_ROUTES, OTHER_ROUTES):
+        response = client.open(path, method=method, data=b'{"q": "x"}', content_type="application/json")
+        assert response.status_code == 405, (method, path, response.status_code)
+        assert set(response.headers["Allow"].split(", ")) <= {"GET", "HEAD", "OPTIONS"}, response.headers["Allow"]
+        if path.startswith("/api/") or path == "/healthz":
+            assert response.mimetype == "application/json" and response.get_json()["error"]["code"] == 405
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+    for path in routes(known, API_ROUTES, PAGE_ROUTES, OTHER_ROUTES):
+        head = client.head(path)
+        assert head.status_code == 200 and head.data == b"", path
+    assert index_state(sample_index) == before
+
+
+def test_no_route_writes_the_index(sample_index):
+    """The URL map: every rule answers GET/HEAD(/OPTIONS) only; no rule mentions ingest, upload or admin."""
+    app = client_for(sample_index).application
+    for rule in app.url_map.iter_rules():
+        assert rule.methods <= {"GET", "HEAD", "OPTIONS"}, (rule.rule, rule.methods)
+        assert not any(word in rule.rule for word in ("ingest", "upload", "admin", "reindex", "publish")), rule.rule
+
+
+# -- headers and content types ------------------------------------------------------
+
+def _responses(client, known):
+    """(path, response) for every route in every status a user can reach."""
+    out = [(p, client.get(p)) for p in routes(known, API_ROUTES, PAGE_ROUTES, OTHER_ROUTES)]
+    out += [(p, client.get(p)) for p in ("/api/search?page=0", "/api/articles/nope", "/nope", "/articles/nope",
+                                         "/search?per_page=99", "/api/nope")]
+    out += [(p, client.post(p)) for p in ("/api/search", "/search")]
+    etag = client.get("/api/search?q=KRAS").headers["ETag"]
+    out.append(("/api/search?q=KRAS (304)", client.get("/api/search?q=KRAS", headers={"If-None-Match": etag})))
+    return out
+
+
+def test_security_headers_on_every_route_and_status(sample_index, known):
+    client = client_for(sample_index)
+    for path, response in _responses(client, known):
+        headers = response.headers
+        assert headers["X-Content-Type-Options"] == "nosniff", path
+        assert headers["Referrer-Policy"] in ("same-origin", "strict-origin-when-cross-origin"), path
+        csp = headers["Content-Security-Policy"]
+        if path.startswith("/embed"):
+            assert "frame-ancestors *" in csp and "X-Frame-Options" not in headers, (path, csp)
+            assert "script-src 'self'" in csp and "'unsafe-inline'" not in csp
+        else:
+            assert "frame-ancestors 'none'" in csp, (path, csp)
+            assert path.startswith("/widget.js") or headers["X-Frame-Options"] == "DENY", path
+        if response.mimetype == "text/html":
+            assert "script-src 'self'" in csp and "'unsafe-inline'" not in csp, path
+            assert "object-src 'none'" in csp or "default-src 'none'" in csp, path
+
+
+def test_json_is_served_as_application_json_on_every_api_status(sample_index, known):
+    client = client_for(sample_index, SEARCHSVC_RATE_LIMIT="1000/minute")
+    seen = set()
+    for path, response in _responses(client, known):
+        if path.startswith("/api/") or path == "/healthz":
+            seen.add(response.status_code)
+            if response.status_code == 304:
+                assert response.data == b""
+                continue
+            assert response.headers["Content-Type"] == "application/json", (path, response.headers["Content-Type"])
+            assert response.get_json() is not None
+    assert {200, 304, 400, 404, 405} <= seen
+    missing = client_for(IndexStore(sample_index.root / "nope"))
+    for path in ("/healthz", "/api/search?q=KRAS"):
+        response = missing.get(path)
+        assert response.status_code == 503 and response.headers["Content-Type"] == "application/json"
+
+
+def test_html_is_never_served_for_an_api_path_even_for_unknown_ones(sample_index):
+    client = client_for(sample_index)
+    for path in ("/api/", "/api/nope", "/api/articles/a/b/c", "/api/search/extra"):
+        response = client.get(path)
+        assert response.status_code == 404 and response.headers["Content-Type"] == "application/json", path
