@@ -13,6 +13,12 @@ On disk (``index/`` by default)::
     index/tmp/<build>/           a build in progress; never read by a searcher
     index/ingest.lock            one ingest at a time
 
+The ``expert`` and ``tag`` keyword fields also keep each document's values in a
+list column: Whoosh's overlapping facets read that column instead of rebuilding a
+document-to-values list from every posting of the field on every search (a third
+of a search's time on a 5k index; see ``bench/README.md``).  An index written
+before the column existed still works (Whoosh falls back); ``--rebuild`` adds it.
+
 A build starts from hard links to the current snapshot's files (Whoosh never
 rewrites a file it has written), adds and deletes documents, commits, writes its
 manifest, fsyncs and is renamed into ``snapshots/``; then ``current`` is replaced
@@ -32,6 +38,7 @@ from datetime import datetime
 from pathlib import Path
 
 from whoosh import index as whoosh_index
+from whoosh import columns
 from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
 from .analysis import analyzer
@@ -51,6 +58,32 @@ class IndexUnavailable(RuntimeError):
     """There is no usable index at the given place; the message says why."""
 
 
+class StrListColumn(columns.PickleColumn):
+    """A per-document list of strings: Whoosh's overlapping facets read it instead of
+    rebuilding a doc->values list from every posting of the field on every search."""
+
+    def __init__(self):
+        super().__init__(columns.VarBytesColumn())
+
+    def stores_lists(self):
+        return True
+
+    class Reader(columns.PickleColumn.Reader):
+        def __getitem__(self, docnum):
+            return super().__getitem__(docnum) or []
+
+
+class ListKEYWORD(KEYWORD):
+    """A comma-separated KEYWORD field whose values are also kept in a list column (for facets)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.column_type = StrListColumn()
+
+    def to_column_value(self, value):
+        return [v.strip() for v in value.split(",") if v.strip()]
+
+
 def schema() -> Schema:
     text = analyzer()
     return Schema(
@@ -61,8 +94,8 @@ def schema() -> Schema:
         lead=TEXT(analyzer=text, chars=True),
         expert_text=TEXT(analyzer=text),
         tag_text=TEXT(analyzer=text),
-        expert=KEYWORD(stored=True, commas=True, scorable=True),
-        tag=KEYWORD(stored=True, commas=True, scorable=True),
+        expert=ListKEYWORD(stored=True, commas=True, scorable=True),
+        tag=ListKEYWORD(stored=True, commas=True, scorable=True),
         year=NUMERIC(int, stored=True, sortable=True),
         date=DATETIME(stored=True, sortable=True),
         article=STORED,
