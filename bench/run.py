@@ -75,12 +75,13 @@ def env_for(pythonpath: Path | None = None, **extra) -> dict:
     return env
 
 
-def ingest_cmd(corpus: Path, index: Path) -> list[str]:
-    return [PY, "-m", "searchsvc.cli", "ingest", str(corpus), "--index", str(index), "--no-progress", "--json"]
+def ingest_cmd(corpus: Path, index: Path, tree_path: Path | None = None) -> list[str]:
+    head = [PY, str(BENCH / "revcli.py"), str(tree_path)] if tree_path else [PY, "-m", "searchsvc.cli"]
+    return [*head, "ingest", str(corpus), "--index", str(index), "--no-progress", "--json"]
 
 
 # -- phases -----------------------------------------------------------------------------
-def phase_ingest(info: dict, corpus: Path, work: Path, before: str | None, repeat: int) -> dict:
+def phase_ingest(info: dict, corpus: Path, work: Path, before: str | None, repeat: int, baseline: bool = True) -> dict:
     mb = info["bytes"] / 1e6
     systems = [("ours", None)]
     if before:
@@ -91,7 +92,7 @@ def phase_ingest(info: dict, corpus: Path, work: Path, before: str | None, repea
             index = work / f"index-{name.replace(':', '-')}"
             shutil.rmtree(index, ignore_errors=True)
             log(f"ingest {name} round {round_ + 1} ...")
-            r = run_measured(ingest_cmd(corpus, index), env=env_for(tree_path))
+            r = run_measured(ingest_cmd(corpus, index, tree_path), env=env_for(tree_path))
             if r["rc"] != 0:
                 raise SystemExit(f"ingest {name} failed: {r['stderr']}")
             report = json.loads(r["stdout"])
@@ -101,6 +102,8 @@ def phase_ingest(info: dict, corpus: Path, work: Path, before: str | None, repea
                        failed=report["failed"], index_mb=round(_du(index) / 1e6, 1))
             out.setdefault(name, []).append(row)
             log(f"  {row}")
+    if not baseline:
+        return out
     log("ingest baseline ...")
     index = work / "index-baseline"
     shutil.rmtree(index, ignore_errors=True)
@@ -171,7 +174,7 @@ def phase_update(corpus: Path, work: Path, before: str | None, count: int = 10) 
         token = f"{MARKER}{salt}"
         log(f"update {name} ...")
         started = time.perf_counter()
-        proc = subprocess.Popen(ingest_cmd(copy, index), env=env_for(tree_path), cwd=ROOT,
+        proc = subprocess.Popen(ingest_cmd(copy, index, tree_path), env=env_for(tree_path), cwd=ROOT,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         visible = None
         while visible is None and time.perf_counter() - started < 600:
@@ -379,7 +382,7 @@ end
 """
 
 
-def phase_load(work: Path, seconds: int, connections: int) -> dict:
+def phase_load(work: Path, seconds: int, connections: int, warmup: int = 0) -> dict:
     if not shutil.which("wrk"):
         log("load: wrk is not installed (apt-get install -y wrk); skipped")
         return {"skipped": "wrk not installed"}
@@ -398,6 +401,9 @@ def phase_load(work: Path, seconds: int, connections: int) -> dict:
         log(f"load {key} ...")
         server = Server(serve_cmd(system, work, port), port, env)
         try:
+            if warmup:  # let every worker see the log once, as a service that has been up a while has
+                subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{warmup}s", "--timeout", "10s",
+                                "-s", str(script), f"http://127.0.0.1:{port}"], capture_output=True, text=True)
             r = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s",
                                 "-s", str(script), f"http://127.0.0.1:{port}"], capture_output=True, text=True)
             line = next((l for l in r.stdout.splitlines() if l.startswith("JSON ")), None)
@@ -406,7 +412,9 @@ def phase_load(work: Path, seconds: int, connections: int) -> dict:
             data = json.loads(line[5:])
             errors = sum(data[k] for k in ("connect", "read", "write", "status", "timeout"))
             out[key] = dict(requests_per_s=round(data["requests"] / (data["duration_us"] / 1e6), 1),
-                            requests=data["requests"], errors=errors, p50_ms=round(data["p50_us"] / 1000, 2),
+                            requests=data["requests"], errors=errors, warmup_s=warmup,
+                            error_kinds={k: data[k] for k in ("connect", "read", "write", "status", "timeout") if data[k]},
+                            p50_ms=round(data["p50_us"] / 1000, 2),
                             p99_ms=round(data["p99_us"] / 1000, 2), connections=connections, seconds=seconds,
                             **server.memory())
         finally:
@@ -434,8 +442,9 @@ def report(results: dict) -> str:
             for r in rows:
                 lines.append(f"| {name} | {r['seconds']} | {r.get('cpu_s')} | {r.get('loadavg_before')} | {r['interviews_per_s']} | {r['mb_per_s']} | "
                              f"{r['peak_total_mb']} MB | {r['peak_process_mb']} MB | {r['index_mb']} |")
-        best = min(r["seconds"] for r in ing["ours"])
-        lines += ["", f"ours vs baseline (build time): {ratio(best, ing['baseline'][0]['seconds'])} of the baseline's time", ""]
+        if "baseline" in ing:
+            best = min(r["seconds"] for r in ing["ours"])
+            lines += ["", f"ours vs baseline (build time): {ratio(best, ing['baseline'][0]['seconds'])} of the baseline's time", ""]
     upd = results.get("update")
     if upd:
         lines += ["| 10 changed interviews | visible in search after | ingest command |", "|---|---|---|"]
@@ -468,7 +477,7 @@ def report(results: dict) -> str:
     if load and "skipped" not in load:
         lines += ["| wrk, mixed log | requests/s | errors | p50 ms | p99 ms | worker RSS MB after |", "|---|---|---|---|---|---|"]
         for name, r in load.items():
-            lines.append(f"| {name} ({r['connections']} connections, {r['seconds']} s) | {r['requests_per_s']} | {r['errors']} | "
+            lines.append(f"| {name} ({r['connections']} connections, {r['seconds']} s after {r.get('warmup_s', 0)} s warm-up) | {r['requests_per_s']} | {r['errors']} {r.get('error_kinds', '')} | "
                          f"{r['p50_ms']} | {r['p99_ms']} | {', '.join(map(str, r['worker_rss_mb']))} |")
         lines.append("")
     return "\n".join(lines)
@@ -481,8 +490,10 @@ def main(argv=None) -> int:
     parser.add_argument("--only", default=",".join(PHASES), help=f"comma-separated phases from {','.join(PHASES)}")
     parser.add_argument("--before", metavar="REV", help="also ingest with the write path of this commit")
     parser.add_argument("--repeat", type=int, default=1, help="full ingests per system (alternating)")
+    parser.add_argument("--skip-baseline", action="store_true", help="ingest phase: do not rebuild the baseline index")
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--seconds", type=int, default=20, help="wrk duration")
+    parser.add_argument("--warmup", type=int, default=60, help="seconds of wrk before the measured run (0: cold)")
     args = parser.parse_args(argv)
     phases = [p.strip() for p in args.only.split(",") if p.strip()]
     OUT.mkdir(parents=True, exist_ok=True)
@@ -495,7 +506,8 @@ def main(argv=None) -> int:
     results.update(size=info["size"], corpus=info, machine=machine(), started=time.strftime("%Y-%m-%d %H:%M:%S"))
     log(f"corpus {corpus}: {info['pages']} interviews, {info['chars'] / 1e6:.1f} M chars; load {results['machine']['loadavg']}")
     if "ingest" in phases:
-        results["ingest"] = phase_ingest(info, corpus, work, args.before, args.repeat)
+        ingest = phase_ingest(info, corpus, work, args.before, args.repeat, not args.skip_baseline)
+        results["ingest"] = {**results.get("ingest", {}), **ingest}
     if "update" in phases:
         results["update"] = phase_update(corpus, work, args.before)
     if "inproc" in phases:
@@ -503,7 +515,8 @@ def main(argv=None) -> int:
     if "http" in phases:
         results["http"] = phase_http(work)
     if "load" in phases:
-        results["load"] = phase_load(work, 5 if args.smoke else args.seconds, args.connections)
+        results["load"] = phase_load(work, 5 if args.smoke else args.seconds, args.connections,
+                                     0 if args.smoke else args.warmup)
     results["finished"] = time.strftime("%Y-%m-%d %H:%M:%S")
     results["loadavg_end"] = open("/proc/loadavg").read().split()[:3]
     results_path.write_text(json.dumps(results, ensure_ascii=False, indent=1))
