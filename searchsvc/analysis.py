@@ -37,6 +37,9 @@ VARIANT = re.compile(r"^(?:[a-z]\d{1,4}(?:[a-z]|del|ins|fs|dup)?|ex\d{1,2}(?:del
 FULLWIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
 FULLWIDTH.update({0x3000: 0x20, 0x00A0: 0x20})
 NEGATION = "非"
+# A sub-word is indexed when it is a lexicon word or a word jieba's own corpus counts at
+# least this often: 肺癌 and 乳腺 are; 伊沙 (in 伊沙佐米) and 基奥 are not.
+SUBWORD_MIN_FREQ = 20
 
 STOP_WORDS = frozenset(
     """的 了 是 在 和 与 及 或 等 对 于 也 都 而 之 其 这 那 就 还 并 被 把 将 以 为 从 由 向 给
@@ -145,6 +148,8 @@ class Segmenter:
                 self.jieba.add_word(run, 80000)
         self.genes = lex.genes
         self.drugs = {normalize(t) for kind, terms in lex.groups if kind == "drug" for t in terms}
+        self.words = {normalize(w) for w in lex.words} | {
+            run for term, _ in lex.terms() for run in re.findall(rf"[{CJK}]{{2,}}", normalize(term))}
         self.lock = threading.Lock()
 
     def pieces(self, norm: str) -> Iterator[tuple[str, int, int]]:
@@ -186,18 +191,16 @@ class Segmenter:
         """Dictionary words inside a long Chinese word, with their offset in it."""
         if len(word) < 3 or not re.fullmatch(rf"[{CJK}]+", word):
             return
+        if word in self.drugs:
+            return  # 德曲妥珠单抗 (T-DXd) is not 曲妥珠单抗 (trastuzumab); 维奈克拉 holds no 克拉
         freq = self.jieba.FREQ
-        drug = word in self.drugs
         for i in range(len(word)):
             if i == 1 and word[0] == NEGATION:
                 continue  # 非小细胞肺癌 must never yield 小细胞肺癌
             for j in range(i + 2, len(word) + 1):
                 sub = word[i:j]
-                if (i, j) == (0, len(word)) or freq.get(sub, 0) <= 0:
-                    continue
-                if drug and sub in self.drugs:
-                    continue  # 德曲妥珠单抗 (T-DXd) is not 曲妥珠单抗 (trastuzumab)
-                yield sub, i
+                if (i, j) != (0, len(word)) and (sub in self.words or freq.get(sub, 0) >= SUBWORD_MIN_FREQ):
+                    yield sub, i
 
 
 @lru_cache(maxsize=1)
@@ -316,9 +319,11 @@ class SynonymTable:
                 group = self.by_tokens.get(tuple(toks[i:i + n]))
                 if group is not None:
                     seq = tuple(toks[i:i + n])
-                    # a variant that contains the query's own words ("kras g12c 突变") adds no recall
-                    variants = [v for v in self.groups[group][2] if v != seq and not _contains(v, seq)]
-                    out.append([seq] + variants)
+                    # a variant containing another alternative ("kras g12c 突变" beside "g12c") adds no
+                    # recall, only a costly phrase match and stray highlights
+                    others = [v for v in self.groups[group][2] if v != seq]
+                    alternatives = [seq] + others
+                    out.append([seq] + [v for v in others if not any(_contains(v, a) for a in alternatives)])
                     i += n
                     break
             else:

@@ -16,7 +16,7 @@ from whoosh import query as Q
 
 from . import analysis
 from .article import Article
-from .index import QA_SEPARATOR
+from .index import body_layout
 
 SNIPPET_CHARS = 120
 MAX_MATCHES = 5
@@ -107,17 +107,26 @@ def spans_by_analysis(text: str, words: set[str]) -> list[Span]:
 class Highlighter:
     """Finds, for one results page, each hit's best-matching Q&As and its title marks."""
 
-    def __init__(self, searcher, query, offsets: str = "index"):
+    def __init__(self, searcher, query, offsets: str = "index", docnums: list[int] | None = None):
         self.searcher = searcher
         self.reader = searcher.reader()
         self.offsets = offsets
         self.terms = {(f, t) for f, t in positive_terms(query) if isinstance(t, str)}
         self.words = {text for _, text in self.terms}
         n = max(searcher.doc_count_all(), 1)
-        self.idf = {w: math.log(1 + n / (1 + searcher.doc_frequency("answer", w))) for w in self.words}
+        self.idf = {w: math.log(1 + n / (1 + searcher.doc_frequency("body", w))) for w in self.words}
+        self.docnums = sorted(set(docnums or []))
+        self._loaded: dict[str, dict[int, list[tuple[str, Span]]]] = {}
 
     def _chars(self, fieldname: str, docnum: int) -> list[tuple[str, Span]]:
-        out = []
+        if fieldname not in self._loaded or docnum not in self._loaded[fieldname]:
+            docnums = self.docnums if docnum in self.docnums else [docnum]
+            self._loaded.setdefault(fieldname, {}).update(self._load(fieldname, docnums))
+        return self._loaded[fieldname][docnum]
+
+    def _load(self, fieldname: str, docnums: list[int]) -> dict[int, list[tuple[str, Span]]]:
+        """Character offsets of every query word in these documents: one pass per word's postings."""
+        found: dict[int, list[tuple[str, Span]]] = {d: [] for d in docnums}
         for word in self.words:
             try:
                 matcher = self.reader.postings(fieldname, word)
@@ -125,10 +134,14 @@ class Highlighter:
                 continue
             if not matcher.is_active() or not matcher.supports("characters"):
                 continue  # inactive: every posting is of a deleted document (an updated article's old copy)
-            matcher.skip_to(docnum)
-            if matcher.is_active() and matcher.id() == docnum:
-                out.extend((word, (s, e)) for _pos, s, e in matcher.value_as("characters"))
-        return out
+            for docnum in docnums:  # ascending, so the matcher only moves forward
+                if matcher.id() < docnum:
+                    matcher.skip_to(docnum)
+                if not matcher.is_active():
+                    break
+                if matcher.id() == docnum:
+                    found[docnum].extend((word, (s, e)) for _pos, s, e in matcher.value_as("characters"))
+        return found
 
     def _field_spans(self, fieldname: str, docnum: int, text: str) -> list[tuple[str, Span]]:
         if self.offsets == "index":
@@ -140,14 +153,15 @@ class Highlighter:
 
         title_spans = [span for _, span in self._field_spans("title", docnum, article.title)]
         per_qa: list[dict] = [{"q": [], "a": []} for _ in article.qa]
-        for key, fieldname, texts in (("q", "question", [q.question for q in article.qa]),
-                                      ("a", "answer", [q.answer for q in article.qa])):
-            joined = QA_SEPARATOR.join(texts)
-            starts = _starts(texts)
-            for word, (s, e) in self._field_spans(fieldname, docnum, joined):
-                i = _which(starts, s)
-                if i is not None:
-                    per_qa[i][key].append((word, (s - starts[i], e - starts[i])))
+        body, regions = body_layout(article)
+        starts = [start for _, _, start, _ in regions]
+        for word, (s, e) in self._field_spans("body", docnum, body):
+            r = _which(starts, s)
+            if r is None:
+                continue
+            kind, i, start, end = regions[r]
+            if kind != "lead" and s < end:
+                per_qa[i]["q" if kind == "question" else "a"].append((word, (s - start, e - start)))
         ranked = []
         for i, found in enumerate(per_qa):
             words = {w for w, _ in found["q"] + found["a"]}
@@ -161,14 +175,6 @@ class Highlighter:
             matches.append(Match(qa=i + 1, question_html=mark(qa.question, [sp for _, sp in per_qa[i]["q"]]),
                                  snippet_html=snippet(qa.answer, [sp for _, sp in per_qa[i]["a"]]), expert=qa.expert))
         return matches, mark(article.title, title_spans)
-
-
-def _starts(texts: list[str]) -> list[int]:
-    starts, pos = [], 0
-    for text in texts:
-        starts.append(pos)
-        pos += len(text) + len(QA_SEPARATOR)
-    return starts
 
 
 def _which(starts: list[int], offset: int) -> int | None:

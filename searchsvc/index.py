@@ -89,11 +89,8 @@ def schema() -> Schema:
     return Schema(
         id=ID(stored=True, unique=True),
         title=TEXT(analyzer=text, chars=True),
-        question=TEXT(analyzer=text, chars=True),
-        answer=TEXT(analyzer=text, chars=True),
-        lead=TEXT(analyzer=text, chars=True),
-        expert_text=TEXT(analyzer=text),
-        tag_text=TEXT(analyzer=text),
+        body=TEXT(analyzer=text, chars=True),  # lead, editor's note, then each question and answer: see body_layout
+        meta=TEXT(analyzer=text),  # expert names and titles, tags
         expert=ListKEYWORD(stored=True, commas=True, scorable=True),
         tag=ListKEYWORD(stored=True, commas=True, scorable=True),
         year=NUMERIC(int, stored=True, sortable=True),
@@ -102,16 +99,36 @@ def schema() -> Schema:
     )
 
 
+def body_layout(article: Article) -> tuple[str, list[tuple[str, int, int, int]]]:
+    """The body field's text and its regions (kind, Q&A index or -1, start, end).
+
+    Kinds are "lead" (lead and editor's note), "question" and "answer".  One body field
+    instead of one field per part: every query term is matched in three fields (title,
+    body, meta) rather than six, and the highlighter still knows, from a match's offset,
+    which question or answer it is in.
+    """
+    parts: list[str] = []
+    regions: list[tuple[str, int, int, int]] = []
+    pos = 0
+    pieces = [("lead", -1, t) for t in (article.lead, article.editor_note) if t]
+    for i, qa in enumerate(article.qa):
+        pieces += [("question", i, qa.question), ("answer", i, qa.answer)]
+    for kind, i, text in pieces:
+        if parts:
+            pos += len(QA_SEPARATOR)
+        regions.append((kind, i, pos, pos + len(text)))
+        parts.append(text)
+        pos += len(text)
+    return QA_SEPARATOR.join(parts), regions
+
+
 def document(article: Article) -> dict:
     """The Whoosh document for an article."""
     doc = dict(
         id=article.id,
         title=article.title,
-        question=QA_SEPARATOR.join(q.question for q in article.qa),
-        answer=QA_SEPARATOR.join(q.answer for q in article.qa),
-        lead="\n".join(p for p in (article.lead, article.editor_note) if p),
-        expert_text=" ".join(f"{e.name} {e.title}" for e in article.experts),
-        tag_text=" ".join(article.tags),
+        body=body_layout(article)[0],
+        meta=" ".join([f"{e.name} {e.title}" for e in article.experts] + article.tags),
         expert=",".join(n.replace(",", " ") for n in article.expert_names),
         tag=",".join(t.replace(",", " ") for t in article.tags),
         article=json.dumps(article.to_dict(), ensure_ascii=False),

@@ -23,7 +23,7 @@ from .highlight import Highlighter
 from .index import IndexStore, IndexUnavailable
 from .querylang import Clause, ParsedQuery, parse_query
 
-TEXT_FIELDS = ("title", "question", "answer", "lead", "expert_text", "tag_text")
+TEXT_FIELDS = ("title", "body", "meta")
 SORTS = ("relevance", "date")
 MAX_QUERY_CHARS = 200
 MAX_PER_PAGE = 50
@@ -36,11 +36,8 @@ class Ranking:
     """BM25F parameters and per-field boosts (applied at query time; tuned with bench/relevance.py --tune)."""
 
     title: float = 3.0
-    question: float = 1.6
-    answer: float = 1.0
-    lead: float = 1.2
-    expert_text: float = 2.0
-    tag_text: float = 2.0
+    body: float = 1.0
+    meta: float = 2.0
     B: float = 0.5  # the judged set: 0.5 beat 0.75 in every setting of the grid (interviews vary less in length than web pages)
     K1: float = 2.0
 
@@ -127,7 +124,10 @@ class Searcher:
         self.store = store
         self.ranking = ranking
         self._lock = threading.Lock()
-        self._opened: tuple[str, object, object] | None = None  # (version, index, whoosh searcher)
+        self._opened: tuple[str, object] | None = None  # (version, index)
+        # One Whoosh searcher per thread: Whoosh's postings readers seek and read a shared file object,
+        # so threads searching through one reader read each other's bytes (tests/test_reliability_threads.py).
+        self._local = threading.local()
 
     # -- the snapshot in use -------------------------------------------------
     def _current(self):
@@ -137,10 +137,12 @@ class Searcher:
             with self._lock:
                 opened = self._opened
                 if opened is None or opened[0] != version:
-                    version, ix = self.store.open(version)
-                    opened = (version, ix, ix.searcher(weighting=self.ranking.weighting()))
-                    self._opened = opened  # the old searcher is left to the garbage collector
-        return opened[0], opened[2]
+                    opened = self.store.open(version)
+                    self._opened = opened  # the old index and its searchers are left to the garbage collector
+        local = self._local
+        if getattr(local, "index", None) is not opened[1]:
+            local.index, local.searcher = opened[1], opened[1].searcher(weighting=self.ranking.weighting())
+        return opened[0], local.searcher
 
     def version(self) -> str:
         return self._current()[0]
@@ -174,7 +176,7 @@ class Searcher:
             corrected_results = self._run(searcher, corrected, filters, page, per_page, sort, "and")
             if corrected_results.total:
                 query, results, mode = corrected, corrected_results, "suggestion"
-        highlighter = Highlighter(searcher, query)
+        highlighter = Highlighter(searcher, query, docnums=[hit.docnum for hit in results.page_hits])
         hits = [self._hit(searcher, hit, highlighter) for hit in results.page_hits]
         return SearchResult(query=q, total=results.total, page=page, per_page=per_page,
                             took_ms=round((time.perf_counter() - started) * 1000, 2), hits=hits,
@@ -323,9 +325,9 @@ def _text_query(seq: tuple[str, ...], fields=TEXT_FIELDS, ranking: Ranking = RAN
 
 def _clause_query(clause: Clause, any_term: bool = False, ranking: Ranking = RANKING):
     if clause.field == "expert":
-        return Q.Or([Q.Term("expert", clause.text), *_phrase_in("expert_text", clause.text)])
+        return Q.Or([Q.Term("expert", clause.text), *_phrase_in("meta", clause.text)])
     if clause.field == "tag":
-        return Q.Or([Q.Term("tag", clause.text), *_phrase_in("tag_text", clause.text)])
+        return Q.Or([Q.Term("tag", clause.text), *_phrase_in("meta", clause.text)])
     if clause.field == "year":
         return Q.Term("year", int(clause.text)) if re.fullmatch(r"[0-9]{4}", clause.text) else Q.NullQuery
     fields = ("title",) if clause.field == "title" else TEXT_FIELDS
@@ -383,13 +385,13 @@ def _distinctive_terms(searcher, docnum: int, count: int) -> list[tuple[str, str
     n = searcher.doc_count_all()
     scored = []
     for tok, tf in counts.items():
-        df = searcher.doc_frequency("answer", tok) + searcher.doc_frequency("title", tok)
+        df = searcher.doc_frequency("body", tok) + searcher.doc_frequency("title", tok)
         if df <= 1 and n > 1:
             continue  # only this interview has it: cannot relate it to another
         idf = math.log(1 + n / (1 + df))
         scored.append((tf * idf, tok))
     scored.sort(reverse=True)
-    return [(f, tok, round(w, 3)) for w, tok in scored[:count] for f in ("answer", "title", "tag_text")]
+    return [(f, tok, round(w, 3)) for w, tok in scored[:count] for f in ("body", "title", "meta")]
 
 
 @lru_cache(maxsize=1)
@@ -434,7 +436,7 @@ def complete(prefix: str, searcher, limit: int) -> list[dict]:
 
     def frequency(term: str) -> int:
         toks = analysis.tokens(term)
-        return min((searcher.doc_frequency("answer", t) for t in toks), default=0) if toks else 0
+        return min((searcher.doc_frequency("body", t) for t in toks), default=0) if toks else 0
 
     # most frequent in the index first; among a group's variants, the earliest listed (canonical) one
     ranked = sorted(((-frequency(t), rank, len(t), t, k) for _, t, k, rank in _lexicon_completions(norm)))
@@ -443,10 +445,10 @@ def complete(prefix: str, searcher, limit: int) -> list[dict]:
             add(term, kind)
     if len(out) < limit:
         words = []
-        for word in reader.expand_prefix("answer", norm):
+        for word in reader.expand_prefix("body", norm):
             word = word.decode("utf-8") if isinstance(word, bytes) else word
             if len(word) > len(norm) and not any(analysis.normalize(o["text"]).startswith(word) for o in out):
-                words.append((searcher.doc_frequency("answer", word), word))
+                words.append((searcher.doc_frequency("body", word), word))
         for _, word in sorted(words, reverse=True)[:limit]:
             add(word, "term")
     for df, _, _, term, kind in ranked:
@@ -474,8 +476,8 @@ def suggest_spelling(q: str, searcher) -> str | None:
         unknown = (word,) not in known and not any(searcher.doc_frequency(f, word) for f in TEXT_FIELDS)
         if unknown and re.fullmatch(r"[a-z][a-z0-9\-]{3,}", word) and tries > 0:
             tries -= 1
-            corrector = reader.corrector("answer")
-            found = corrector.suggest(word, limit=1, maxdist=2)
+            corrector = reader.corrector("body")
+            found = corrector.suggest(word, limit=1, maxdist=2, prefix=2)  # typos rarely hit the first letters
             if found:
                 words.append(found[0])
                 changed = True
