@@ -18,6 +18,11 @@ import sys
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import use_tree  # noqa: E402
+
+use_tree()  # BENCH_TREE: parse pages with another commit's searchsvc, like "ours"
+
 from whoosh import index as whoosh_index
 from whoosh.fields import ID, KEYWORD, NUMERIC, TEXT, Schema
 from whoosh.qparser import MultifieldParser

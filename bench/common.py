@@ -13,6 +13,22 @@ BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 
 
+def use_tree(tree: str | None = None) -> None:
+    """Import searchsvc from another source tree (``BENCH_TREE``) instead of the checkout.
+
+    The package is installed editable, and its import hook wins over PYTHONPATH, so the
+    hook is dropped.  Call before anything imports searchsvc.
+    """
+    import sys
+
+    tree = tree or os.environ.get("BENCH_TREE")
+    if not tree:
+        return
+    tree = os.path.abspath(tree)
+    sys.meta_path[:] = [f for f in sys.meta_path if "__editable__" not in getattr(f, "__module__", "") + repr(f)]
+    sys.path.insert(0, tree)
+
+
 def queries(path: Path = BENCH / "queries.tsv") -> list[tuple[str, str]]:
     rows = []
     for line in path.read_text("utf-8").splitlines():
@@ -95,9 +111,11 @@ class TreeMemory(threading.Thread):
         self.pid, self.interval = pid, interval
         self.peak_total = 0
         self.hwm: dict[int, int] = {}
+        self.cpu: dict[int, float] = {}  # last CPU seconds seen per process
         self.running = True
 
     def run(self):
+        tick = os.sysconf("SC_CLK_TCK")
         while self.running:
             pids = tree(self.pid)
             total = 0
@@ -105,6 +123,12 @@ class TreeMemory(threading.Thread):
                 rss = status_kb(p, "VmRSS")
                 total += rss
                 self.hwm[p] = max(self.hwm.get(p, 0), status_kb(p, "VmHWM"), rss)
+                try:
+                    with open(f"/proc/{p}/stat") as handle:
+                        fields = handle.read().rsplit(")", 1)[1].split()
+                    self.cpu[p] = (int(fields[11]) + int(fields[12])) / tick
+                except (OSError, ValueError, IndexError):
+                    pass
             self.peak_total = max(self.peak_total, total)
             time.sleep(self.interval)
 
@@ -113,7 +137,9 @@ class TreeMemory(threading.Thread):
         self.join()
         return dict(peak_total_mb=round(self.peak_total / 1024, 1),
                     peak_process_mb=round(max(self.hwm.values(), default=0) / 1024, 1),
-                    processes=len(self.hwm))
+                    processes=len(self.hwm),
+                    # the busiest process's CPU time: a lower bound of the wall time with free cores
+                    busiest_process_cpu_s=round(max(self.cpu.values(), default=0.0), 1))
 
 
 def run_measured(cmd: list[str], env: dict | None = None, cwd: Path = ROOT) -> dict:

@@ -17,7 +17,9 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import queries, status_kb, summary_ms  # noqa: E402
+from common import queries, status_kb, summary_ms, use_tree  # noqa: E402
+
+use_tree()  # BENCH_TREE: benchmark another commit's searchsvc
 
 
 def _by_category(rows, times):

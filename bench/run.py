@@ -53,29 +53,37 @@ def log(*args):
 
 
 # -- systems ----------------------------------------------------------------------------
-def revision_tree(rev: str) -> Path:
-    """The searchsvc package of an older commit (with today's lexicon), for before/after runs."""
+TREE: Path | None = None  # --tree: the searchsvc every "ours" command runs (None: the checkout)
+
+
+def revision_tree(rev: str, own_lexicon: bool = False) -> Path:
+    """The searchsvc package of a commit, for before/after runs (with the lexicon of ``--tree``,
+    or of the checkout, unless ``own_lexicon``: so that only the code differs)."""
     sha = subprocess.run(["git", "rev-parse", "--short", rev], cwd=ROOT, capture_output=True, text=True,
                          check=True).stdout.strip()
-    target = OUT / f"rev-{sha}"
+    target = OUT / f"rev-{sha}{'-own' if own_lexicon else ''}"
     if not (target / "searchsvc").exists():
         data = subprocess.run(["git", "archive", sha, "searchsvc"], cwd=ROOT, capture_output=True, check=True).stdout
         target.mkdir(parents=True, exist_ok=True)
         with tarfile.open(fileobj=io.BytesIO(data)) as tar:
             tar.extractall(target)
-        shutil.rmtree(target / "searchsvc" / "lexicon", ignore_errors=True)
-        shutil.copytree(ROOT / "searchsvc" / "lexicon", target / "searchsvc" / "lexicon")
+        if not own_lexicon:
+            shutil.rmtree(target / "searchsvc" / "lexicon", ignore_errors=True)
+            shutil.copytree((TREE or ROOT) / "searchsvc" / "lexicon", target / "searchsvc" / "lexicon")
     return target
 
 
 def env_for(pythonpath: Path | None = None, **extra) -> dict:
     env = dict(os.environ)
+    if TREE:
+        env["BENCH_TREE"] = str(TREE)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(pythonpath) if pythonpath else "", str(BENCH)) if p)
     env.update({k: str(v) for k, v in extra.items()})
     return env
 
 
 def ingest_cmd(corpus: Path, index: Path, tree_path: Path | None = None) -> list[str]:
+    tree_path = tree_path or TREE
     head = [PY, str(BENCH / "revcli.py"), str(tree_path)] if tree_path else [PY, "-m", "searchsvc.cli"]
     return [*head, "ingest", str(corpus), "--index", str(index), "--no-progress", "--json"]
 
@@ -83,7 +91,7 @@ def ingest_cmd(corpus: Path, index: Path, tree_path: Path | None = None) -> list
 # -- phases -----------------------------------------------------------------------------
 def phase_ingest(info: dict, corpus: Path, work: Path, before: str | None, repeat: int, baseline: bool = True) -> dict:
     mb = info["bytes"] / 1e6
-    systems = [("ours", None)]
+    systems = [("ours", TREE)]
     if before:
         systems.insert(0, (f"before:{before}", revision_tree(before)))
     out = {}
@@ -99,6 +107,7 @@ def phase_ingest(info: dict, corpus: Path, work: Path, before: str | None, repea
             row = dict(seconds=r["seconds"], cpu_s=r["cpu_s"], loadavg_before=r["loadavg_before"], interviews_per_s=round(info["pages"] / r["seconds"], 1),
                        mb_per_s=round(mb / r["seconds"], 3), peak_total_mb=r["peak_total_mb"],
                        peak_process_mb=r["peak_process_mb"], processes=r["processes"], added=report["added"],
+                       busiest_process_cpu_s=r["busiest_process_cpu_s"],
                        failed=report["failed"], index_mb=round(_du(index) / 1e6, 1))
             out.setdefault(name, []).append(row)
             log(f"  {row}")
@@ -155,7 +164,7 @@ def phase_update(corpus: Path, work: Path, before: str | None, count: int = 10) 
     from searchsvc.search import Searcher
 
     out = {}
-    systems = [("ours", None)]
+    systems = [("ours", TREE)]
     if before:
         systems.insert(0, (f"before:{before}", revision_tree(before)))
     for name, tree_path in systems:
@@ -283,6 +292,9 @@ class Server:
 
     def memory(self) -> dict:
         return dict(master_rss_mb=round(status_kb(self.proc.pid, "VmRSS") / 1024, 1),
+                    # RSS = anonymous memory + mapped files (Whoosh mmaps the index: shared page cache)
+                    worker_anon_mb=[round(status_kb(p, "RssAnon") / 1024, 1) for p in self.workers()],
+                    worker_file_mb=[round(status_kb(p, "RssFile") / 1024, 1) for p in self.workers()],
                     worker_rss_mb=[round(status_kb(p, "VmRSS") / 1024, 1) for p in self.workers()],
                     worker_peak_rss_mb=[round(status_kb(p, "VmHWM") / 1024, 1) for p in self.workers()],
                     worker_pss_mb=[round(pss_kb(p) / 1024, 1) for p in self.workers()])
@@ -325,7 +337,8 @@ def _by_category(rows, times):
 
 def serve_cmd(system: str, work: Path, port: int) -> list[str]:
     if system == "ours":
-        return [PY, "-m", "searchsvc.cli", "serve", "--index", str(work / "index-ours"), "--port", str(port),
+        head = [PY, str(BENCH / "revcli.py"), str(TREE)] if TREE else [PY, "-m", "searchsvc.cli"]
+        return [*head, "serve", "--index", str(work / "index-ours"), "--port", str(port),
                 "--no-access-log"]
     return [PY, str(BENCH / "baseline_app.py"), str(work / "index-baseline"), str(port)]
 
@@ -436,11 +449,11 @@ def report(results: dict) -> str:
              f"{results['corpus']['chars'] / 1e6:.1f} M characters, {results['corpus']['bytes'] / 1e6:.1f} MB)", ""]
     ing = results.get("ingest")
     if ing:
-        lines += ["| full ingest | seconds | CPU s | load avg before | interviews/s | MB/s | peak RSS (sum of processes) | largest process | index MB |",
-                  "|---|---|---|---|---|---|---|---|---|"]
+        lines += ["| full ingest | seconds | CPU s | busiest process CPU s | load avg before | interviews/s | MB/s | peak RSS (sum of processes) | largest process | index MB |",
+                  "|---|---|---|---|---|---|---|---|---|---|"]
         for name, rows in ing.items():
             for r in rows:
-                lines.append(f"| {name} | {r['seconds']} | {r.get('cpu_s')} | {r.get('loadavg_before')} | {r['interviews_per_s']} | {r['mb_per_s']} | "
+                lines.append(f"| {name} | {r['seconds']} | {r.get('cpu_s')} | {r.get('busiest_process_cpu_s', '–')} | {r.get('loadavg_before')} | {r['interviews_per_s']} | {r['mb_per_s']} | "
                              f"{r['peak_total_mb']} MB | {r['peak_process_mb']} MB | {r['index_mb']} |")
         if "baseline" in ing:
             best = min(r["seconds"] for r in ing["ours"])
@@ -456,7 +469,7 @@ def report(results: dict) -> str:
         last = max(k for k in inp["ours"] if k.startswith("pass"))
         lines += ["| in-process search (ms) | p50 | p95 | p99 | mean |", "|---|---|---|---|---|"]
         for name in ("ours", "baseline"):
-            for p in ("pass1", last):
+            for p in sorted({"pass1", last}):
                 s = inp[name][p]["all"]
                 lines.append(f"| {name} {p} | {s['p50']} | {s['p95']} | {s['p99']} | {s['mean']} |")
         h = inp["ours"].get("highlight")
@@ -466,12 +479,14 @@ def report(results: dict) -> str:
         lines.append("")
     web = results.get("http")
     if web:
-        lines += ["| HTTP /api/search (ms) | start-up s | cold p50 | cold p95 | cold p99 | warm p50 | warm p95 | warm p99 | errors | worker RSS MB |",
-                  "|---|---|---|---|---|---|---|---|---|---|"]
+        lines += ["| HTTP /api/search (ms) | start-up s | cold p50 | cold p95 | cold p99 | warm p50 | warm p95 | warm p99 | errors | worker RSS MB | of which anon / mapped files | PSS MB |",
+                  "|---|---|---|---|---|---|---|---|---|---|---|---|"]
         for name, r in web.items():
             c, w = r["cold"], r["warm"]
+            split = ", ".join(f"{a}/{f}" for a, f in zip(r.get("worker_anon_mb", []), r.get("worker_file_mb", [])))
             lines.append(f"| {name} | {r['ready_s']} | {c['p50']} | {c['p95']} | {c['p99']} | {w['p50']} | {w['p95']} | "
-                         f"{w['p99']} | {r['errors']} | {', '.join(map(str, r['worker_rss_mb']))} |")
+                         f"{w['p99']} | {r['errors']} | {', '.join(map(str, r['worker_rss_mb']))} | {split} | "
+                         f"{', '.join(map(str, r.get('worker_pss_mb', [])))} |")
         lines.append("")
     load = results.get("load")
     if load and "skipped" not in load:
@@ -489,6 +504,7 @@ def main(argv=None) -> int:
     parser.add_argument("--smoke", action="store_true", help="short runs: one pass, 5 s of load (for CI)")
     parser.add_argument("--only", default=",".join(PHASES), help=f"comma-separated phases from {','.join(PHASES)}")
     parser.add_argument("--before", metavar="REV", help="also ingest with the write path of this commit")
+    parser.add_argument("--tree", metavar="REV", help="benchmark this commit's searchsvc as 'ours' (default: the checkout)")
     parser.add_argument("--repeat", type=int, default=1, help="full ingests per system (alternating)")
     parser.add_argument("--skip-baseline", action="store_true", help="ingest phase: do not rebuild the baseline index")
     parser.add_argument("--connections", type=int, default=8)
@@ -496,6 +512,13 @@ def main(argv=None) -> int:
     parser.add_argument("--warmup", type=int, default=60, help="seconds of wrk before the measured run (0: cold)")
     args = parser.parse_args(argv)
     phases = [p.strip() for p in args.only.split(",") if p.strip()]
+    global TREE
+    if args.tree:
+        OUT.mkdir(parents=True, exist_ok=True)
+        TREE = revision_tree(args.tree, own_lexicon=True)
+        from common import use_tree
+
+        use_tree(str(TREE))  # the update phase's in-process searcher too
     OUT.mkdir(parents=True, exist_ok=True)
     info = gen.generate(args.size, BENCH / "corpus")
     corpus = BENCH / "corpus" / info["size"]
@@ -503,7 +526,8 @@ def main(argv=None) -> int:
     work.mkdir(parents=True, exist_ok=True)
     results_path = OUT / f"results-{info['size']}.json"
     results = json.loads(results_path.read_text()) if results_path.exists() else {}
-    results.update(size=info["size"], corpus=info, machine=machine(), started=time.strftime("%Y-%m-%d %H:%M:%S"))
+    results.update(size=info["size"], corpus=info, machine=machine(), started=time.strftime("%Y-%m-%d %H:%M:%S"),
+                   tree=args.tree or "checkout")
     log(f"corpus {corpus}: {info['pages']} interviews, {info['chars'] / 1e6:.1f} M chars; load {results['machine']['loadavg']}")
     if "ingest" in phases:
         ingest = phase_ingest(info, corpus, work, args.before, args.repeat, not args.skip_baseline)
