@@ -27,6 +27,7 @@ in one rename.  A kill at any point leaves ``current`` on the previous snapshot.
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import json
 import os
@@ -48,6 +49,7 @@ from .crashpoint import checkpoint
 DEFAULT_INDEX_DIR = Path(os.environ.get("SEARCHSVC_INDEX", "index"))
 KEEP_SNAPSHOTS = 3
 MANIFEST = "manifest.json"
+INVENTORY = "files.json"  # name -> size of every file of a snapshot, written when it is published
 QA_SEPARATOR = "\n\n"
 
 
@@ -201,6 +203,7 @@ class IndexStore:
             raise IndexUnavailable(f"the index at {self.root} is broken: its current snapshot {path} is missing "
                                    "(run an ingest to publish a new one)")
         try:
+            _check_inventory(path)
             ix = whoosh_index.open_dir(str(path))
             ix.reader().close()  # opens every segment: a missing or truncated file is found here, not mid-search
             return version, ix
@@ -242,6 +245,7 @@ class IndexStore:
 
     def publish(self, build: Path) -> str:
         """Move a finished build into place and point ``current`` at it, atomically."""
+        _write_inventory(build)
         _fsync_tree(build)
         version = datetime.now().strftime("%Y%m%dT%H%M%S%f")
         self.snapshots.mkdir(parents=True, exist_ok=True)
@@ -268,10 +272,33 @@ class IndexStore:
                 shutil.rmtree(self.snapshots / name, ignore_errors=True)
 
 
+def _write_inventory(folder: Path) -> None:
+    """Record every file's size: Whoosh reads postings lazily, so a truncated or missing file
+    would otherwise surface mid-search instead of when the snapshot is opened."""
+    sizes = {p.name: p.stat().st_size for p in folder.iterdir() if p.is_file() and p.name != INVENTORY}
+    target = folder / INVENTORY
+    target.unlink(missing_ok=True)
+    target.write_text(json.dumps(sizes, sort_keys=True), "utf-8")
+
+
+def _check_inventory(folder: Path) -> None:
+    try:
+        sizes = json.loads((folder / INVENTORY).read_text("utf-8"))
+    except FileNotFoundError:
+        return  # published before inventories were written
+    for name, size in sizes.items():
+        path = folder / name
+        if path.is_dir():
+            raise OSError(errno.EISDIR, "Is a directory", str(path))
+        actual = path.stat().st_size  # FileNotFoundError: "No such file or directory"
+        if actual != size and not name.endswith((".toc", ".lock")) and name != MANIFEST:
+            raise ValueError(f"{name} is {actual} bytes; {size} were written")
+
+
 def _link_tree(src: Path, dst: Path) -> None:
     for item in src.iterdir():
-        if item.name == MANIFEST or item.name.endswith(".lock"):
-            continue
+        if item.name in (MANIFEST, INVENTORY) or item.name.endswith((".lock", "WRITELOCK")):
+            continue  # rewritten for the new snapshot: a hard link would change the old one too
         try:
             os.link(item, dst / item.name)
         except OSError:

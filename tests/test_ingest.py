@@ -116,7 +116,7 @@ def test_kill_9_in_the_middle_of_writing_leaves_the_previous_index_searchable(tm
     proc = subprocess.Popen([sys.executable, "-m", "searchsvc.cli", "ingest", str(big), "--index", str(store.root)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
     deadline = time.time() + 60
-    while time.time() < deadline and not any((store.root / "tmp").glob("build-*/*.seg")) and proc.poll() is None:
+    while time.time() < deadline and not any((store.root / "tmp").glob("build-*/*.pst")) and proc.poll() is None:
         time.sleep(0.005)  # wait until Whoosh has started writing segment files
     assert proc.poll() is None, "the ingest finished before it could be killed"
     os.kill(proc.pid, signal.SIGKILL)
@@ -131,3 +131,30 @@ def test_kill_9_in_the_middle_of_writing_leaves_the_previous_index_searchable(tm
     assert store.manifest().article_ids() == clean.manifest().article_ids()
     assert Searcher(store).health()["articles"] == Searcher(clean).health()["articles"]
     assert not any((store.root / "tmp").glob("build-*"))
+
+
+def test_a_new_snapshot_never_changes_the_files_of_the_previous_one(corpus, fresh_store):
+    import hashlib
+
+    ingest([corpus], fresh_store)
+    before = fresh_store.version()
+    folder = fresh_store.snapshot_path(before)
+    digests = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.iterdir() if p.is_file()}
+    page = corpus / "01-kras-g12c-nsclc.txt"
+    page.write_text(page.read_text("utf-8").replace("KRAS", "KRAS (changed)", 1), "utf-8")
+    assert ingest([corpus], fresh_store).updated == 1
+    assert {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.iterdir() if p.is_file()} == digests
+    version, _ = fresh_store.open(before)  # still opens, its inventory intact
+    assert version == before
+
+
+def test_a_truncated_snapshot_file_is_refused_when_opened_not_mid_search(corpus, fresh_store):
+    from searchsvc.index import IndexUnavailable
+
+    ingest([corpus], fresh_store)
+    postings = next(fresh_store.snapshot_path(fresh_store.version()).glob("*.pst"))
+    postings.write_bytes(postings.read_bytes()[:100])
+    import pytest
+
+    with pytest.raises(IndexUnavailable, match=rf"{postings.name} is 100 bytes"):
+        fresh_store.open()

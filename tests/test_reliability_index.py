@@ -60,9 +60,9 @@ STATES = {
     "table of contents deleted": (lambda r: _unlink_all(_snapshot(r).glob("*.toc")), "cannot be opened", True),
     "table of contents is garbage": (lambda r: [p.write_bytes(b"\x00garbage" * 9) for p in _snapshot(r).glob("*.toc")],
                                      "is unreadable", True),
-    "segment file deleted": (lambda r: _unlink_all(_snapshot(r).glob("*.seg")), "No such file or directory", True),
-    "segment file truncated": (lambda r: _truncate_all(_snapshot(r).glob("*.seg")), "is unreadable", True),
-    "segment file is a folder": (lambda r: [(p.unlink(), p.mkdir()) for p in _snapshot(r).glob("*.seg")],
+    "segment file deleted": (lambda r: _unlink_all(_snapshot(r).glob("*.pst")), "No such file or directory", True),
+    "segment file truncated": (lambda r: _truncate_all(_snapshot(r).glob("*.pst")), "is unreadable", True),
+    "segment file is a folder": (lambda r: [(p.unlink(), p.mkdir()) for p in _snapshot(r).glob("*.pst")],
                                  "Is a directory", True),
 }
 
@@ -154,7 +154,7 @@ def test_an_index_this_process_may_not_read_is_a_503_with_the_reason(good_index,
     root = tmp_path / "index"
     shutil.copytree(good_index, root, symlinks=True)
     tmp_path.chmod(0o755)
-    target = root if what == "the folder" else next(_snapshot(root).glob("*.seg"))
+    target = root if what == "the folder" else next(_snapshot(root).glob("*.pst"))
     target.chmod(0o000)
     try:
         run = _without_root_privileges(HEALTH % str(root))
