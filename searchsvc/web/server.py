@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import logging
 import os
 
@@ -47,10 +46,6 @@ class GunicornServer(BaseApplication):
 
         app = create_app(self.app_config)
         warm_up()  # in the master: forked workers share the loaded dictionaries
-        # Move what is loaded so far (jieba's prefix dictionary, the lexicon) out of the collector's
-        # reach: otherwise each worker's first collection touches every object and copies its page.
-        gc.collect()
-        gc.freeze()
         return app
 
 
