@@ -73,7 +73,13 @@ def cached(kind: str, *args, compute: Callable[[], object]):
     """Look up ``(kind, *args)`` for the request's index version, computing it on a miss."""
     from .guard import within_budget
 
-    return service()["cache"].get_or_compute(g.index_version, (kind, *args), lambda: within_budget(compute))
+    value = service()["cache"].get_or_compute(g.index_version, (kind, *args), lambda: within_budget(compute))
+    version = getattr(value, "index_version", None)
+    if version and version != g.index_version:
+        # An ingest published between this request's version check and its search: the response is
+        # the newer version's, so its ETag and X-Index-Version say so (not the version it started on).
+        g.index_version, g.etag = version, _etag(version)
+    return value
 
 
 def index_backed(view):

@@ -1,0 +1,211 @@
+"""Searches at full rate while an ingest of 1,000 interviews runs and publishes.
+
+A real ``searchsvc serve`` (3 gunicorn workers x 4 threads) over the sample
+index; 6 client threads send searches back to back (keep-alive, no think time)
+while four ingests run one after the other: 1,000 generated interviews
+(``bench/gen.py``), 30 of them changed, 30 deleted with --prune, 30 changed
+again, so ``current`` is swapped four times and the oldest snapshot is deleted.
+A watcher hard-links each snapshot as it is published, so that afterwards every
+response can be checked against the very version it names:
+
+- no connection error, no status other than 200;
+- the X-Index-Version header equals the body's index_version;
+- total and hit ids equal what that version answers to the same URL (so no
+  response mixes two versions).
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from urllib.parse import parse_qs, quote, urlsplit
+
+import pytest
+
+from searchsvc.index import IndexStore
+from searchsvc.ingest import ingest
+from searchsvc.search import Searcher
+
+from conftest import ROOT, SAMPLES
+from test_web_support import Server
+
+
+
+sys.path.insert(0, str(ROOT / "bench"))
+import gen  # noqa: E402  (the deterministic corpus generator)
+
+CLIENTS = 6
+QUERIES = ["q=" + quote(q) for q in ("KRAS G12C", "奥希替尼", "免疫治疗", "肺癌 -小细胞肺癌", "PD-L1", "乳腺癌 OR 胃癌",
+                                      "expert:林晓舟", "靶向治疗 耐药", "ORR", "脑转移")]
+LOG = [line.split("\t")[1] for line in (ROOT / "bench" / "queries.tsv").read_text("utf-8").splitlines() if "\t" in line]
+PATHS = ([f"/api/search?{q}" for q in QUERIES] + [f"/api/search?{q}&page=2" for q in QUERIES[:4]]
+         + [f"/api/search?{q}&sort=date&per_page=20" for q in QUERIES[:3]]
+         + ["/api/search?q=" + quote("治疗") + "&tag=" + quote("肺癌"), "/api/articles?per_page=20", "/api/articles?page=3"]
+         + ["/api/search?q=" + quote(q) for q in LOG])  # the benchmark's mixed query log: ~200 more, mostly cache misses
+
+
+def write_pages(folder: Path, numbers, salt: str = "") -> None:
+    for i in numbers:
+        path = folder / f"{i // 100:02d}" / f"{i:05d}.txt"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(gen.page_text(gen.DEFAULT_SEED, i, salt), "utf-8")
+
+
+class Watcher(threading.Thread):
+    """Hard-links every snapshot the moment ``current`` points at it (the ingest deletes old ones)."""
+
+    def __init__(self, store: IndexStore, keep: Path):
+        super().__init__(daemon=True)
+        self.store, self.keep, self.seen, self.stop = store, keep, [], threading.Event()
+
+    def run(self):
+        while not self.stop.is_set():
+            version = self.store.version()
+            if version and version not in self.seen:
+                target = self.keep / version
+                (target / "snapshots" / version).mkdir(parents=True)
+                for item in self.store.snapshot_path(version).iterdir():
+                    os.link(item, target / "snapshots" / version / item.name)
+                os.symlink(f"snapshots/{version}", target / "current")
+                self.seen.append(version)
+            time.sleep(0.002)
+
+
+def client_loop(port: int, paths: list[str], stop: threading.Event, out: list, offset: int) -> None:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    n = offset
+    while not stop.is_set():
+        path = paths[n % len(paths)]
+        n += 1
+        try:
+            conn.request("GET", path)
+            response = conn.getresponse()
+            body = response.read()
+            out.append((path, response.status, response.getheader("X-Index-Version"), body))
+        except (OSError, http.client.HTTPException) as exc:
+            out.append((path, None, None, f"{type(exc).__name__}: {exc}".encode()))
+            conn.close()
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    conn.close()
+
+
+def run_ingest(*paths: Path, index: Path, prune: bool = False) -> str:
+    command = [sys.executable, "-m", "searchsvc.cli", "ingest", *map(str, paths), "--index", str(index), "--no-progress"]
+    done = subprocess.run(command + (["--prune"] if prune else []), capture_output=True, text=True, cwd=ROOT, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done.stdout.strip().splitlines()[-1]
+
+
+def expected(store: IndexStore, path: str) -> tuple[int, list[str]]:
+    """What the version in ``store`` answers to an /api/search or /api/articles URL."""
+    parts = urlsplit(path)
+    args = {k: v[0] for k, v in parse_qs(parts.query).items()}
+    searcher = Searcher(store)
+    page, per_page = int(args.get("page", 1)), int(args.get("per_page", 10))
+    if parts.path == "/api/articles":
+        result = searcher.articles(page=page, per_page=per_page)
+    else:
+        result = searcher.search(args.get("q", ""), page=page, per_page=per_page, sort=args.get("sort", "relevance"),
+                                 tag=args.get("tag"))
+    pages = -(-result.total // per_page) if result.total else 0
+    return result.total, [h.id for h in result.hits] if page <= pages else []
+
+
+@pytest.mark.slow
+def test_searches_at_full_rate_while_1000_interviews_are_ingested_and_published(tmp_path):
+    store = IndexStore(tmp_path / "index")
+    assert ingest([SAMPLES], store).failed == 0
+    pages = tmp_path / "pages"
+    write_pages(pages, range(1000))
+    watcher = Watcher(store, tmp_path / "kept")
+    watcher.start()
+    server = Server(store.root, workers=3)
+    responses: list = []
+    stop = threading.Event()
+    try:
+        server.wait_ready()
+        clients = [threading.Thread(target=client_loop, args=(server.port, PATHS, stop, responses, i * 7))
+                   for i in range(CLIENTS)]
+        started = time.monotonic()
+        for thread in clients:
+            thread.start()
+        time.sleep(2)
+        summaries = [run_ingest(SAMPLES, pages, index=store.root)]                       # +1,000
+        write_pages(pages, range(0, 300, 10), salt="changed")
+        summaries.append(run_ingest(SAMPLES, pages, index=store.root))                   # 30 changed
+        for i in range(500, 530):
+            (pages / f"{i // 100:02d}" / f"{i:05d}.txt").unlink()
+        summaries.append(run_ingest(SAMPLES, pages, index=store.root, prune=True))       # 30 removed
+        write_pages(pages, range(1, 301, 10), salt="again")
+        summaries.append(run_ingest(SAMPLES, pages, index=store.root))                   # 30 changed again
+        time.sleep(2)
+        stop.set()
+        for thread in clients:
+            thread.join(timeout=60)
+        seconds = time.monotonic() - started
+    finally:
+        stop.set()
+        watcher.stop.set()
+        server.stop()
+    watcher.join(timeout=10)
+
+    assert summaries[0].startswith("added 1000, updated 0"), summaries
+    assert summaries[1].startswith("added 0, updated 30"), summaries
+    assert "removed 30" in summaries[2], summaries
+    assert summaries[3].startswith("added 0, updated 30"), summaries
+    assert len(watcher.seen) == 5, watcher.seen  # the samples, then four publishes
+    assert not (store.snapshots / watcher.seen[0]).exists()  # the oldest was deleted while searches ran
+
+    errors = [(p, s, b[:200]) for p, s, _, b in responses if s != 200]
+    assert not errors, (len(errors), errors[:5])
+    assert len(responses) > 500, len(responses)
+    rate = len(responses) / seconds
+    versions: dict[str, int] = {}
+    checked: dict[tuple[str, str], tuple[int, list[str]]] = {}
+    for path, _, header, body in responses:
+        data = json.loads(body)
+        version = data["index_version"]
+        assert header == version, (path, header, version)
+        assert version in watcher.seen, version
+        versions[version] = versions.get(version, 0) + 1
+        key = (version, path)
+        if key not in checked:
+            checked[key] = expected(IndexStore(tmp_path / "kept" / version), path)
+        total, ids = checked[key]
+        assert (data["total"], [h["id"] for h in data["hits"]]) == (total, ids), (path, version)
+    # searches were answered from at least the first, the 1k and the last version
+    assert {watcher.seen[0], watcher.seen[1], watcher.seen[-1]} <= set(versions), versions
+    print(f"\n{len(responses)} searches in {seconds:.0f}s ({rate:.0f}/s) over {len(versions)} versions: {versions}")
+
+
+def test_a_publish_between_the_version_check_and_the_search_is_labelled_with_the_version_served(tmp_path):
+    """Deterministic form of a race the run above found: X-Index-Version and the ETag named the version
+    read when the request began while the body came from the version published a moment later."""
+    from test_web_support import client_for
+
+    store = IndexStore(tmp_path / "index")
+    assert ingest([SAMPLES], store).failed == 0
+    first = store.version()
+    client = client_for(store)
+    extra = tmp_path / "extra"
+    write_pages(extra, range(3))
+    published = []
+
+    @client.application.before_request
+    def publish_after_the_version_check():  # runs after caching's conditional_get has read the version
+        if not published:
+            published.append(ingest([SAMPLES, extra], store).version)
+
+    response = client.get("/api/search?q=" + quote("治疗"))
+    body = response.get_json()
+    assert published[0] != first and body["index_version"] == published[0]
+    assert response.headers["X-Index-Version"] == published[0]
+    again = client.get("/api/search?q=" + quote("治疗"))
+    assert again.headers["ETag"] == response.headers["ETag"]  # the ETag of the version actually served
+    assert client.get("/api/search?q=" + quote("治疗"), headers={"If-None-Match": response.headers["ETag"]}).status_code == 304
