@@ -117,7 +117,7 @@ def test_a_full_disk_fails_clearly_and_keeps_the_previous_index_live(small_disk,
 
 def test_a_full_disk_on_the_first_ingest_leaves_no_index_and_says_so(small_disk, tmp_path):
     root = small_disk / "index"
-    run = run_ingest(copies(tmp_path / "big", 13), root, 2)
+    run = run_ingest(copies(tmp_path / "big", 26), root, 2)  # ~5.5 MB of index: twice the disk
     assert run.returncode == 2 and "Traceback" not in run.stderr
     assert run.stderr.strip() == (f"error: cannot write the new index under {root}: No space left on device; "
                                   "nothing was published; there is no index yet")

@@ -152,7 +152,7 @@ def test_a_long_query_is_refused_naming_q_and_the_limit(searcher, length):
     started = time.perf_counter()
     with pytest.raises(BadRequest) as caught:
         searcher.search("肺" * length)
-    assert time.perf_counter() - started < 0.05
+    assert time.perf_counter() - started < 1  # refused up front: no analysis of 100,000 characters
     assert caught.value.param == "q"
     assert str(caught.value) == f"the query is {length} characters long; the limit is {MAX_QUERY_CHARS}"
 
