@@ -92,6 +92,7 @@ class _Plan:
     owner: dict[str, str] = field(default_factory=dict)  # article id -> source identity
     upserted: set[str] = field(default_factory=set)  # ids of every changed article, written or held
     stream: "_StreamingBuild | None" = None
+    pending: list = field(default_factory=list)  # (source, article, manifest entry) whose id another source held
 
     @classmethod
     def over(cls, manifest: Manifest) -> "_Plan":
@@ -140,7 +141,10 @@ def ingest(paths: list[Path], store: IndexStore, *, prune: bool = False, rebuild
                 for identity in sorted(set(old.sources) - seen):
                     gone = new.sources.pop(identity)
                     plan.deletes.update(gone["articles"])
+                    for aid in gone["articles"]:
+                        plan.owner.pop(aid, None)
                     report.removed += len(gone["articles"])
+            _settle_pending(plan, report, store, rebuild)
             checkpoint("ingest.parsed")
             plan.deletes -= plan.upserted
             if plan.stream is not None:
@@ -204,8 +208,11 @@ def _ingest_source(source: Source, old: Manifest, new: Manifest, plan: _Plan, re
             failed = True
             continue
         owner = plan.owner.setdefault(item.id, source.identity)
-        if owner != source.identity or item.id in entry["articles"]:
-            report.failures.append(SourceError(item.source, f"duplicate article id {item.id}: {owner} holds the same URL or id"))
+        if owner != source.identity:
+            plan.pending.append((source, item, entry))  # its owner may give it up later in this run (a moved record)
+            continue
+        if item.id in entry["articles"]:
+            report.failures.append(SourceError(item.source, f"duplicate article id {item.id}: twice in this file"))
             continue
         digest_a = content_hash(item)
         entry["articles"][item.id] = digest_a
@@ -217,13 +224,34 @@ def _ingest_source(source: Source, old: Manifest, new: Manifest, plan: _Plan, re
                 report.updated += 1
             else:
                 report.added += 1
-    if failed and not entry["articles"] and before:
-        return  # the file broke: keep what it held before, and retry next time
+    if failed and before:
+        # A page or JSON line that fails keeps what it held before, and the file is read again next time.
+        for aid, digest_a in previous.items():
+            entry["articles"].setdefault(aid, digest_a)
+        _read_again(entry)
     for gone in set(previous) - set(entry["articles"]):
         plan.deletes.add(gone)
         plan.owner.pop(gone, None)
         report.removed += 1
     new.sources[source.identity] = entry
+
+
+def _read_again(entry: dict) -> None:
+    entry.update(sha256="", mtime_ns=-1)  # matches no file: the next ingest parses it again
+
+
+def _settle_pending(plan: "_Plan", report: IngestReport, store: IndexStore, rebuild: bool) -> None:
+    """Articles whose id another source held when they were read: taken over if it gave them up."""
+    for source, item, entry in plan.pending:
+        owner = plan.owner.get(item.id)
+        if owner is None:
+            plan.owner[item.id] = source.identity
+            entry["articles"][item.id] = content_hash(item)
+            plan.upsert(item, store, rebuild)
+            report.added += 1
+        else:
+            report.failures.append(SourceError(item.source, f"duplicate article id {item.id}: {owner} holds the same URL or id"))
+            _read_again(entry)
 
 
 def _sha256(path: Path) -> str:

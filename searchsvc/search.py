@@ -457,30 +457,51 @@ def complete(prefix: str, searcher, limit: int) -> list[dict]:
     return out
 
 
+@lru_cache(maxsize=1)
+def _misspellings() -> list[tuple[str, str]]:
+    """(normalized wrong form, right form), longest first."""
+    return sorted(analysis.lexicon().misspellings.items(), key=lambda wr: -len(wr[0]))
+
+
 def suggest_spelling(q: str, searcher) -> str | None:
-    """A corrected query: known misspellings first, then close index terms."""
-    lex = analysis.lexicon()
+    """The query with misspelt words corrected: known misspellings first, then close index terms.
+
+    Only the misspelt words change; operators, quotes and field names keep the reader's own
+    text (``normalize`` keeps every character's offset, so spans found in the normalized copy
+    are replaced in the original).
+    """
     norm = analysis.normalize(q)
-    fixed = norm
-    for wrong in sorted(lex.misspellings, key=len, reverse=True):
-        if wrong in fixed:
-            fixed = fixed.replace(wrong, analysis.normalize(lex.misspellings[wrong]))
-    if fixed != norm:
-        return fixed
-    reader = searcher.reader()
+    edits: list[tuple[int, int, str]] = []
+    taken = [False] * len(norm)
+    for wrong, right in _misspellings():
+        for m in re.finditer(re.escape(wrong), norm):
+            if not any(taken[m.start():m.end()]):
+                edits.append((m.start(), m.end(), right))
+                taken[m.start():m.end()] = [True] * (m.end() - m.start())
+    if not edits:
+        edits = _corrected_words(norm, searcher)
+    if not edits:
+        return None
+    fixed = q
+    for start, end, right in sorted(edits, reverse=True):
+        fixed = fixed[:start] + right + fixed[end:]
+    return fixed
+
+
+def _corrected_words(norm: str, searcher) -> list[tuple[int, int, str]]:
     known = analysis.synonyms().by_tokens
-    changed = False
-    words = []
+    corrector = None
+    edits = []
     tries = MAX_SPELLING_TRIES  # each try walks the term list (~50 ms): a query of 40 unknown words took seconds
-    for word in re.split(r"\s+", norm.strip()):
-        unknown = (word,) not in known and not any(searcher.doc_frequency(f, word) for f in TEXT_FIELDS)
-        if unknown and re.fullmatch(r"[a-z][a-z0-9\-]{3,}", word) and tries > 0:
-            tries -= 1
-            corrector = reader.corrector("body")
-            found = corrector.suggest(word, limit=1, maxdist=2, prefix=2)  # typos rarely hit the first letters
-            if found:
-                words.append(found[0])
-                changed = True
-                continue
-        words.append(word)
-    return " ".join(words) if changed else None
+    for m in re.finditer(r"[a-z][a-z0-9\-]{3,}", norm):
+        word = m.group()
+        if word in ("and", "or") or (word,) in known or any(searcher.doc_frequency(f, word) for f in TEXT_FIELDS):
+            continue
+        if tries <= 0:
+            break
+        tries -= 1
+        corrector = corrector or searcher.reader().corrector("body")
+        found = corrector.suggest(word, limit=1, maxdist=2, prefix=2)  # typos rarely hit the first letters
+        if found:
+            edits.append((m.start(), m.end(), found[0]))
+    return edits

@@ -158,3 +158,37 @@ def test_a_truncated_snapshot_file_is_refused_when_opened_not_mid_search(corpus,
 
     with pytest.raises(IndexUnavailable, match=rf"{postings.name} is 100 bytes"):
         fresh_store.open()
+
+
+def _record(rid: str, title: str) -> str:
+    import json
+
+    return json.dumps({"id": rid, "title": title, "qa": [{"question": "问?", "answer": f"{title}的回答。"}]},
+                      ensure_ascii=False)
+
+
+def test_a_record_moved_to_another_export_file_is_kept_whatever_the_file_order(tmp_path, fresh_store):
+    corpus = tmp_path / "exports"
+    corpus.mkdir()
+    (corpus / "z.jsonl").write_text(_record("r1", "迁移记录ZEBRA") + "\n" + _record("r2", "留下的记录"), "utf-8")
+    ingest([corpus], fresh_store)
+    (corpus / "a.jsonl").write_text(_record("r1", "迁移记录ZEBRA"), "utf-8")  # read before z.jsonl
+    (corpus / "z.jsonl").write_text(_record("r2", "留下的记录"), "utf-8")
+    report = ingest([corpus], fresh_store)
+    assert report.failed == 0
+    assert titles(fresh_store, "ZEBRA") == ["迁移记录ZEBRA"]
+    assert ingest([corpus], fresh_store).version is None  # and it stays: the next run changes nothing
+    assert titles(fresh_store, "ZEBRA") == ["迁移记录ZEBRA"]
+
+
+def test_one_json_line_that_breaks_keeps_its_record_and_is_retried(tmp_path, fresh_store):
+    corpus = tmp_path / "exports"
+    corpus.mkdir()
+    export = corpus / "e.jsonl"
+    export.write_text(_record("r1", "第一篇ZEBRA") + "\n" + _record("r2", "第二篇"), "utf-8")
+    ingest([corpus], fresh_store)
+    export.write_text("{broken\n" + _record("r2", "第二篇改"), "utf-8")
+    report = ingest([corpus], fresh_store)
+    assert (report.failed, report.removed, report.updated) == (1, 0, 1)
+    assert titles(fresh_store, "ZEBRA") == ["第一篇ZEBRA"]
+    assert ingest([corpus], fresh_store).failed == 1  # read again, reported again, until it is fixed

@@ -80,3 +80,11 @@ def test_suggestions_complete_experts_tags_and_lexicon_terms(sample_index):
     assert searcher.suggest("奥希")[0] == {"text": "奥希替尼", "kind": "drug"}
     assert "KRAS G12C" in [s["text"] for s in searcher.suggest("kras")]
     assert searcher.suggest("") == []
+
+
+def test_a_spelling_fix_keeps_the_query_s_operators_and_fields(sample_index):
+    searcher = Searcher(sample_index)
+    result = searcher.search("奥西替尼 OR 骨肉瘤")
+    assert result.suggestion == "奥希替尼 OR 骨肉瘤"
+    assert result.total == searcher.search("奥希替尼 OR 骨肉瘤").total >= 1
+    assert searcher.search("expert:林晓舟 osimertnib").suggestion == "expert:林晓舟 osimertinib"
