@@ -264,7 +264,7 @@ def _bios(page: _Page) -> None:
 
 def _tags(page: _Page) -> list[str]:
     tags: list[str] = []
-    while (nxt := page.peek()) is not None:
+    while page.peek() is not None:
         line, key = page.take()
         if SHARE.match(key):
             break

@@ -20,7 +20,7 @@ from whoosh import scoring, sorting
 from . import analysis
 from .article import Article
 from .highlight import Highlighter
-from .index import IndexStore, IndexUnavailable
+from .index import IndexStore
 from .querylang import Clause, ParsedQuery, parse_query
 
 TEXT_FIELDS = ("title", "body", "meta")

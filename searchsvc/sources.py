@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Iterator
 
 from .article import QA, Article, Expert, article_id
-from .parse import PageHints, ParseError, article_from_text, iso_date
+from .parse import ParseError, article_from_text, iso_date
 
 TEXT_SUFFIXES = {".txt"}
 HTML_SUFFIXES = {".html", ".htm"}
@@ -190,8 +190,9 @@ def article_from_record(record: object, *, source: str) -> Article:
     ]
     if not any(item.answer for item in qa):
         raise ValueError("a record needs 'qa': a list of {question, answer, expert} with at least one answer")
-    experts = [
-        Expert(name=_text(e, "name"), title=_text(e, "title"), bio=_text(e, "bio")) for e in _list(record, "experts")
+    experts = [  # a comma cannot be part of a name: the index lists names separated by commas
+        Expert(name=_text(e, "name").replace(",", " ").replace("，", " ").strip(), title=_text(e, "title"),
+               bio=_text(e, "bio")) for e in _list(record, "experts")
     ]
     views = record.get("views")
     return Article(
@@ -203,10 +204,20 @@ def article_from_record(record: object, *, source: str) -> Article:
         lead=_text(record, "lead"),
         editor_note=_text(record, "editor_note"),
         experts=[e for e in experts if e.name],
-        tags=[t.strip() for t in _list(record, "tags") if isinstance(t, str) and t.strip()],
+        tags=_tags(_list(record, "tags")),
         qa=qa,
         source=source,
     )
+
+
+def _tags(values: list) -> list[str]:
+    """Tags as the text pages give them: a comma inside one splits it, as on a tag line."""
+    tags: list[str] = []
+    for value in values:
+        for tag in re.split(r"[,，、]", value) if isinstance(value, str) else []:
+            if tag.strip() and tag.strip() not in tags:
+                tags.append(tag.strip())
+    return tags
 
 
 def _text(record: object, key: str) -> str:

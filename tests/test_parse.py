@@ -300,3 +300,13 @@ def test_every_sample_file_says_it_is_sample_data():
     for source in sources:
         text = decode(source.path.read_bytes(), source.identity)
         assert "示例" in text or "示範" in text or "sample_data" in text, source.identity
+
+
+def test_a_comma_in_a_json_tag_splits_it_as_on_a_tag_line(tmp_path):
+    record = {"id": "c1", "title": "标题", "tags": ["肺癌,免疫治疗", "靶向治疗"],
+              "experts": [{"name": "林,测试", "title": "教授"}], "qa": [{"question": "问?", "answer": "答。"}]}
+    path = tmp_path / "c.jsonl"
+    path.write_text(json.dumps(record, ensure_ascii=False), "utf-8")
+    [article] = read_source(Source(path, "c.jsonl"))
+    assert article.tags == ["肺癌", "免疫治疗", "靶向治疗"]
+    assert article.experts[0].name == "林 测试"

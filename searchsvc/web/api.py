@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import time
 
 from flask import Blueprint, jsonify, request
@@ -23,21 +22,14 @@ def run_search(args: dict):
     result = cached("search", *key, compute=lambda: searcher().search(
         args["q"], page=args["page"], per_page=args["per_page"], tag=args["tag"], expert=args["expert"],
         year=args["year"], sort=args["sort"]))
-    return _past_the_end(result), round((time.perf_counter() - started) * 1000, 2)
+    return result, round((time.perf_counter() - started) * 1000, 2)
 
 
 def run_articles(page: int, per_page: int, tag=None, expert=None, year=None):
     started = time.perf_counter()
     result = cached("articles", page, per_page, tag, expert, year,
                     compute=lambda: searcher().articles(page, per_page, tag=tag, expert=expert, year=year))
-    return _past_the_end(result), round((time.perf_counter() - started) * 1000, 2)
-
-
-def _past_the_end(result):
-    """A page after the last one has no hits (Whoosh would repeat the last page's)."""
-    if result.hits and result.page > present.page_count(result):
-        return dataclasses.replace(result, hits=[])
-    return result
+    return result, round((time.perf_counter() - started) * 1000, 2)
 
 
 def get_article(article_id: str):
@@ -79,7 +71,7 @@ def article(article_id: str):
     q = (request.args.get("q") or "").strip()
     if len(q) > MAX_QUERY_CHARS:
         raise BadRequest("q", f"the query is {len(q)} characters long; the limit is {MAX_QUERY_CHARS}")
-    highlighted = present.highlight_article(found, q) if q else None
+    highlighted = cached("highlight", article_id, q, compute=lambda: present.highlight_article(found, q)) if q else None
     return jsonify(present.article_dict(found, highlighted))
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
-from functools import wraps
+
 from typing import Callable
 
 from flask import Flask, current_app, g, request
