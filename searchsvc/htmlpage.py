@@ -11,6 +11,7 @@ import json
 import re
 
 from bs4 import BeautifulSoup, NavigableString, Tag
+from bs4.exceptions import ParserRejectedMarkup
 from bs4.element import PreformattedString
 
 from .parse import ANSWER_LABEL, ANSWER_SHORT_LABEL, QUESTION_LABEL, PageHints, ParseError, iso_date, to_simplified
@@ -43,7 +44,11 @@ def page_text(markup: str, max_depth: int = MAX_DEPTH, max_tags: int = MAX_TAGS)
     tags = len(TAG_START.findall(markup))
     if tags > max_tags:
         raise ParseError(f"too much markup for one page: {tags} tags (the limit is {max_tags})")
-    soup = BeautifulSoup(markup, "html.parser")
+    try:
+        soup = BeautifulSoup(markup, "html.parser")
+    except ParserRejectedMarkup as exc:  # e.g. "<![<![CDATA[": html.parser gives up on a marked section
+        reason = str(exc).strip().splitlines()[-1].strip()
+        raise ParseError(f"the HTML cannot be parsed ({reason})") from None
     depth = _depth(soup, max_depth)
     if depth > max_depth:
         raise ParseError(f"the HTML is nested more than {max_depth} levels deep (unclosed or hostile markup)")

@@ -143,6 +143,8 @@ def read_source(source: Source) -> Iterator[Article | SourceError]:
         yield SourceError(name, str(exc))
     except (OSError, RecursionError, ValueError) as exc:
         yield SourceError(name, f"{type(exc).__name__}: {exc}")
+    except Exception as exc:  # a parser bug on hostile input must cost this file, not the batch
+        yield SourceError(name, f"unexpected {type(exc).__name__} while reading: {exc}")
 
 
 def _read_jsonl(source: Source) -> Iterator[Article | SourceError]:

@@ -93,6 +93,8 @@ def hostile_files(folder: Path) -> dict[str, str]:
         "nested-labels.html": (("<div>问:x" * 20_000 + "</div>" * 20_000).encode(), "nested more than"),
         "nested-article.html": (nested_article.encode(), "nested more than"),
         "tag-soup.html": (b"<i>" + b"<br>" * 250_000, "too much markup"),
+        # markup html.parser refuses outright (found by the fuzz test below: it used to stop the whole ingest)
+        "marked-section.html": (html.replace("<body>", "<body><![<![CDATA[", 1).encode(), "cannot be parsed"),
     }
     folder.mkdir(parents=True, exist_ok=True)
     for name, (data, _) in cases.items():
