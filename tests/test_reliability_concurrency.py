@@ -83,6 +83,9 @@ def client_loop(port: int, paths: list[str], stop: threading.Event, out: list, o
     while not stop.is_set():
         path = paths[n % len(paths)]
         n += 1
+        if n % 25 == 0:  # a new connection now and then: gunicorn hands it to whichever worker accepts first
+            conn.close()
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         try:
             conn.request("GET", path)
             response = conn.getresponse()
@@ -93,6 +96,28 @@ def client_loop(port: int, paths: list[str], stop: threading.Event, out: list, o
             conn.close()
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     conn.close()
+
+
+class WorkerCPU(threading.Thread):
+    """CPU seconds used by each gunicorn worker (workers are recycled after max_requests: new pids)."""
+
+    def __init__(self, master: int):
+        super().__init__(daemon=True)
+        self.master, self.seconds, self.stop = master, {}, threading.Event()
+
+    def run(self):
+        tick = os.sysconf("SC_CLK_TCK")
+        while not self.stop.wait(0.5):
+            try:
+                children = Path(f"/proc/{self.master}/task/{self.master}/children").read_text().split()
+            except OSError:
+                continue
+            for pid in children:
+                try:
+                    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                except OSError:
+                    continue
+                self.seconds[pid] = (int(fields[11]) + int(fields[12])) / tick  # utime + stime
 
 
 def run_ingest(*paths: Path, index: Path, prune: bool = False) -> str:
@@ -130,6 +155,8 @@ def test_searches_at_full_rate_while_1000_interviews_are_ingested_and_published(
     stop = threading.Event()
     try:
         server.wait_ready()
+        cpu = WorkerCPU(server.proc.pid)
+        cpu.start()
         clients = [threading.Thread(target=client_loop, args=(server.port, PATHS, stop, responses, i * 7))
                    for i in range(CLIENTS)]
         started = time.monotonic()
@@ -152,8 +179,12 @@ def test_searches_at_full_rate_while_1000_interviews_are_ingested_and_published(
     finally:
         stop.set()
         watcher.stop.set()
+        if "cpu" in locals():
+            cpu.stop.set()
         server.stop()
     watcher.join(timeout=10)
+    busy = sorted(cpu.seconds.values(), reverse=True)
+    assert len([s for s in busy if s > 1.0]) >= 3, busy  # the load reached every worker, not one or two
 
     assert summaries[0].startswith("added 1000, updated 0"), summaries
     assert summaries[1].startswith("added 0, updated 30"), summaries
