@@ -159,7 +159,12 @@ def serve(index_dir, host, port, workers, threads, access_log, dev):
     Environment: SEARCHSVC_INDEX, SEARCHSVC_CORS_ORIGINS (default *),
     SEARCHSVC_CACHE_SIZE (results kept in memory, default 512),
     SEARCHSVC_CACHE_MAX_AGE (seconds for Cache-Control, default 60),
-    SEARCHSVC_TRUSTED_PROXIES (reverse proxies in front, default 0).
+    SEARCHSVC_TRUSTED_PROXIES (reverse proxies in front, default 0),
+    SEARCHSVC_RATE_LIMIT (per client on /api/*, default 600/minute; off),
+    SEARCHSVC_RATE_LIMIT_EXEMPT (addresses never limited, default 127.0.0.1,::1),
+    SEARCHSVC_TIME_BUDGET (seconds of index work per request, default 5; 0 = none),
+    SEARCHSVC_BUDGET_THREADS (threads doing that work per worker, default 4),
+    SEARCHSVC_MAX_BODY (largest request body in bytes, default 16384).
     """
     from .web.server import serve as run_gunicorn, serve_dev
 

@@ -63,6 +63,8 @@ def default_config() -> dict:
         "SEARCHSVC_RATE_LIMIT_EXEMPT": os.environ.get("SEARCHSVC_RATE_LIMIT_EXEMPT", "127.0.0.1,::1"),
         # Seconds a request may spend on index work before it is answered 503 (0 = no budget).
         "SEARCHSVC_TIME_BUDGET": os.environ.get("SEARCHSVC_TIME_BUDGET", "5"),
+        # Threads per worker process that run index work under the time budget.
+        "SEARCHSVC_BUDGET_THREADS": _env_int("SEARCHSVC_BUDGET_THREADS", 4),
         # Largest request body accepted, in bytes (the public routes read none).
         "SEARCHSVC_MAX_BODY": _env_int("SEARCHSVC_MAX_BODY", 16 * 1024),
     }
