@@ -33,7 +33,6 @@ import subprocess
 import sys
 import tarfile
 import io
-import threading
 import time
 import urllib.parse
 from pathlib import Path
@@ -353,14 +352,17 @@ def drop_page_cache() -> bool:
         return False
 
 
+def served_systems():
+    """(label, system, environment) for each server the HTTP phases measure."""
+    yield "ours", "ours", env_for()
+    yield "ours-nocache", "ours", env_for(SEARCHSVC_CACHE_SIZE=0)
+    yield "baseline", "baseline", env_for()
+
+
 def phase_http(work: Path) -> dict:
     rows = queries()
     out = {}
-    for system, cache in (("ours", "default"), ("ours", "off"), ("baseline", "none")):
-        key = f"{system}" if cache in ("default", "none") else f"{system}-nocache"
-        env = env_for()
-        if cache == "off":
-            env["SEARCHSVC_CACHE_SIZE"] = "0"
+    for key, system, env in served_systems():
         dropped = drop_page_cache()
         port = free_port()
         log(f"http {key} ...")
@@ -405,11 +407,7 @@ def phase_load(work: Path, seconds: int, connections: int, warmup: int = 0) -> d
     script = OUT / "wrk-mixed.lua"
     script.write_text(WRK_LUA % paths)
     out = {}
-    for system, cache in (("ours", "default"), ("ours", "off"), ("baseline", "none")):
-        key = f"{system}" if cache in ("default", "none") else f"{system}-nocache"
-        env = env_for()
-        if cache == "off":
-            env["SEARCHSVC_CACHE_SIZE"] = "0"
+    for key, system, env in served_systems():
         port = free_port()
         log(f"load {key} ...")
         server = Server(serve_cmd(system, work, port), port, env)
