@@ -19,6 +19,7 @@ The pipeline, as Whoosh composes it::
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import threading
@@ -32,7 +33,9 @@ from whoosh.analysis import Filter, Token, Tokenizer
 
 CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 ALNUM_RUN = re.compile(r"[a-z0-9]+(?:[-.][a-z0-9]+)*")
-PIECE = re.compile(rf"(?P<cjk>[{CJK}]+)|(?P<alnum>[a-z0-9]+(?:[-.][a-z0-9]+)*)")
+ROMAN = "\u2170-\u217b"  # ⅰ..ⅻ: normalize lower-cases Ⅱ to ⅱ; tokens spell them out (ⅱ期 -> ii 期)
+PIECE = re.compile(rf"(?P<cjk>[{CJK}]+)|(?P<alnum>[a-z0-9{ROMAN}]+(?:[-.][a-z0-9{ROMAN}]+)*)")
+ROMAN_LETTERS = {0x2170 + i: r for i, r in enumerate("i ii iii iv v vi vii viii ix x xi xii".split())}
 VARIANT = re.compile(r"^(?:[a-z]\d{1,4}(?:[a-z]|del|ins|fs|dup)?|ex\d{1,2}(?:del|ins)?|exon\d{1,2})$")
 FULLWIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
 FULLWIDTH.update({0x3000: 0x20, 0x00A0: 0x20})
@@ -171,7 +174,7 @@ class Segmenter:
             if not text:
                 continue
             begin, end = start + part.start(), start + part.end()
-            joined = text.replace("-", "")
+            joined = text.replace("-", "").translate(ROMAN_LETTERS)
             split = self._gene_variant(joined)
             if split:
                 gene, variant = split
@@ -232,8 +235,7 @@ class OncologyTokenizer(Tokenizer):
             t.stopped = False
             if keeporiginal:
                 t.original = value[start:end]
-            if positions:
-                t.pos = pos
+            t.pos = pos  # always: ConceptFilter lines tokens up by position even when Whoosh wants none
             if chars:
                 t.startchar, t.endchar = start_char + start, start_char + end
             yield t
@@ -273,9 +275,67 @@ class StopFilter(Filter):
             yield t
 
 
+CONCEPT_MARK = "~"  # never starts a word the tokenizer cuts, so a concept token cannot clash with one
+
+
+def concept_token(canonical: str) -> str:
+    """The token that stands for a whole synonym group: ``~奥希替尼`` for any of its names."""
+    return CONCEPT_MARK + normalize(canonical)
+
+
+class ConceptFilter(Filter):
+    """At index time, also index every lexicon term found in the text as its group's concept token.
+
+    A group's names are matched as a phrase query would match them (consecutive positions,
+    sub-words included), and the concept token is added at the first name token's position
+    with offsets spanning the whole name. A query for a lexicon term then looks up one term
+    instead of an OR of phrases over every name: 3-10x less work for multi-name concepts
+    (bench/README.md). Queries never get concept tokens from the analyzer; the search
+    module asks for them (``SynonymTable.concept``).
+    """
+
+    def __call__(self, tokens):
+        at: dict[int, list[tuple[str, int | None, int | None]]] = {}
+        for t in tokens:
+            yield t
+            if t.mode == "index" and not t.stopped:
+                at.setdefault(t.pos, []).append((t.text, getattr(t, "startchar", None), getattr(t, "endchar", None)))
+        if not at:
+            return
+        table = synonyms()
+        found: dict[tuple[str, int], tuple[int, int | None, int | None]] = {}  # (token, pos) -> (last pos, start, end)
+        for pos in sorted(at):
+            for text, start, end in at[pos]:
+                for seq, group in table.starting_with.get(text, ()):
+                    end_of_name = _phrase_end(at, pos, seq, end)
+                    key = (table.concept_tokens[group], pos)
+                    # the shortest name read here: "KRAS G12C突变" marks as KRAS G12C, like the query that found it
+                    if end_of_name is not False and (key not in found or found[key][0] > pos + len(seq) - 1):
+                        found[key] = (pos + len(seq) - 1, start, end_of_name)
+        t.removestops, t.stopped, t.boost = True, False, 1.0
+        covered: dict[str, int] = {}  # token -> last position its previous occurrence spans
+        for (token, pos), (last, start, end) in sorted(found.items(), key=lambda item: item[0][1]):
+            if covered.get(token, -1) >= last:
+                continue  # "KRAS G12C" is one mention, not also a second one of G12C
+            covered[token] = last
+            t.text, t.pos = token, pos
+            if start is not None:
+                t.startchar, t.endchar = start, end
+            yield t
+
+
+def _phrase_end(at, pos: int, seq: tuple[str, ...], end: int | None):
+    """The end offset of ``seq`` read from ``pos`` on, or False when the text there is something else."""
+    for k, word in enumerate(seq[1:], 1):
+        end = next((e for text, _, e in at.get(pos + k, ()) if text == word), False)
+        if end is False:
+            return False
+    return end
+
+
 def analyzer():
     """The analyzer for every full-text field; Whoosh passes mode='index' or 'query'."""
-    return OncologyTokenizer() | SubwordFilter() | StopFilter()
+    return OncologyTokenizer() | SubwordFilter() | StopFilter() | ConceptFilter()
 
 
 def tokens(text: str, mode: str = "query") -> list[str]:
@@ -293,6 +353,8 @@ class SynonymTable:
     def __init__(self, lex: Lexicon):
         self.groups: list[tuple[str, str, list[tuple[str, ...]]]] = []
         self.by_tokens: dict[tuple[str, ...], int] = {}
+        self.concept_tokens: list[str] = []  # per group
+        self.starting_with: dict[str, list[tuple[tuple[str, ...], int]]] = {}  # first token -> (variant, group)
         self.longest = 1
         for kind, terms in lex.groups:
             variants: list[tuple[str, ...]] = []
@@ -302,9 +364,16 @@ class SynonymTable:
                     variants.append(seq)
             index = len(self.groups)
             self.groups.append((kind, terms[0], variants))
+            self.concept_tokens.append(concept_token(terms[0]))
             for seq in variants:
-                self.by_tokens.setdefault(seq, index)
+                if self.by_tokens.setdefault(seq, index) == index:
+                    self.starting_with.setdefault(seq[0], []).append((seq, index))
                 self.longest = max(self.longest, len(seq))
+
+    def concept(self, seq: tuple[str, ...]) -> str | None:
+        """The concept token indexed wherever any name of ``seq``'s group occurs, if it is a lexicon term."""
+        group = self.by_tokens.get(seq)
+        return None if group is None else self.concept_tokens[group]
 
     def concepts(self, toks: list[str]) -> list[list[tuple[str, ...]]]:
         """Group a query's tokens into concepts: each a list of equivalent token sequences.
@@ -339,6 +408,25 @@ def _contains(longer: tuple[str, ...], part: tuple[str, ...]) -> bool:
 @lru_cache(maxsize=1)
 def synonyms() -> SynonymTable:
     return SynonymTable(lexicon())
+
+
+ANALYSIS_VERSION = 2  # bump when a change to this module changes the tokens an index holds
+
+
+@lru_cache(maxsize=1)
+def fingerprint() -> str:
+    """What an index's tokens depend on: this module's version and the synonym and jieba word files.
+
+    An index records the fingerprint it was built with; when the lexicon has changed since,
+    search expands synonyms name by name instead of trusting the indexed concept tokens.
+    """
+    digest = hashlib.sha1(f"searchsvc analysis {ANALYSIS_VERSION}\n".encode())
+    for name in ("synonyms.tsv", "userdict.txt"):
+        try:
+            digest.update(name.encode() + b"\0" + lexicon_dir().joinpath(name).read_bytes())
+        except FileNotFoundError:
+            digest.update(name.encode() + b"\0missing")
+    return digest.hexdigest()[:16]
 
 
 KINDS = ("drug", "gene", "disease", "stage", "endpoint", "term", "modality")

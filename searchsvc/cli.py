@@ -44,6 +44,8 @@ def ingest(paths, index_dir, prune, rebuild, as_json, progress):
 
     \b
     - Unchanged files are skipped; a changed file replaces what it held.
+    - After editing synonyms.tsv or userdict.txt, run with --rebuild: every page is
+      analysed again with the new lexicon (until then searches stay correct, but slower).
     - The new index is published atomically: searches see the old or the new one.
     - A file that fails is reported with its reason; the others go on.
     - Exit code 1 when any file failed, 2 when the index could not be written
@@ -79,6 +81,10 @@ def ingest(paths, index_dir, prune, rebuild, as_json, progress):
             click.echo(f"failed: {failure.source}: {failure.reason}", err=True)
         published = f"; published {report.version}" if report.version else "; index unchanged"
         click.echo(report.summary() + published)
+        if not report.lexicon_current:
+            click.echo("note: the lexicon (or the analysis) changed since this index was built; searches expand "
+                       "synonyms name by name, which is slower, until you run: searchsvc ingest --rebuild "
+                       + " ".join(str(p) for p in paths), err=True)
     sys.exit(1 if report.failures else 0)
 
 

@@ -10,6 +10,7 @@ On disk (``index/`` by default)::
 
     index/current            -> snapshots/<version>   (a symlink, swapped atomically)
     index/snapshots/<version>/   Whoosh files + manifest.json (what each source held)
+                                 + analysis.json (the lexicon fingerprint its tokens were made with)
     index/tmp/<build>/           a build in progress; never read by a searcher
     index/ingest.lock            one ingest at a time
 
@@ -42,6 +43,7 @@ from whoosh import index as whoosh_index
 from whoosh import columns
 from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
+from . import analysis
 from .analysis import analyzer
 from .article import Article
 from .crashpoint import checkpoint
@@ -50,6 +52,7 @@ DEFAULT_INDEX_DIR = Path(os.environ.get("SEARCHSVC_INDEX", "index"))
 KEEP_SNAPSHOTS = 3
 MANIFEST = "manifest.json"
 INVENTORY = "files.json"  # name -> size of every file of a snapshot, written when it is published
+ANALYSIS = "analysis.json"  # the analysis fingerprint the snapshot's tokens were made with
 QA_SEPARATOR = "\n\n"
 
 
@@ -212,6 +215,18 @@ class IndexStore:
         except Exception as exc:  # a corrupt TOC surfaces as unpickling errors of many kinds
             raise IndexUnavailable(f"the index at {path} is unreadable: {type(exc).__name__}: {exc} {REBUILD_HINT}") from exc
 
+    def analysis_fingerprint(self, version: str) -> str | None:
+        """The fingerprint of the analysis (code and lexicon) that wrote this snapshot's tokens."""
+        try:
+            return json.loads((self.snapshot_path(version) / ANALYSIS).read_text("utf-8"))["fingerprint"]
+        except (OSError, ValueError, KeyError, TypeError):
+            return None  # written before fingerprints were kept, or unreadable: treat as a different lexicon
+
+    def lexicon_is_current(self, version: str | None = None) -> bool:
+        """Whether the published index was built with the lexicon this process has loaded."""
+        version = version or self.version()
+        return version is not None and self.analysis_fingerprint(version) == analysis.fingerprint()
+
     def manifest(self) -> Manifest:
         version = self.version()
         return Manifest.read(self.snapshot_path(version)) if version else Manifest()
@@ -238,8 +253,12 @@ class IndexStore:
             version = None  # 'current' points at a snapshot that is gone: build everything afresh
         if version is None:
             whoosh_index.create_in(str(build), schema())
+            fingerprint = analysis.fingerprint()
         else:
             _link_tree(self.snapshot_path(version), build)
+            # documents added now get today's tokens, the rest keep theirs: only a rebuild makes it current
+            fingerprint = self.analysis_fingerprint(version)
+        (build / ANALYSIS).write_text(json.dumps({"fingerprint": fingerprint}), "utf-8")
         checkpoint("build.ready")
         return build
 
@@ -297,7 +316,7 @@ def _check_inventory(folder: Path) -> None:
 
 def _link_tree(src: Path, dst: Path) -> None:
     for item in src.iterdir():
-        if item.name in (MANIFEST, INVENTORY) or item.name.endswith((".lock", "WRITELOCK")):
+        if item.name in (MANIFEST, INVENTORY, ANALYSIS) or item.name.endswith((".lock", "WRITELOCK")):
             continue  # rewritten for the new snapshot: a hard link would change the old one too
         try:
             os.link(item, dst / item.name)

@@ -62,6 +62,7 @@ class IngestReport:
     removed: int = 0
     failures: list[SourceError] = field(default_factory=list)
     version: str | None = None  # the snapshot published, or None if nothing changed
+    lexicon_current: bool = True  # False: the index was built with another lexicon (searches still work, slower)
 
     @property
     def failed(self) -> int:
@@ -73,7 +74,7 @@ class IngestReport:
 
     def to_dict(self) -> dict:
         return dict(added=self.added, updated=self.updated, unchanged=self.unchanged, removed=self.removed,
-                    failed=self.failed, version=self.version,
+                    failed=self.failed, version=self.version, lexicon_current=self.lexicon_current,
                     failures=[{"source": f.source, "reason": f.reason} for f in self.failures])
 
 
@@ -152,6 +153,7 @@ def ingest(paths: list[Path], store: IndexStore, *, prune: bool = False, rebuild
             elif plan.upserts or plan.deletes or rebuild:
                 report.version = _write_snapshot(store, plan, new, rebuild)
             checkpoint("ingest.published")
+            report.lexicon_current = store.version() is None or store.lexicon_is_current()
         except (OSError, IngestError) as exc:  # the disk is full, a file is too large, a writer died
             _cancel_quietly(plan)
             shutil.rmtree(store.tmp, ignore_errors=True)  # give the space back: we hold the lock, the builds are ours

@@ -124,7 +124,7 @@ class Searcher:
         self.store = store
         self.ranking = ranking
         self._lock = threading.Lock()
-        self._opened: tuple[str, object] | None = None  # (version, index)
+        self._opened: tuple[str, object, bool] | None = None  # (version, index, its concept tokens are current)
         # One Whoosh searcher per thread: Whoosh's postings readers seek and read a shared file object,
         # so threads searching through one reader read each other's bytes (tests/test_reliability_threads.py).
         self._local = threading.local()
@@ -137,12 +137,18 @@ class Searcher:
             with self._lock:
                 opened = self._opened
                 if opened is None or opened[0] != version:
-                    opened = self.store.open(version)
+                    version, index = self.store.open(version)
+                    opened = (version, index, self.store.lexicon_is_current(version))
                     self._opened = opened  # the old index and its searchers are left to the garbage collector
         local = self._local
         if getattr(local, "index", None) is not opened[1]:
             local.index, local.searcher = opened[1], opened[1].searcher(weighting=self.ranking.weighting())
+        local.concepts = opened[2]
         return opened[0], local.searcher
+
+    def _concepts_indexed(self) -> bool:
+        """Whether this thread's index has concept tokens of the loaded lexicon (else synonyms expand name by name)."""
+        return getattr(self._local, "concepts", False)
 
     def version(self) -> str:
         return self._current()[0]
@@ -150,7 +156,8 @@ class Searcher:
     def health(self) -> dict:
         version, searcher = self._current()
         return {"status": "ok", "articles": searcher.doc_count(), "documents": searcher.doc_count_all(),
-                "index_version": version}
+                "index_version": version,
+                "lexicon": "current" if self._concepts_indexed() else "stale"}
 
     # -- search ----------------------------------------------------------------
     def search(self, q: str, page: int = 1, per_page: int = 10, tag: str | None = None,
@@ -158,21 +165,22 @@ class Searcher:
         validate(q, page, per_page, sort)
         started = time.perf_counter()
         version, searcher = self._current()
+        concepts = self._concepts_indexed()
         parsed = parse_query(q)
         filters = _filters(tag, expert, year)
         if parsed.is_empty():
-            query, mode = _and([Q.Every(), *_negatives(parsed)]), "all"
+            query, mode = _and([Q.Every(), *_negatives(parsed, concepts)]), "all"
         else:
-            query, mode = build_query(parsed, ranking=self.ranking), "and"
+            query, mode = build_query(parsed, ranking=self.ranking, concepts=concepts), "and"
         results = self._run(searcher, query, filters, page, per_page, sort, mode)
         if results.total == 0 and mode == "and" and len(parsed.positive) + _concept_count(parsed) > 1:
-            relaxed = build_query(parsed, any_term=True, ranking=self.ranking)
+            relaxed = build_query(parsed, any_term=True, ranking=self.ranking, concepts=concepts)
             relaxed_results = self._run(searcher, relaxed, filters, page, per_page, sort, "or")
             if relaxed_results.total:
                 query, results, mode = relaxed, relaxed_results, "or"
         suggestion = suggest_spelling(q, searcher) if results.total < 3 and mode != "all" else None
         if results.total == 0 and suggestion:
-            corrected = build_query(parse_query(suggestion), ranking=self.ranking)
+            corrected = build_query(parse_query(suggestion), ranking=self.ranking, concepts=concepts)
             corrected_results = self._run(searcher, corrected, filters, page, per_page, sort, "and")
             if corrected_results.total:
                 query, results, mode = corrected, corrected_results, "suggestion"
@@ -239,18 +247,31 @@ class Searcher:
         return complete(prefix, searcher, limit)
 
 
+def is_concept_token(word: str) -> bool:
+    """A token standing for a whole synonym group (indexed, never typed; see analysis.ConceptFilter)."""
+    return word.startswith(analysis.CONCEPT_MARK)
+
+
 def query_words(q: str) -> set[str]:
     """The indexed words a query looks for, synonyms included (to mark them on an article page).
 
+    A lexicon term gives its concept token, whose span is the whole name wherever any of
+    the group's names occurs, and its one-word names; a name of several words is marked
+    through the concept token only (so "early stage" never marks every "stage").
     Excluded terms and expert/tag/year filters are left out: they are not what the reader
     wants to see highlighted in the text.
     """
+    table = analysis.synonyms()
     words: set[str] = set()
     for clause in parse_query(q or "").positive:
         if clause.field in (None, "title"):
             for concept in _concepts(clause):
-                for seq in concept:
-                    words.update(seq)
+                token = None if clause.phrase else table.concept(concept[0])
+                if token is None:
+                    words.update(w for seq in concept for w in seq)
+                else:
+                    words.add(token)
+                    words.update(seq[0] for seq in concept if len(seq) == 1)
     return words
 
 
@@ -323,7 +344,15 @@ def _text_query(seq: tuple[str, ...], fields=TEXT_FIELDS, ranking: Ranking = RAN
     return Q.Or([Q.Phrase(f, list(seq), boost=ranking.boost(f)) for f in fields])
 
 
-def _clause_query(clause: Clause, any_term: bool = False, ranking: Ranking = RANKING):
+def _concept_query(concept: list[tuple[str, ...]], fields, ranking: Ranking, concepts: bool):
+    """One concept: its indexed concept token when the index has current ones, else an OR of its names."""
+    token = analysis.synonyms().concept(concept[0]) if concepts else None
+    if token is not None:
+        return _text_query((token,), fields, ranking)
+    return Q.Or([_text_query(seq, fields, ranking) for seq in concept])
+
+
+def _clause_query(clause: Clause, any_term: bool = False, ranking: Ranking = RANKING, concepts: bool = True):
     if clause.field == "expert":
         return Q.Or([Q.Term("expert", clause.text), *_phrase_in("meta", clause.text)])
     if clause.field == "tag":
@@ -331,15 +360,18 @@ def _clause_query(clause: Clause, any_term: bool = False, ranking: Ranking = RAN
     if clause.field == "year":
         return Q.Term("year", int(clause.text)) if re.fullmatch(r"[0-9]{4}", clause.text) else Q.NullQuery
     fields = ("title",) if clause.field == "title" else TEXT_FIELDS
-    concepts = _concepts(clause)
-    parts = [Q.Or([_text_query(seq, fields, ranking) for seq in concept]) for concept in concepts]
+    found = _concepts(clause)
+    if clause.phrase:
+        parts = [_text_query(seq, fields, ranking) for concept in found for seq in concept]
+    else:
+        parts = _unique([_concept_query(concept, fields, ranking, concepts) for concept in found])
     if not parts:
         return None
     if len(parts) == 1:
         return parts[0]
     # Relaxing a word the reader typed without spaces only makes sense between lexicon terms
     # (小细胞肺癌免疫治疗); 视网膜母细胞瘤 must not fall apart into 视网膜 OR 瘤.
-    if any_term and all(c[0] in analysis.synonyms().by_tokens for c in concepts):
+    if any_term and all(c[0] in analysis.synonyms().by_tokens for c in found):
         return Q.Or(parts)
     return Q.And(parts)
 
@@ -351,24 +383,37 @@ def _phrase_in(fieldname: str, text: str):
     return [Q.Term(fieldname, toks[0]) if len(toks) == 1 else Q.Phrase(fieldname, toks)]
 
 
-def _negatives(parsed: ParsedQuery):
-    return [Q.Not(q) for c in parsed.clauses if c.negated and (q := _clause_query(c)) is not None]
+def _negatives(parsed: ParsedQuery, concepts: bool = True):
+    return _unique([Q.Not(q) for c in parsed.clauses if c.negated and (q := _clause_query(c, concepts=concepts)) is not None])
 
 
-def build_query(parsed: ParsedQuery, any_term: bool = False, ranking: Ranking = RANKING):
+def _unique(queries: list) -> list:
+    """The queries without repeats: 早期 早期 asks for one thing, and matching it twice costs twice."""
+    out = []
+    for q in queries:
+        if q not in out:
+            out.append(q)
+    return out
+
+
+def build_query(parsed: ParsedQuery, any_term: bool = False, ranking: Ranking = RANKING, concepts: bool = True):
     """The Whoosh query: AND over groups (OR within), negations as NOT.
 
     ``any_term`` relaxes AND to OR, for the ranked fallback when nothing has every term.
+    ``concepts`` looks lexicon terms up by their indexed concept token (one term per field);
+    False expands them into an OR of every name, for an index built with another lexicon.
     """
     positives = []
     for group in parsed.groups:
-        alternatives = [q for c in group if not c.negated and (q := _clause_query(c, any_term, ranking)) is not None]
+        alternatives = _unique([q for c in group if not c.negated
+                                and (q := _clause_query(c, any_term, ranking, concepts)) is not None])
         if alternatives:
             positives.append(alternatives[0] if len(alternatives) == 1 else Q.Or(alternatives))
+    positives = _unique(positives)
     if not positives:
         return Q.NullQuery
     core = positives[0] if len(positives) == 1 else (Q.Or(positives) if any_term else Q.And(positives))
-    negatives = _negatives(parsed)
+    negatives = _negatives(parsed, concepts)
     return Q.And([core, *negatives]) if negatives else core
 
 
@@ -447,7 +492,7 @@ def complete(prefix: str, searcher, limit: int) -> list[dict]:
         words = []
         for word in reader.expand_prefix("body", norm):
             word = word.decode("utf-8") if isinstance(word, bytes) else word
-            if len(word) > len(norm) and not any(analysis.normalize(o["text"]).startswith(word) for o in out):
+            if len(word) > len(norm) and not is_concept_token(word) and not any(analysis.normalize(o["text"]).startswith(word) for o in out):
                 words.append((searcher.doc_frequency("body", word), word))
         for _, word in sorted(words, reverse=True)[:limit]:
             add(word, "term")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from searchsvc.analysis import normalize, synonyms, tokens
+from searchsvc.analysis import analyzer, normalize, synonyms, tokens
 from searchsvc.querylang import parse_query
 from searchsvc.search import Searcher
 
@@ -184,3 +184,49 @@ def test_the_parser_reads_operators():
         [("林晓舟", False, False, "expert")],
         [("奥希替尼", False, False, None), ("阿美替尼", False, False, None)],
     ]
+
+
+# -- stages written with Roman numerals ----------------------------------------
+
+@pytest.mark.parametrize("text", ["III期", "Ⅲ期", "iii期", "ⅢB期", "Ⅳ期"])
+def test_roman_numeral_stages_keep_their_numeral(text):
+    numeral = tokens(text)[0]
+    assert numeral in {"iii", "iiib", "iv"} and tokens(text)[1:] == ["期"]
+
+
+def test_a_stage_query_never_matches_every_page_that_says_期():
+    for q in ("IVA期", "Ⅱ期", "2期", "IIIA期"):
+        (concept,) = synonyms().concepts(tokens(q))
+        assert ("期",) not in concept, (q, concept)
+    assert ("iii", "期") in synonyms().concepts(tokens("Ⅲ期"))[0]
+    assert ("ib", "期") not in synonyms().concepts(tokens("ⅢB期"))[0]  # ⅢB is not IB
+
+
+# -- concept tokens: one indexed term per lexicon term -----------------------------
+
+def concept_spans(text: str) -> list[tuple[str, str]]:
+    """(concept token, the text it spans) for every concept the index would hold."""
+    return [(t.text, text[t.startchar:t.endchar]) for t in analyzer()(text, mode="index", chars=True)
+            if t.text.startswith("~")]
+
+
+def test_every_name_of_a_group_is_indexed_as_the_same_concept_spanning_the_whole_name():
+    assert concept_spans("Ph染色体阳性") == [("~费城染色体", "Ph染色体")]
+    assert concept_spans("Philadelphia  chromosome") == [("~费城染色体", "Philadelphia  chromosome")]
+    assert concept_spans("费城染色体") == [("~费城染色体", "费城染色体")]
+    assert [c for c, _ in concept_spans("奥希替尼(osimertinib)")] == ["~奥希替尼", "~奥希替尼"]
+
+
+def test_concepts_follow_the_subword_rules():
+    assert ("~小细胞肺癌", "小细胞肺癌") in concept_spans("广泛期小细胞肺癌")
+    assert "~小细胞肺癌" not in [c for c, _ in concept_spans("与非小细胞肺癌相比")]
+    assert "~曲妥珠单抗" not in [c for c, _ in concept_spans("德曲妥珠单抗")]
+
+
+def test_one_mention_is_one_concept_however_many_of_its_names_it_holds():
+    # "KRAS G12C突变" holds the names "KRAS G12C" and "G12C": one mention, marked as the shortest name
+    assert [s for c, s in concept_spans("KRAS G12C突变") if c == synonyms().concept(("kras", "g12c"))] == ["KRAS G12C"]
+
+
+def test_queries_are_never_given_concept_tokens_by_the_analyzer():
+    assert tokens("Ph染色体 奥希替尼") == ["ph", "染色体", "奥希替尼"]

@@ -64,6 +64,28 @@ def test_a_synonym_an_editor_adds_takes_effect_at_query_time_without_reindexing(
     assert "[磨玻璃结节]" in after.stdout  # the synonym's term is what matched, and is marked
 
 
+def test_after_a_lexicon_edit_the_index_is_stale_until_a_rebuild_and_search_stays_right(tmp_path):
+    index = tmp_path / "ix"
+    assert run("ingest", str(SAMPLES), "--index", str(index)).returncode == 0
+    copy = tmp_path / "lexicon"
+    shutil.copytree(lexicon_dir(), copy)
+    with open(copy / "synonyms.tsv", "a", encoding="utf-8") as handle:
+        handle.write("term\t磨玻璃结节\tzebra-lung\n")  # a made-up nickname, for the test only
+    edited = {"SEARCHSVC_LEXICON": str(copy)}
+
+    again = run("ingest", str(SAMPLES), "--index", str(index), env=edited)  # nothing changed on disk
+    assert again.returncode == 0 and "index unchanged" in again.stdout
+    assert "lexicon (or the analysis) changed since this index was built" in again.stderr
+    assert f"searchsvc ingest --rebuild {SAMPLES}" in again.stderr
+
+    rebuilt = run("ingest", str(SAMPLES), "--index", str(index), "--rebuild", env=edited)
+    assert rebuilt.returncode == 0 and "changed since" not in rebuilt.stderr
+    found = run("search", "zebra-lung", "--index", str(index), env=edited)
+    assert found.stdout.startswith("1 interviews") and "[磨玻璃结节]" in found.stdout
+    # the shipped lexicon is now the one that differs from the index's
+    assert "changed since" in run("ingest", str(SAMPLES), "--index", str(index)).stderr
+
+
 def test_lexicon_cut_shows_index_and_query_tokens_and_synonyms():
     result = run("lexicon", "cut", "与非小细胞肺癌相比 SCLC")
     assert "index: 非小细胞肺癌 细胞 肺癌 相比 sclc" in result.stdout

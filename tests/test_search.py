@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from searchsvc.highlight import mark, snippet
 from searchsvc.search import Searcher, query_words
 
@@ -26,7 +28,8 @@ def test_snippets_are_about_120_characters_of_whole_sentences_with_whole_tokens_
             if "<mark>" not in match.snippet_html:  # only the question matched: the answer's opening
                 assert not match.snippet_html.startswith("…")
             for marked in marks:
-                assert marked.lower() in {"kras", "g12c", "krasg12c"}, marked  # no 突变 / 基因 from wide synonyms
+                # the name as written ("KRAS G12C", "KRASG12C", "G12C"), never 突变 / 基因 from wider synonyms
+                assert re.sub(r"[\s-]", "", marked.lower()) in {"kras", "g12c", "krasg12c"}, marked
 
 
 def test_snippet_breaks_at_chinese_sentence_ends_and_escapes_before_marking():
@@ -88,3 +91,56 @@ def test_a_spelling_fix_keeps_the_query_s_operators_and_fields(sample_index):
     assert result.suggestion == "奥希替尼 OR 骨肉瘤"
     assert result.total == searcher.search("奥希替尼 OR 骨肉瘤").total >= 1
     assert searcher.search("expert:林晓舟 osimertnib").suggestion == "expert:林晓舟 osimertinib"
+
+
+def test_a_lexicon_term_finds_every_name_of_its_group_and_marks_the_whole_name(tmp_path):
+    from test_web_support import build_index, write_page
+
+    base = dict(date="2024/05/06 10:00:00", expert="甘若溪", tags=["白血病"])
+    english = write_page(tmp_path / "pages", "a.txt", title="甘若溪教授:慢性髓系白血病的长期管理", **base,
+                         qa=[("诊断时需要做哪些检查?", "骨髓细胞遗传学检查可以发现Philadelphia chromosome,这是诊断的关键。")])
+    short = write_page(tmp_path / "pages", "b.txt", title="甘若溪教授:Ph染色体阳性急性淋巴细胞白血病", **base,
+                       qa=[("靶向药物如何选择?", "Ph染色体阳性的患者可以联合酪氨酸激酶抑制剂。")])
+    neither = write_page(tmp_path / "pages", "c.txt", title="甘若溪教授:染色体检查的意义", **base,
+                         qa=[("染色体检查有什么用?", "染色体核型分析可以帮助判断预后,PH值与此无关。")])
+    searcher = Searcher(build_index(tmp_path / "ix", [english, short, neither]))
+    result = searcher.search("费城染色体")
+    assert {h.title for h in result.hits} == {"甘若溪教授:慢性髓系白血病的长期管理", "甘若溪教授:Ph染色体阳性急性淋巴细胞白血病"}
+    marks = {m for h in result.hits for match in h.matches
+             for m in re.findall(r"<mark>([^<]*)</mark>", match.snippet_html + match.question_html)}
+    assert marks == {"Philadelphia chromosome", "Ph染色体"}
+    assert searcher.health()["lexicon"] == "current"
+
+
+def test_stages_match_their_own_numeral_in_any_script_and_no_other(tmp_path):
+    from test_web_support import build_index, write_page
+
+    base = dict(date="2024/05/06 10:00:00", expert="苏映川", tags=["肺癌"])
+    two = write_page(tmp_path / "pages", "ii.txt", title="苏映川教授:II期非小细胞肺癌的辅助治疗", **base,
+                     qa=[("术后如何治疗?", "II期患者术后推荐辅助化疗。")])
+    four = write_page(tmp_path / "pages", "iv.txt", title="苏映川教授:IVA期非小细胞肺癌的一线治疗", **base,
+                      qa=[("一线如何选择?", "IVA期患者应先完成驱动基因检测。")])
+    searcher = Searcher(build_index(tmp_path / "ix", [two, four]))
+
+    def titles(q):
+        return [h.title.split(":")[1][:4] for h in searcher.search(q).hits]
+
+    assert titles("Ⅱ期") == titles("2期") == titles("stage II") == ["II期非"]
+    assert titles("ⅣA期") == titles("IVA期") == ["IVA期"]
+    assert titles("Ⅲ期") == []
+
+
+@pytest.mark.parametrize("q", ["osimertinib", "KRAS G12C", "SCLC", "无进展生存期", "PD-1抑制剂", "小细胞肺癌 免疫治疗",
+                               "肺癌 -小细胞肺癌", "T-DXd", "Ⅲ期", "广泛期", "CAR-T", "ctDNA MRD"])
+def test_indexed_concepts_find_exactly_what_expanding_every_name_finds(sample_index, q):
+    """The fast path (one concept token per lexicon term) and the fallback for a stale index agree."""
+    from searchsvc.querylang import parse_query
+    from searchsvc.search import build_query
+
+    _, index = sample_index.open()
+    with index.searcher() as whoosh_searcher:
+        def ids(concepts):
+            hits = whoosh_searcher.search(build_query(parse_query(q), concepts=concepts), limit=None)
+            return {hit["id"] for hit in hits}
+
+        assert ids(True) and ids(True) == ids(False)

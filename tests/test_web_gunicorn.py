@@ -37,7 +37,7 @@ def get_json(server, path, status=200, headers=None):
 def test_healthz_and_server_header(server, sample_index):
     body, headers = get_json(server, "/healthz")
     assert body == {"status": "ok", "articles": body["articles"], "documents": body["documents"],
-                    "index_version": sample_index.version()}
+                    "index_version": sample_index.version(), "lexicon": "current"}
     assert body["articles"] >= 15
     assert headers["Cache-Control"] == "no-store"
 

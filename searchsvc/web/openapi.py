@@ -94,6 +94,9 @@ SCHEMAS = {
     "Health": _obj({
         "status": {"type": "string", "enum": ["ok", "unavailable"]}, "articles": INTEGER, "documents": INTEGER,
         "index_version": NULLABLE_STRING,
+        "lexicon": {"type": "string", "enum": ["current", "stale"],
+                    "description": "stale: the lexicon changed since the index was built; searches still find every "
+                                   "synonym, more slowly, until `searchsvc ingest --rebuild`."},
         "reason": {"type": "string", "description": "Why the index is unavailable (503 only)."},
     }, ["status", "articles", "documents", "index_version"]),
 }
