@@ -2,7 +2,7 @@
 
 The pipeline, as Whoosh composes it::
 
-    OncologyTokenizer() | SubwordFilter() | StopFilter()
+    OncologyTokenizer() | SubwordFilter() | StopFilter() | ConceptFilter()
 
 - ``normalize`` folds full-width forms, case and Traditional characters while
   keeping every character's offset in the original text (for highlighting);
@@ -14,7 +14,9 @@ The pipeline, as Whoosh composes it::
   words inside a long word at the same position, so 肺癌 finds 小细胞肺癌 but
   小细胞肺癌 never finds 非小细胞肺癌 (no sub-word starts right after a leading 非);
 - the ``Lexicon`` (data files in ``searchsvc/lexicon/``) maps a query's tokens to
-  synonym groups, so SCLC finds 小细胞肺癌 and osimertinib finds 奥希替尼.
+  synonym groups, so SCLC finds 小细胞肺癌 and osimertinib finds 奥希替尼;
+- ``ConceptFilter`` (index only) adds each group's concept token wherever any of its
+  names occurs, so search looks a lexicon term up as one term.
 """
 
 from __future__ import annotations

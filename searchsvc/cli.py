@@ -214,15 +214,22 @@ def check():
 def cut(text):
     """Show how TEXT is cut when indexed and when queried, and its synonym groups.
 
+    "concepts" are the synonym groups the index records for the text (one token
+    per group, whichever name the text uses); a query for any of a group's
+    names looks that token up.
+
     \b
     Example:
       searchsvc lexicon cut "与非小细胞肺癌相比"
       index: 非小细胞肺癌 细胞 肺癌 相比
+      concepts: ~非小细胞肺癌 ~肺癌
       query: 非小细胞肺癌 相比
     """
-    from .analysis import synonyms, tokens
+    from .analysis import CONCEPT_MARK, synonyms, tokens
 
-    click.echo("index: " + " ".join(tokens(text, mode="index")))
+    indexed = tokens(text, mode="index")
+    click.echo("index: " + " ".join(t for t in indexed if not t.startswith(CONCEPT_MARK)))
+    click.echo("concepts: " + " ".join(t for t in indexed if t.startswith(CONCEPT_MARK)))
     query = tokens(text)
     click.echo("query: " + " ".join(query))
     for concept in synonyms().concepts(query):

@@ -88,6 +88,7 @@ def test_after_a_lexicon_edit_the_index_is_stale_until_a_rebuild_and_search_stay
 
 def test_lexicon_cut_shows_index_and_query_tokens_and_synonyms():
     result = run("lexicon", "cut", "与非小细胞肺癌相比 SCLC")
-    assert "index: 非小细胞肺癌 细胞 肺癌 相比 sclc" in result.stdout
+    assert "index: 非小细胞肺癌 细胞 肺癌 相比 sclc\n" in result.stdout
+    assert "concepts: ~非小细胞肺癌 ~肺癌 ~小细胞肺癌\n" in result.stdout  # 非小细胞肺癌 never counts as 小细胞肺癌; SCLC does
     assert "query: 非小细胞肺癌 相比 sclc" in result.stdout
     assert "sclc = 小细胞肺癌" in result.stdout
