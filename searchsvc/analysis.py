@@ -34,10 +34,10 @@ from typing import Iterable, Iterator
 from whoosh.analysis import Filter, Token, Tokenizer
 
 CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-ALNUM_RUN = re.compile(r"[a-z0-9]+(?:[-.][a-z0-9]+)*")
 ROMAN = "\u2170-\u217b"  # ⅰ..ⅻ: normalize lower-cases Ⅱ to ⅱ; tokens spell them out (ⅱ期 -> ii 期)
 PIECE = re.compile(rf"(?P<cjk>[{CJK}]+)|(?P<alnum>[a-z0-9{ROMAN}]+(?:[-.][a-z0-9{ROMAN}]+)*)")
 ROMAN_LETTERS = {0x2170 + i: r for i, r in enumerate("i ii iii iv v vi vii viii ix x xi xii".split())}
+ROMAN_STAGE = re.compile(r"(?:i{1,3}|iv|vi{0,3}|ix|x)[a-c]?")  # a stage numeral with its sub-stage letter
 VARIANT = re.compile(r"^(?:[a-z]\d{1,4}(?:[a-z]|del|ins|fs|dup)?|ex\d{1,2}(?:del|ins)?|exon\d{1,2})$")
 FULLWIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
 FULLWIDTH.update({0x3000: 0x20, 0x00A0: 0x20})
@@ -87,10 +87,18 @@ class Lexicon:
     groups: list[tuple[str, list[str]]] = field(default_factory=list)  # (kind, terms); terms[0] canonical
     words: list[str] = field(default_factory=list)  # Chinese words jieba must keep whole
     misspellings: dict[str, str] = field(default_factory=dict)
+    digest: str = ""  # of the synonym and word files as read: what indexed tokens depend on
 
     @classmethod
     def load(cls) -> "Lexicon":
         lex = cls()
+        digest = hashlib.sha1()
+        for name in ("synonyms.tsv", "userdict.txt"):
+            try:
+                digest.update(name.encode() + b"\0" + lexicon_dir().joinpath(name).read_bytes())
+            except FileNotFoundError:
+                digest.update(name.encode() + b"\0missing")
+        lex.digest = digest.hexdigest()
         for row in _rows("synonyms.tsv"):
             if len(row) >= 2:
                 lex.groups.append((row[0], [t for t in row[1:] if t]))
@@ -176,7 +184,14 @@ class Segmenter:
             if not text:
                 continue
             begin, end = start + part.start(), start + part.end()
-            joined = text.replace("-", "").translate(ROMAN_LETTERS)
+            pieces = text.translate(ROMAN_LETTERS).split("-")
+            if len(pieces) > 1 and all(ROMAN_STAGE.fullmatch(p) for p in pieces):
+                # a range of stages (Ⅰ-Ⅱ期, I-II期) is two numerals, not iii
+                offset = begin + part.group().index(text)
+                for piece in re.finditer(r"[^-]+", text):
+                    yield piece.group().translate(ROMAN_LETTERS), offset + piece.start(), offset + piece.end()
+                continue
+            joined = "".join(pieces)
             split = self._gene_variant(joined)
             if split:
                 gene, variant = split
@@ -299,9 +314,9 @@ class ConceptFilter(Filter):
     def __call__(self, tokens):
         at: dict[int, list[tuple[str, int | None, int | None]]] = {}
         for t in tokens:
-            yield t
             if t.mode == "index" and not t.stopped:
                 at.setdefault(t.pos, []).append((t.text, getattr(t, "startchar", None), getattr(t, "endchar", None)))
+            yield t
         if not at:
             return
         table = synonyms()
@@ -368,14 +383,21 @@ class SynonymTable:
             self.groups.append((kind, terms[0], variants))
             self.concept_tokens.append(concept_token(terms[0]))
             for seq in variants:
-                if self.by_tokens.setdefault(seq, index) == index:
-                    self.starting_with.setdefault(seq[0], []).append((seq, index))
+                self.by_tokens.setdefault(seq, index)
+                # every group that lists a name gets its concept there (`lexicon check` reports the overlap)
+                self.starting_with.setdefault(seq[0], []).append((seq, index))
                 self.longest = max(self.longest, len(seq))
 
     def concept(self, seq: tuple[str, ...]) -> str | None:
         """The concept token indexed wherever any name of ``seq``'s group occurs, if it is a lexicon term."""
         group = self.by_tokens.get(seq)
         return None if group is None else self.concept_tokens[group]
+
+    def canonical(self, token: str) -> str | None:
+        """The canonical term of a concept token's group (``~奥希替尼`` -> 奥希替尼)."""
+        if not hasattr(self, "_canonical"):
+            self._canonical = {t: g[1] for t, g in zip(self.concept_tokens, self.groups)}
+        return self._canonical.get(token)
 
     def concepts(self, toks: list[str]) -> list[list[tuple[str, ...]]]:
         """Group a query's tokens into concepts: each a list of equivalent token sequences.
@@ -412,22 +434,20 @@ def synonyms() -> SynonymTable:
     return SynonymTable(lexicon())
 
 
-ANALYSIS_VERSION = 2  # bump when a change to this module changes the tokens an index holds
-
-
 @lru_cache(maxsize=1)
 def fingerprint() -> str:
-    """What an index's tokens depend on: this module's version and the synonym and jieba word files.
+    """What an index's tokens depend on: this module's code, jieba's and OpenCC's versions, and
+    the synonym and word files as the loaded lexicon read them.
 
-    An index records the fingerprint it was built with; when the lexicon has changed since,
-    search expands synonyms name by name instead of trusting the indexed concept tokens.
+    An index records the fingerprint it was built with; when anything here differs, search
+    expands synonyms name by name instead of trusting the indexed concept tokens. (A change
+    that leaves the tokens alone, a comment say, only costs speed until the next rebuild.)
     """
-    digest = hashlib.sha1(f"searchsvc analysis {ANALYSIS_VERSION}\n".encode())
-    for name in ("synonyms.tsv", "userdict.txt"):
-        try:
-            digest.update(name.encode() + b"\0" + lexicon_dir().joinpath(name).read_bytes())
-        except FileNotFoundError:
-            digest.update(name.encode() + b"\0missing")
+    from importlib.metadata import version
+
+    digest = hashlib.sha1(Path(__file__).read_bytes())
+    digest.update(f"jieba {version('jieba')} opencc {version('opencc')}".encode())
+    digest.update(lexicon().digest.encode())
     return digest.hexdigest()[:16]
 
 
@@ -438,6 +458,7 @@ def lexicon_problems() -> list[str]:
     """What is wrong with the lexicon files, each as 'file:line: reason' (empty when all is well)."""
     problems: list[str] = []
     owner: dict[str, tuple[int, str]] = {}
+    cut_owner: dict[tuple[str, ...], tuple[int, str]] = {}
     for number, row in _numbered_rows("synonyms.tsv"):
         where = f"synonyms.tsv:{number}"
         if row[0] not in KINDS:
@@ -446,10 +467,17 @@ def lexicon_problems() -> list[str]:
         if len(terms) < 2:
             problems.append(f"{where}: a group needs a canonical term and at least one variant")
         for term in terms:
-            key = normalize(term)
+            key, cut = normalize(term), tuple(tokens(term))
             if key in owner and owner[key][0] != number:
                 problems.append(f"{where}: {term!r} is already in the group on line {owner[key][0]} ({owner[key][1]!r})")
+            elif cut in cut_owner and cut_owner[cut][0] != number:
+                line, other = cut_owner[cut]
+                problems.append(f"{where}: {term!r} is cut into the same words as {other!r} on line {line} "
+                                f"({' '.join(cut)}): a search cannot tell the two groups apart")
+            elif not cut:
+                problems.append(f"{where}: {term!r} holds no word the analyzer keeps (stop words or punctuation only)")
             owner.setdefault(key, (number, term))
+            cut_owner.setdefault(cut, (number, term))
     for number, row in _numbered_rows("misspellings.tsv"):
         if len(row) != 2:
             problems.append(f"misspellings.tsv:{number}: expected 'wrong<TAB>right'")
@@ -473,6 +501,7 @@ def _numbered_rows(name: str, sep: str | None = "\t", comments: bool = True) -> 
 def warm_up() -> None:
     """Load jieba and the lexicon now (once per process) rather than on a first request."""
     synonyms()
+    fingerprint()  # of the lexicon just loaded, not of the files as they are when a worker starts
 
 
 def iter_terms(kinds: Iterable[str] | None = None) -> Iterator[tuple[str, str]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 import sys
 from pathlib import Path
 
@@ -82,9 +83,11 @@ def ingest(paths, index_dir, prune, rebuild, as_json, progress):
         published = f"; published {report.version}" if report.version else "; index unchanged"
         click.echo(report.summary() + published)
         if not report.lexicon_current:
+            # not this run's paths: --rebuild keeps only what it is given, and this run may be one folder of several
+            command = f"searchsvc ingest FOLDER... --index {shlex.quote(str(index_dir))} --rebuild"
             click.echo("note: the lexicon (or the analysis) changed since this index was built; searches expand "
-                       "synonyms name by name, which is slower, until you run: searchsvc ingest --rebuild "
-                       + " ".join(str(p) for p in paths), err=True)
+                       "synonyms name by name, which is slower, until the index is rebuilt from all of its "
+                       f"source folders: {command}", err=True)
     sys.exit(1 if report.failures else 0)
 
 

@@ -256,8 +256,10 @@ class IndexStore:
             fingerprint = analysis.fingerprint()
         else:
             _link_tree(self.snapshot_path(version), build)
-            # documents added now get today's tokens, the rest keep theirs: only a rebuild makes it current
-            fingerprint = self.analysis_fingerprint(version)
+            # documents added now get today's tokens, the rest keep theirs: one lexicon throughout, or
+            # None (stale, whatever is loaded later) until a rebuild
+            previous = self.analysis_fingerprint(version)
+            fingerprint = previous if previous == analysis.fingerprint() else None
         (build / ANALYSIS).write_text(json.dumps({"fingerprint": fingerprint}), "utf-8")
         checkpoint("build.ready")
         return build

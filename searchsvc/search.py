@@ -252,6 +252,11 @@ def is_concept_token(word: str) -> bool:
     return word.startswith(analysis.CONCEPT_MARK)
 
 
+def readable_word(word: str) -> str:
+    """A query word as a reader knows it: a concept token is its group's canonical term."""
+    return (analysis.synonyms().canonical(word) or word) if is_concept_token(word) else word
+
+
 def query_words(q: str) -> set[str]:
     """The indexed words a query looks for, synonyms included (to mark them on an article page).
 

@@ -230,3 +230,9 @@ def test_one_mention_is_one_concept_however_many_of_its_names_it_holds():
 
 def test_queries_are_never_given_concept_tokens_by_the_analyzer():
     assert tokens("Ph染色体 奥希替尼") == ["ph", "染色体", "奥希替尼"]
+
+
+@pytest.mark.parametrize("text, numerals", [("Ⅰ-Ⅱ期", ["i", "ii"]), ("Ⅱ－Ⅲ期", ["ii", "iii"]), ("I-II期", ["i", "ii"]),
+                                            ("ⅢB-ⅣA期", ["iiib", "iva"])])
+def test_a_range_of_stages_is_two_numerals_not_one_longer_numeral(text, numerals):
+    assert tokens(text) == [*numerals, "期"]

@@ -76,7 +76,7 @@ def test_after_a_lexicon_edit_the_index_is_stale_until_a_rebuild_and_search_stay
     again = run("ingest", str(SAMPLES), "--index", str(index), env=edited)  # nothing changed on disk
     assert again.returncode == 0 and "index unchanged" in again.stdout
     assert "lexicon (or the analysis) changed since this index was built" in again.stderr
-    assert f"searchsvc ingest --rebuild {SAMPLES}" in again.stderr
+    assert f"rebuilt from all of its source folders: searchsvc ingest FOLDER... --index {index} --rebuild" in again.stderr
 
     rebuilt = run("ingest", str(SAMPLES), "--index", str(index), "--rebuild", env=edited)
     assert rebuilt.returncode == 0 and "changed since" not in rebuilt.stderr
@@ -92,3 +92,54 @@ def test_lexicon_cut_shows_index_and_query_tokens_and_synonyms():
     assert "concepts: ~非小细胞肺癌 ~肺癌 ~小细胞肺癌\n" in result.stdout  # 非小细胞肺癌 never counts as 小细胞肺癌; SCLC does
     assert "query: 非小细胞肺癌 相比 sclc" in result.stdout
     assert "sclc = 小细胞肺癌" in result.stdout
+
+
+def test_an_ingest_with_another_lexicon_leaves_the_index_stale_even_after_the_edit_is_undone(tmp_path):
+    index = tmp_path / "ix"
+    assert run("ingest", str(SAMPLES), "--index", str(index)).returncode == 0
+    copy = tmp_path / "lexicon"
+    shutil.copytree(lexicon_dir(), copy)
+    with open(copy / "synonyms.tsv", "a", encoding="utf-8") as handle:
+        handle.write("term\t磨玻璃结节\tzebra-lung\n")
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    shutil.copy(sorted(SAMPLES.glob("*.txt"))[0], extra / "copy.txt")
+    # one page analysed with the edited lexicon, the rest with the shipped one
+    assert "changed since" in run("ingest", str(extra), "--index", str(index), env={"SEARCHSVC_LEXICON": str(copy)}).stderr
+    undone = run("ingest", str(extra), "--index", str(index))  # the edit is undone: the index is still mixed
+    assert "changed since" in undone.stderr
+
+
+def test_lexicon_check_reports_names_of_two_groups_that_search_cannot_tell_apart(tmp_path):
+    copy = tmp_path / "lexicon"
+    shutil.copytree(lexicon_dir(), copy)
+    with open(copy / "synonyms.tsv", "a", encoding="utf-8") as handle:
+        handle.write("drug\t测试药甲\tXYZ-1\ndrug\t测试药乙\tXYZ1\n")  # normalised apart, cut alike: xyz1
+    lines = (copy / "synonyms.tsv").read_text("utf-8").count("\n")
+    result = run("lexicon", "check", env={"SEARCHSVC_LEXICON": str(copy)})
+    assert result.returncode == 1
+    assert (f"synonyms.tsv:{lines}: 'XYZ1' is cut into the same words as 'XYZ-1' on line {lines - 1} (xyz1)"
+            in result.stderr)
+
+
+def test_the_fingerprint_describes_the_lexicon_this_process_loaded_not_the_files_as_they_are_now(tmp_path):
+    copy = tmp_path / "lexicon"
+    shutil.copytree(lexicon_dir(), copy)
+    script = (
+        "import pathlib, sys\n"
+        "from searchsvc import analysis\n"
+        "analysis.warm_up()\n"
+        "loaded = analysis.fingerprint()\n"
+        "pathlib.Path(sys.argv[1], 'synonyms.tsv').open('a').write('term\\t磨玻璃结节\\tzebra-lung\\n')\n"
+        "analysis.fingerprint.cache_clear()\n"
+        "print(loaded, analysis.fingerprint())\n"
+    )
+    import os
+
+    env = {**os.environ, "SEARCHSVC_LEXICON": str(copy)}
+    done = subprocess.run([sys.executable, "-c", script, str(copy)], capture_output=True, text=True, cwd=ROOT, env=env)
+    loaded, after_the_edit = done.stdout.split()
+    assert loaded == after_the_edit, done.stderr  # the edit is not what this process searches with
+    fresh = subprocess.run([sys.executable, "-c", "from searchsvc import analysis; print(analysis.fingerprint())"],
+                           capture_output=True, text=True, cwd=ROOT, env=env)
+    assert fresh.stdout.strip() not in ("", loaded)  # a process started after the edit has another fingerprint

@@ -240,3 +240,11 @@ def test_long_facet_lists_fold_behind_more_but_keep_the_active_value_visible(cli
     visible = filtered[filtered.index('id="facet-expert"'):]
     visible = visible[:visible.index("</ul>")]
     assert 'aria-current="true" class="active">' + last in visible
+
+
+def test_an_article_reached_by_a_name_of_several_words_says_what_is_marked(client):
+    """RET融合 has only multi-word names (RET fusion, ...): it is marked as one span, and the notice names it."""
+    hit = client.get("/api/search?q=RET融合").get_json()["hits"][0]
+    html = get_ok(client, f"/articles/{hit['id']}?q=RET融合")
+    assert re.search(r"<mark>RET ?融合</mark>", html, re.I)
+    assert "已用<mark>黄色</mark>标出“RET融合”的匹配词" in html

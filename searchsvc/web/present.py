@@ -114,7 +114,7 @@ def highlight_article(article: Article, q: str | None) -> dict:
         return [marked(p.strip()) for p in text.split("\n\n") if p.strip()]
 
     return {
-        "words": sorted(w for w in words if not search.is_concept_token(w)),
+        "words": sorted({search.readable_word(w) for w in words}),
         "title_html": marked(article.title),
         "lead_html": paragraphs(article.lead),
         "editor_note_html": paragraphs(article.editor_note),
