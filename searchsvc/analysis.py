@@ -280,16 +280,26 @@ class SubwordFilter(Filter):
 
 
 class StopFilter(Filter):
-    """Drop function words and lone punctuation-like tokens."""
+    """Drop function words, closing the gap they leave in the positions.
+
+    A query drops them too, so the names 维A酸 (维 a 酸) and "quality of life" are the
+    phrases 维 酸 and quality life, in a page as in a query.
+    """
 
     def __call__(self, tokens):
+        dropped = 0
         for t in tokens:
             if t.text in STOP_WORDS:
                 if not t.removestops:
                     t.stopped = True
                     yield t
+                else:
+                    dropped += 1  # a stop word is a whole word, never a sub-word sharing its position
                 continue
+            pos = t.pos
+            t.pos = pos - dropped
             yield t
+            t.pos = pos  # the token object is shared: SubwordFilter reads it again for its sub-words
 
 
 CONCEPT_MARK = "~"  # never starts a word the tokenizer cuts, so a concept token cannot clash with one

@@ -163,3 +163,20 @@ def test_for_every_name_in_the_lexicon_both_paths_find_the_same_interviews(sampl
             if found[0] != found[1]:
                 differ.append(term)
     assert differ == []
+
+
+def test_names_with_a_function_word_inside_are_found(tmp_path):
+    """维A酸 is 维 a 酸 and "quality of life" holds "of": the stop word must not break the name."""
+    from test_web_support import build_index, write_page
+
+    base = dict(date="2024/06/01 10:00:00", expert="温砚舟", tags=["白血病"])
+    atra = write_page(tmp_path / "pages", "a.txt", title="温砚舟教授:急性早幼粒细胞白血病的诱导治疗", **base,
+                      qa=[("诱导方案如何选择?", "全反式维A酸联合砷剂是低中危患者的标准诱导方案。")])
+    qol = write_page(tmp_path / "pages", "b.txt", title="温砚舟教授:老年白血病患者的治疗目标", **base,
+                     qa=[("治疗目标是什么?", "除了生存,改善quality of life同样重要。")])
+    searcher = Searcher(build_index(tmp_path / "ix", [atra, qol]))
+    assert [h.title for h in searcher.search("维A酸").hits] == ["温砚舟教授:急性早幼粒细胞白血病的诱导治疗"]
+    assert [h.title for h in searcher.search("生活质量").hits] == ["温砚舟教授:老年白血病患者的治疗目标"]
+    assert searcher.search('"quality of life"').total == 1
+    marks = re.findall(r"<mark>([^<]*)</mark>", searcher.search("生活质量").hits[0].matches[0].snippet_html)
+    assert marks == ["quality of life"]
