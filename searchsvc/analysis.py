@@ -316,8 +316,8 @@ class ConceptFilter(Filter):
     A group's names are matched as a phrase query would match them (consecutive positions,
     sub-words included), and the concept token is added at the first name token's position
     with offsets spanning the whole name. A query for a lexicon term then looks up one term
-    instead of an OR of phrases over every name: 3-10x less work for multi-name concepts
-    (bench/README.md). Queries never get concept tokens from the analyzer; the search
+    instead of an OR of phrases over every name (uncached p95 0.28x on the 5k benchmark,
+    bench/README.md). Queries never get concept tokens from the analyzer; the search
     module asks for them (``SynonymTable.concept``).
     """
 
@@ -397,6 +397,7 @@ class SynonymTable:
                 # every group that lists a name gets its concept there (`lexicon check` reports the overlap)
                 self.starting_with.setdefault(seq[0], []).append((seq, index))
                 self.longest = max(self.longest, len(seq))
+        self.canonical_of = {token: group[1] for token, group in zip(self.concept_tokens, self.groups)}
 
     def concept(self, seq: tuple[str, ...]) -> str | None:
         """The concept token indexed wherever any name of ``seq``'s group occurs, if it is a lexicon term."""
@@ -405,9 +406,7 @@ class SynonymTable:
 
     def canonical(self, token: str) -> str | None:
         """The canonical term of a concept token's group (``~奥希替尼`` -> 奥希替尼)."""
-        if not hasattr(self, "_canonical"):
-            self._canonical = {t: g[1] for t, g in zip(self.concept_tokens, self.groups)}
-        return self._canonical.get(token)
+        return self.canonical_of.get(token)
 
     def concepts(self, toks: list[str]) -> list[list[tuple[str, ...]]]:
         """Group a query's tokens into concepts: each a list of equivalent token sequences.

@@ -19,6 +19,18 @@ def run(*args, env=None):
                           cwd=ROOT, env={**os.environ, **(env or {})})
 
 
+def edited_lexicon(tmp_path, lines: str = ""):
+    """A working copy of the lexicon with ``lines`` appended to synonyms.tsv (what SEARCHSVC_LEXICON points at)."""
+    copy = tmp_path / "lexicon"
+    shutil.copytree(lexicon_dir(), copy)
+    with open(copy / "synonyms.tsv", "a", encoding="utf-8") as handle:
+        handle.write(lines)
+    return copy
+
+
+NICKNAME = "term\t磨玻璃结节\tzebra-lung\n"  # a made-up nickname, for the tests only
+
+
 def test_the_shipped_lexicon_has_the_drugs_genes_and_terms_the_issue_names():
     groups = lexicon().groups
     drugs = [terms for kind, terms in groups if kind == "drug"]
@@ -39,10 +51,7 @@ def test_lexicon_check_passes_on_the_shipped_files():
 
 
 def test_lexicon_check_names_the_file_and_line_of_a_mistake(tmp_path):
-    copy = tmp_path / "lexicon"
-    shutil.copytree(lexicon_dir(), copy)
-    with open(copy / "synonyms.tsv", "a", encoding="utf-8") as handle:
-        handle.write("drugs\t奥希替尼\tosimertinib-x\n")
+    copy = edited_lexicon(tmp_path, "drugs\t奥希替尼\tosimertinib-x\n")
     lines = (copy / "synonyms.tsv").read_text("utf-8").count("\n")
     result = run("lexicon", "check", env={"SEARCHSVC_LEXICON": str(copy)})
     assert result.returncode == 1
@@ -55,10 +64,7 @@ def test_a_synonym_an_editor_adds_takes_effect_at_query_time_without_reindexing(
     assert run("ingest", str(SAMPLES), "--index", str(index)).returncode == 0
     before = run("search", "zebra-lung", "--index", str(index))
     assert before.stdout.startswith("0 interviews")
-    copy = tmp_path / "lexicon"
-    shutil.copytree(lexicon_dir(), copy)
-    with open(copy / "synonyms.tsv", "a", encoding="utf-8") as handle:
-        handle.write("term\t磨玻璃结节\tzebra-lung\n")  # a made-up nickname, for the test only
+    copy = edited_lexicon(tmp_path, NICKNAME)
     after = run("search", "zebra-lung", "--index", str(index), env={"SEARCHSVC_LEXICON": str(copy)})
     assert after.stdout.startswith("1 interviews")
     assert "[磨玻璃结节]" in after.stdout  # the synonym's term is what matched, and is marked
@@ -67,10 +73,7 @@ def test_a_synonym_an_editor_adds_takes_effect_at_query_time_without_reindexing(
 def test_after_a_lexicon_edit_the_index_is_stale_until_a_rebuild_and_search_stays_right(tmp_path):
     index = tmp_path / "ix"
     assert run("ingest", str(SAMPLES), "--index", str(index)).returncode == 0
-    copy = tmp_path / "lexicon"
-    shutil.copytree(lexicon_dir(), copy)
-    with open(copy / "synonyms.tsv", "a", encoding="utf-8") as handle:
-        handle.write("term\t磨玻璃结节\tzebra-lung\n")  # a made-up nickname, for the test only
+    copy = edited_lexicon(tmp_path, NICKNAME)
     edited = {"SEARCHSVC_LEXICON": str(copy)}
 
     again = run("ingest", str(SAMPLES), "--index", str(index), env=edited)  # nothing changed on disk
@@ -97,10 +100,7 @@ def test_lexicon_cut_shows_index_and_query_tokens_and_synonyms():
 def test_an_ingest_with_another_lexicon_leaves_the_index_stale_even_after_the_edit_is_undone(tmp_path):
     index = tmp_path / "ix"
     assert run("ingest", str(SAMPLES), "--index", str(index)).returncode == 0
-    copy = tmp_path / "lexicon"
-    shutil.copytree(lexicon_dir(), copy)
-    with open(copy / "synonyms.tsv", "a", encoding="utf-8") as handle:
-        handle.write("term\t磨玻璃结节\tzebra-lung\n")
+    copy = edited_lexicon(tmp_path, NICKNAME)
     extra = tmp_path / "extra"
     extra.mkdir()
     shutil.copy(sorted(SAMPLES.glob("*.txt"))[0], extra / "copy.txt")
@@ -111,10 +111,7 @@ def test_an_ingest_with_another_lexicon_leaves_the_index_stale_even_after_the_ed
 
 
 def test_lexicon_check_reports_names_of_two_groups_that_search_cannot_tell_apart(tmp_path):
-    copy = tmp_path / "lexicon"
-    shutil.copytree(lexicon_dir(), copy)
-    with open(copy / "synonyms.tsv", "a", encoding="utf-8") as handle:
-        handle.write("drug\t测试药甲\tXYZ-1\ndrug\t测试药乙\tXYZ1\n")  # normalised apart, cut alike: xyz1
+    copy = edited_lexicon(tmp_path, "drug\t测试药甲\tXYZ-1\ndrug\t测试药乙\tXYZ1\n")  # normalised apart, cut alike: xyz1
     lines = (copy / "synonyms.tsv").read_text("utf-8").count("\n")
     result = run("lexicon", "check", env={"SEARCHSVC_LEXICON": str(copy)})
     assert result.returncode == 1
@@ -123,8 +120,7 @@ def test_lexicon_check_reports_names_of_two_groups_that_search_cannot_tell_apart
 
 
 def test_the_fingerprint_describes_the_lexicon_this_process_loaded_not_the_files_as_they_are_now(tmp_path):
-    copy = tmp_path / "lexicon"
-    shutil.copytree(lexicon_dir(), copy)
+    copy = edited_lexicon(tmp_path)
     script = (
         "import pathlib, sys\n"
         "from searchsvc import analysis\n"
