@@ -10,6 +10,15 @@ from searchsvc.highlight import mark, snippet
 from searchsvc.search import Searcher, query_words
 
 
+def searcher_over(tmp_path, expert: str, pages: dict[str, tuple[str, str]]) -> Searcher:
+    """A Searcher over a fresh index of one-Q&A interviews by ``expert``: {title: (question, answer)}."""
+    from test_web_support import build_index, write_page
+
+    paths = [write_page(tmp_path / "pages", f"{n}.txt", title=title, date="2024/05/06 10:00:00", expert=expert,
+                        tags=["肿瘤"], qa=[qa]) for n, (title, qa) in enumerate(pages.items())]
+    return Searcher(build_index(tmp_path / "ix", paths))
+
+
 def test_each_hit_shows_its_best_matching_question_first(sample_index):
     hit = Searcher(sample_index).search("奥希替尼 耐药").hits[0]
     assert "奥希替尼" in hit.title
@@ -94,16 +103,11 @@ def test_a_spelling_fix_keeps_the_query_s_operators_and_fields(sample_index):
 
 
 def test_a_lexicon_term_finds_every_name_of_its_group_and_marks_the_whole_name(tmp_path):
-    from test_web_support import build_index, write_page
-
-    base = dict(date="2024/05/06 10:00:00", expert="甘若溪", tags=["白血病"])
-    english = write_page(tmp_path / "pages", "a.txt", title="甘若溪教授:慢性髓系白血病的长期管理", **base,
-                         qa=[("诊断时需要做哪些检查?", "骨髓细胞遗传学检查可以发现Philadelphia chromosome,这是诊断的关键。")])
-    short = write_page(tmp_path / "pages", "b.txt", title="甘若溪教授:Ph染色体阳性急性淋巴细胞白血病", **base,
-                       qa=[("靶向药物如何选择?", "Ph染色体阳性的患者可以联合酪氨酸激酶抑制剂。")])
-    neither = write_page(tmp_path / "pages", "c.txt", title="甘若溪教授:染色体检查的意义", **base,
-                         qa=[("染色体检查有什么用?", "染色体核型分析可以帮助判断预后,PH值与此无关。")])
-    searcher = Searcher(build_index(tmp_path / "ix", [english, short, neither]))
+    searcher = searcher_over(tmp_path, "甘若溪", {
+        "甘若溪教授:慢性髓系白血病的长期管理": ("诊断时需要做哪些检查?", "骨髓细胞遗传学检查可以发现Philadelphia chromosome,这是诊断的关键。"),
+        "甘若溪教授:Ph染色体阳性急性淋巴细胞白血病": ("靶向药物如何选择?", "Ph染色体阳性的患者可以联合酪氨酸激酶抑制剂。"),
+        "甘若溪教授:染色体检查的意义": ("染色体检查有什么用?", "染色体核型分析可以帮助判断预后,PH值与此无关。"),
+    })
     result = searcher.search("费城染色体")
     assert {h.title for h in result.hits} == {"甘若溪教授:慢性髓系白血病的长期管理", "甘若溪教授:Ph染色体阳性急性淋巴细胞白血病"}
     marks = {m for h in result.hits for match in h.matches
@@ -113,16 +117,11 @@ def test_a_lexicon_term_finds_every_name_of_its_group_and_marks_the_whole_name(t
 
 
 def test_stages_match_their_own_numeral_in_any_script_and_no_other(tmp_path):
-    from test_web_support import build_index, write_page
-
-    base = dict(date="2024/05/06 10:00:00", expert="苏映川", tags=["肺癌"])
-    two = write_page(tmp_path / "pages", "ii.txt", title="苏映川教授:II期非小细胞肺癌的辅助治疗", **base,
-                     qa=[("术后如何治疗?", "II期患者术后推荐辅助化疗。")])
-    four = write_page(tmp_path / "pages", "iv.txt", title="苏映川教授:IVA期非小细胞肺癌的一线治疗", **base,
-                      qa=[("一线如何选择?", "IVA期患者应先完成驱动基因检测。")])
-    early = write_page(tmp_path / "pages", "i-ii.txt", title="苏映川教授:Ⅰ-Ⅱ期肺癌的立体定向放疗", **base,
-                       qa=[("哪些患者适合?", "无法手术的Ⅰ-Ⅱ期患者可以考虑立体定向放疗。")])
-    searcher = Searcher(build_index(tmp_path / "ix", [two, four, early]))
+    searcher = searcher_over(tmp_path, "苏映川", {
+        "苏映川教授:II期非小细胞肺癌的辅助治疗": ("术后如何治疗?", "II期患者术后推荐辅助化疗。"),
+        "苏映川教授:IVA期非小细胞肺癌的一线治疗": ("一线如何选择?", "IVA期患者应先完成驱动基因检测。"),
+        "苏映川教授:Ⅰ-Ⅱ期肺癌的立体定向放疗": ("哪些患者适合?", "无法手术的Ⅰ-Ⅱ期患者可以考虑立体定向放疗。"),
+    })
 
     def titles(q):
         return sorted(h.title.split(":")[1][:4] for h in searcher.search(q).hits)
@@ -167,14 +166,10 @@ def test_for_every_name_in_the_lexicon_both_paths_find_the_same_interviews(sampl
 
 def test_names_with_a_function_word_inside_are_found(tmp_path):
     """维A酸 is 维 a 酸 and "quality of life" holds "of": the stop word must not break the name."""
-    from test_web_support import build_index, write_page
-
-    base = dict(date="2024/06/01 10:00:00", expert="温砚舟", tags=["白血病"])
-    atra = write_page(tmp_path / "pages", "a.txt", title="温砚舟教授:急性早幼粒细胞白血病的诱导治疗", **base,
-                      qa=[("诱导方案如何选择?", "全反式维A酸联合砷剂是低中危患者的标准诱导方案。")])
-    qol = write_page(tmp_path / "pages", "b.txt", title="温砚舟教授:老年白血病患者的治疗目标", **base,
-                     qa=[("治疗目标是什么?", "除了生存,改善quality of life同样重要。")])
-    searcher = Searcher(build_index(tmp_path / "ix", [atra, qol]))
+    searcher = searcher_over(tmp_path, "温砚舟", {
+        "温砚舟教授:急性早幼粒细胞白血病的诱导治疗": ("诱导方案如何选择?", "全反式维A酸联合砷剂是低中危患者的标准诱导方案。"),
+        "温砚舟教授:老年白血病患者的治疗目标": ("治疗目标是什么?", "除了生存,改善quality of life同样重要。"),
+    })
     assert [h.title for h in searcher.search("维A酸").hits] == ["温砚舟教授:急性早幼粒细胞白血病的诱导治疗"]
     assert [h.title for h in searcher.search("生活质量").hits] == ["温砚舟教授:老年白血病患者的治疗目标"]
     assert searcher.search('"quality of life"').total == 1
