@@ -9,9 +9,10 @@ matching strategies do for keyword queries:
 - **coverage**: each core unit weighs its rarity (BM25's idf over the interviews that
   match it); an interview's coverage is the weight of the units it matches over the
   weight of them all;
-- an interview is a result when its coverage reaches ``Ranking.min_coverage`` (half the
-  query's weight by default: a rare concept alone qualifies, a common word alone does
-  not), or, when no interview does, when it matches any unit;
+- an interview is a result when its coverage reaches ``Ranking.min_coverage`` (a fifth of
+  the query's weight by default: an interview missing a minor word still appears, one
+  holding only a common word of a long question does not), or, when no interview does,
+  when it matches any unit;
 - its score is the sum of its units' scores times coverage ** ``Ranking.coverage_power``,
   so interviews matching more of the query, and its rarer parts, rank first.
 
@@ -102,12 +103,19 @@ class Engine:
         score = total_score * np.power(coverage, self.ranking.coverage_power, dtype=np.float32)
         return self._finish(eligible, score, by_date, full=full, mode="and" if full == int(eligible.sum()) else "or")
 
-    def _drop_absent(self, understood: Understanding, scored) -> None:
-        """A core unit no interview matches is reported as not found and left out of the coverage."""
-        for unit, s in scored:
+    def _drop_absent(self, understood: Understanding, scored: list) -> None:
+        """A unit no interview matches is reported as not found and left out of the coverage; an unknown
+        word's pieces (``Unit.fallback``) then count as minor words, beside other words of the query."""
+        others = any(u.role == "core" and (s.matched & self.columns.live).any() for u, s in scored)
+        for unit, s in list(scored):
             if unit.role in ("core", "minor") and not (s.matched & self.columns.live).any():
                 unit.role = "absent"
                 understood.ignored.append(Ignored(unit.text, "absent"))
+                if others:
+                    for piece in unit.fallback:
+                        minor = Unit(text=piece.text, node=piece.node, role="minor")
+                        understood.units.append(minor)
+                        scored.append((minor, self.unit(minor)))
 
     def _weight(self, matched: np.ndarray) -> float:
         n = int(matched.sum())

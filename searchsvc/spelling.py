@@ -41,8 +41,8 @@ def _whole_word(text: str, start: int, end: int) -> bool:
     return not (before.isascii() and before.isalnum()) and not (after.isascii() and after.isalnum())
 
 
-def closest_index_word(searcher, word: str, fieldname: str) -> str | None:
-    """The word of ``fieldname`` closest to ``word`` (edit distance 2 at most, first two letters kept:
-    typos rarely hit them, and the prefix keeps the walk over the term list short)."""
-    found = searcher.reader().corrector(fieldname).suggest(word, limit=1, maxdist=2, prefix=2)
+def closest_index_word(searcher, word: str, fieldname: str, maxdist: int = 2, prefix: int = 2) -> str | None:
+    """The word of ``fieldname`` closest to ``word``: ``maxdist`` edits at most, the first ``prefix``
+    characters kept (typos rarely hit them, and the prefix keeps the walk over the term list short)."""
+    found = searcher.reader().corrector(fieldname).suggest(word, limit=1, maxdist=maxdist, prefix=prefix)
     return found[0] if found else None

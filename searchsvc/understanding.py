@@ -50,8 +50,8 @@ class Vocabulary(Protocol):
     def prefixed(self, prefix: str, limit: int) -> list[tuple[int, str]]:
         """Indexed words that begin with ``prefix`` (and are longer), as (frequency, word), most frequent first."""
 
-    def closest(self, word: str) -> str | None:
-        """The index word closest in spelling to ``word`` (an unknown English word), if any."""
+    def closest(self, word: str, maxdist: int = 2, prefix: int = 2) -> str | None:
+        """The index word within ``maxdist`` edits of ``word`` sharing its first ``prefix`` characters, if any."""
 
 
 # -- what a query asks for --------------------------------------------------------
@@ -96,6 +96,8 @@ class Unit:
     role: str = "core"  # "core" (counted: the more matched, the higher), "minor" (scored only), "required"
     fields: tuple[str, ...] | None = None  # None: every text field
     completed: tuple[str, ...] = ()  # the terms a partly typed last word was completed to
+    fallback: tuple = ()  # units searched instead, as minor words, when no interview holds this one
+    partial: bool = False  # a word no interview holds, searched through the words inside it
 
 
 @dataclass
@@ -141,7 +143,7 @@ class Understanding:
                     concepts.append(concept_dict(concept, unit.text))
             if unit.role == "required":
                 required.append({"text": unit.text, "fields": list(unit.fields) if unit.fields else None})
-            elif isinstance(unit.node, Words):
+            elif not _concepts_in(unit.node) and unit.role != "absent":
                 words.append(unit.text)
         completions = [{"from": u.text, "to": list(u.completed)} for u in self.units if u.completed]
         return {
@@ -271,7 +273,7 @@ def understand(q: str, vocabulary: Vocabulary, complete_last: bool = True) -> Un
     """What ``q`` asks for. ``complete_last`` treats a last word with no space after it as
     possibly typed in part (the widget and instant search send every keystroke)."""
     searched, corrections = _correct_known(q)
-    result = Understanding(query=q, searched=searched, corrections=corrections)
+    result = Understanding(query=q, searched=searched, corrections=list(corrections))
     parsed = parse_query(searched)
     result.notices += [unknown_field_message(name) for name in parsed.unknown_fields]
     prefix = _last_word(searched) if complete_last else None
@@ -295,6 +297,8 @@ def understand(q: str, vocabulary: Vocabulary, complete_last: bool = True) -> Un
         _explicit(group, vocabulary, result)
     flush(True)
     _correct_unknown(result, vocabulary)
+    for typed, fixed in result.corrections[len(corrections):]:  # made while reading words: say so in the query
+        result.searched = result.searched.replace(typed, fixed, 1)
     return result
 
 
@@ -319,9 +323,9 @@ def _correct_known(q: str) -> tuple[str, list[tuple[str, str]]]:
 def _cjk_slips(norm: str) -> list[tuple[int, int, str]]:
     """Windows of Chinese text one character off exactly one lexicon name (德曲妥株单抗 -> 德曲妥珠单抗).
 
-    Only text that is no name already: every lexicon name written correctly is found first and
-    left alone (戈沙妥珠单抗 holds 妥珠单抗, one character off 托珠单抗), and a window that is a
-    dictionary word is a word. The window must stand on its own: a character beside it that the
+    Only text that is no name already: a window never cuts into or lies inside a lexicon name
+    written correctly (戈沙妥珠单抗 holds 妥珠单抗, one character off 托珠单抗), though it may hold a
+    whole one (小细包肺癌 holds 肺癌), and a window that is a dictionary word is a word. The window must stand on its own: a character beside it that the
     segmenter could not place (贝 in 贝伐珠单抗, a drug the lexicon lacks) means the reader wrote
     a longer name we do not know, not a slip of a shorter one.
     """
@@ -333,17 +337,18 @@ def _cjk_slips(norm: str) -> list[tuple[int, int, str]]:
     edits: list[tuple[int, int, str]] = []
     for m in CJK_RUN.finditer(norm):
         text = m.group()
-        taken = _names_in(text, names, longest)
-        loose = _unplaced_characters(text)
+        written = _names_in(text, names, longest)
         for piece, start, end in analysis.segmenter().pieces(text):
             if piece in analysis.STOP_WORDS or (piece,) in question_phrases():
-                taken[start:end] = [True] * (end - start)  # 怎么办 is no part of a name
+                written.append((start, end))  # 怎么办 is no part of a name
+        loose = _unplaced_characters(text)
         i = 0
         while i < len(text):
             found = None
             for size in range(min(longest, len(text) - i), MIN_TYPO_CHARS - 1, -1):
                 window = text[i:i + size]
-                if any(taken[i:i + size]) or freq.get(window, 0) > 0 or i - 1 in loose or i + size in loose:
+                cuts_a_name = any(a < i + size and b > i and not (i <= a and b <= i + size) for a, b in written)
+                if cuts_a_name or freq.get(window, 0) > 0 or i - 1 in loose or i + size in loose:
                     continue
                 name = _slip(window, masks, names)
                 if name:
@@ -357,14 +362,16 @@ def _cjk_slips(norm: str) -> list[tuple[int, int, str]]:
     return edits
 
 
-def _names_in(text: str, names: frozenset[str], longest: int) -> list[bool]:
-    """Which characters of ``text`` belong to a lexicon name written there (longest names first)."""
+def _names_in(text: str, names: frozenset[str], longest: int) -> list[tuple[int, int]]:
+    """(start, end) of the lexicon names written in ``text``, longest first, not overlapping."""
     taken = [False] * len(text)
+    spans = []
     for size in range(min(longest, len(text)), 1, -1):
         for i in range(len(text) - size + 1):
             if not any(taken[i:i + size]) and text[i:i + size] in names:
                 taken[i:i + size] = [True] * size
-    return taken
+                spans.append((i, i + size))
+    return spans
 
 
 def _unplaced_characters(text: str) -> set[int]:
@@ -428,45 +435,55 @@ def _free_text(text: str, vocabulary: Vocabulary, result: Understanding, prefix:
         else:
             units.append((s, _word_unit(tok, text[s:toks[i][2]], vocabulary)))
             i += 1
-    units = _glue_unknown_words(units, text, vocabulary)
+    units = _glue_unknown_words(units, text, vocabulary, result.corrections)
     if tail_start is not None:
         units = _complete_tail(units, text, tail_start, vocabulary)
+    spans = [(start, start + len(unit.text)) for start, unit in units]
     for start, unit in sorted(units, key=lambda su: su[0]):
         if unit.role == "absent":
             result.ignored.append(Ignored(unit.text, "absent"))
         else:
             result.units.append(unit)
-    result.ignored.extend(i for _, i in sorted(ignored, key=lambda si: si[0]))
+    # a function word inside a name (the A of 维A酸) belongs to the name
+    result.ignored.extend(i for s, i in sorted(ignored, key=lambda si: si[0]) if not any(a <= s < b for a, b in spans))
 
 
-def _glue_unknown_words(units: list[tuple[int, Unit]], text: str, vocabulary: Vocabulary):
-    """Adjacent content words cut around a single character are one unknown word, searched as a phrase.
+NAME_ENDINGS = "癌瘤炎病症"  # the last character of a Chinese disease name (视网膜母细胞瘤, 心肌炎)
 
-    jieba falls back to single characters on a word it does not know: 视网膜母细胞瘤 is cut
-    视网膜 / 母 / 细胞瘤. The reader asked for the whole name; its pieces are other things.
+
+def _glue_unknown_words(units: list[tuple[int, Unit]], text: str, vocabulary: Vocabulary,
+                        corrections: list[tuple[str, str]]):
+    """Adjacent words ending in a disease name's last character, one of them unknown to the index,
+    are one unknown name: corrected to the index word one character away, else searched as a phrase.
+
+    jieba cuts a name it does not know into known words and single characters: 视网膜母细胞瘤
+    is 视网膜 / 母细胞 / 瘤, 心机炎 (a slip of 心肌炎) is 心机 / 炎. The reader asked for the whole
+    name; its pieces are other things, so they only count (as minor words) beside other words of
+    the question. Other runs of words stay words (肠癌 / 查 / 基因).
     """
     out: list[tuple[int, Unit]] = []
     run: list[tuple[int, Unit]] = []
 
     def flush():
-        singles = [k for k, (_, u) in enumerate(run) if len(u.node.tokens[0]) == 1]
-        if len(run) > 1 and singles:
+        unknown = any(u.role == "absent" or u.partial for _, u in run)
+        if len(run) > 1 and unknown and run[-1][1].text in NAME_ENDINGS:
             start = run[0][0]
             end = start + sum(len(u.text) for _, u in run)
-            words = Words(tuple(u.node.tokens[0] for _, u in run))
-            if len(singles) < len(run) and all(k in (0, len(run) - 1) for k in singles):
-                # 肺 + 转移: a one-character modifier at an edge; if the whole is in no interview, its words are
-                pieces = tuple(u.node for k, (_, u) in enumerate(run) if k not in singles)
-                node = AnyOf((words, pieces[0] if len(pieces) == 1 else AllOf(pieces)))
-                out.append((start, Unit(text=text[start:end], node=node)))
+            typed = text[start:end]
+            fixed = vocabulary.closest(analysis.normalize(typed), maxdist=1, prefix=1)
+            if fixed and vocabulary.frequency(fixed) > 0:
+                corrections.append((typed, fixed))
+                concept = concept_for((fixed,))
+                out.append((start, Unit(text=fixed, node=concept or Words((fixed,)))))
             else:
-                out.append((start, Unit(text=text[start:end], node=words)))
+                out.append((start, Unit(text=typed, node=Words(tuple(analysis.tokens(typed))),
+                                        fallback=tuple(u for _, u in run if len(u.text) > 1 and u.role != "absent"))))
         else:
             out.extend(run)
         run.clear()
 
     for start, unit in units:
-        plain = isinstance(unit.node, Words) and len(unit.node.tokens) == 1 and CJK_RUN.fullmatch(unit.node.tokens[0])
+        plain = not isinstance(unit.node, Concept) and not unit.completed and CJK_RUN.fullmatch(unit.text)
         if plain and run and run[-1][0] + len(run[-1][1].text) == start:
             run.append((start, unit))
             continue
@@ -513,7 +530,7 @@ def _word_unit(token: str, typed: str, vocabulary: Vocabulary) -> Unit:
         inside = _indexed_subwords(token, vocabulary)
         if not inside:
             return Unit(text=typed, node=Words((token,)), role="absent")
-        return Unit(text=typed, node=inside[0] if len(inside) == 1 else AllOf(tuple(inside)))
+        return Unit(text=typed, node=inside[0] if len(inside) == 1 else AllOf(tuple(inside)), partial=True)
     minor = len(token) == 1 and not token.isascii()
     return Unit(text=typed, node=Words((token,)), role="minor" if minor else "core")
 
@@ -635,4 +652,3 @@ def _correct_unknown(result: Understanding, vocabulary: Vocabulary) -> None:
         node = concept if concept is not None else Words((fixed,))
         result.units.append(Unit(text=fixed, node=node))
         result.corrections.append((ignored.text, fixed))
-        result.searched = re.sub(re.escape(ignored.text), fixed, result.searched, count=1)

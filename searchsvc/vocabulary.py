@@ -34,5 +34,5 @@ class IndexVocabulary:
                 found.append((self.searcher.doc_frequency(PREFIX_FIELD, word), word))
         return sorted(found, key=lambda fw: (-fw[0], fw[1]))[:limit]
 
-    def closest(self, word: str) -> str | None:
-        return closest_index_word(self.searcher, word, PREFIX_FIELD)
+    def closest(self, word: str, maxdist: int = 2, prefix: int = 2) -> str | None:
+        return closest_index_word(self.searcher, word, PREFIX_FIELD, maxdist, prefix)
