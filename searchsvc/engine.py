@@ -31,7 +31,7 @@ from whoosh import query as Q
 
 from .postings import DocColumns, read_postings
 from .ranking import Ranking
-from .understanding import AllOf, AnyOf, Concept, Ignored, Understanding, Unit, Words
+from .queryplan import AllOf, AnyOf, Concept, Ignored, Understanding, Unit, Words
 
 
 @dataclass

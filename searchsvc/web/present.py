@@ -12,7 +12,7 @@ from flask import url_for
 from ..article import Article
 from ..highlight import mark, spans_by_analysis
 from ..results import Hit, Related, SearchResult
-from ..understanding import readable_word
+from ..queryplan import readable_word
 
 
 def article_url(article_id: str, external: bool = False, q: str | None = None, qa: int | None = None) -> str:
