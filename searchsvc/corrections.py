@@ -54,12 +54,22 @@ def _whole_word(text: str, start: int, end: int) -> bool:
 
 
 def correct_known(q: str) -> tuple[str, list[tuple[str, str]]]:
-    """Known misspellings and one-character slips in a Chinese name, replaced in the reader's own text."""
-    edits = known_misspellings(q)
+    """Known misspellings and one-character slips in a Chinese name, replaced in the reader's own text.
+
+    Where two overlap the longer wins: 德曲妥株单抗 is a slip of 德曲妥珠单抗, though it holds
+    曲妥株单抗, a known misspelling of 曲妥珠单抗.
+    """
+    norm = analysis.normalize(q)
+    names = lexicon_name_set()
+    written = _names_in(norm, names, max(len(n) for n in names)) if names else []
+    candidates = sorted(known_misspellings(q) + _cjk_slips(norm), key=lambda e: (e[0] - e[1], e[0]))
     taken = [False] * len(q)
-    for start, end, _ in edits:
-        taken[start:end] = [True] * (end - start)
-    edits += [e for e in _cjk_slips(analysis.normalize(q)) if not any(taken[e[0]:e[1]])]
+    edits = []
+    for start, end, right in candidates:
+        inside_a_name = any(a <= start and end <= b and (a, b) != (start, end) for a, b in written)
+        if not any(taken[start:end]) and not inside_a_name:  # 德曲妥珠 is short for 德曲妥珠单抗, not in it
+            edits.append((start, end, right))
+            taken[start:end] = [True] * (end - start)
     if not edits:
         return q, []
     fixed, corrections = q, []
@@ -74,8 +84,8 @@ def _cjk_slips(norm: str) -> list[tuple[int, int, str]]:
 
     Only text that is no name already: a window never cuts into or lies inside a lexicon name
     written correctly (戈沙妥珠单抗 holds 妥珠单抗, one character off 托珠单抗), though it may hold a
-    whole one (小细包肺癌 holds 肺癌), and a window that is a dictionary word is a word. The window must stand on its own: a character beside it that the
-    segmenter could not place (贝 in 贝伐珠单抗, a drug the lexicon lacks) means the reader wrote
+    whole one (小细包肺癌 holds 肺癌), and a window that is a dictionary word is a word. The window
+    must stand on its own: a character beside it that the segmenter could not place (贝 in 贝伐珠单抗, a drug the lexicon lacks) means the reader wrote
     a longer name we do not know, not a slip of a shorter one.
     """
     masks, names = lexicon_names_by_mask(), lexicon_name_set()
@@ -84,9 +94,10 @@ def _cjk_slips(norm: str) -> list[tuple[int, int, str]]:
     longest = max(len(k) for k in masks)
     freq = analysis.segmenter().jieba.FREQ
     edits: list[tuple[int, int, str]] = []
+    everywhere = _names_in(norm, names, max(len(n) for n in names))  # names with letters too: 5年生存率
     for m in CJK_RUN.finditer(norm):
         text = m.group()
-        written = _names_in(text, names, longest)
+        written = [(a - m.start(), b - m.start()) for a, b in everywhere if a < m.end() and b > m.start()]
         for piece, start, end in analysis.segmenter().pieces(text):
             if piece in analysis.STOP_WORDS or (piece,) in question_phrases():
                 written.append((start, end))  # 怎么办 is no part of a name
