@@ -52,7 +52,7 @@ def all_of(queries):
     return queries[0] if len(queries) == 1 else Q.And(queries)
 
 
-def filters(tag, expert, year):
+def filters(tag, expert, year, year_from=None, year_to=None):
     parts = []
     if tag:
         parts.append(Q.Term("tag", tag))
@@ -60,6 +60,8 @@ def filters(tag, expert, year):
         parts.append(Q.Term("expert", expert))
     if year is not None:
         parts.append(Q.Term("year", int(year)))
+    if year_from is not None or year_to is not None:
+        parts.append(Q.NumericRange("year", year_from, year_to))
     return all_of(parts) if parts else None
 
 

@@ -50,13 +50,14 @@ class Searcher:
 
     # -- search ----------------------------------------------------------------
     def search(self, q: str, page: int = 1, per_page: int = 10, tag: str | None = None,
-               expert: str | None = None, year: int | None = None, sort: str = "relevance") -> SearchResult:
+               expert: str | None = None, year: int | None = None, sort: str = "relevance",
+               year_from: int | None = None, year_to: int | None = None) -> SearchResult:
         validate(q, page, per_page, sort)
         started = time.perf_counter()
         version, searcher = self._current()
         concepts = self.snapshots.concepts_indexed()
         parsed = parse_query(q)
-        filters = querybuild.filters(tag, expert, year)
+        filters = querybuild.filters(tag, expert, year, year_from, year_to)
         if parsed.is_empty():
             query, mode = querybuild.all_of([Q.Every(), *querybuild.negatives(parsed, concepts)]), "all"
         else:
@@ -98,9 +99,11 @@ class Searcher:
         return Article.from_dict(json.loads(stored["article"])) if stored else None
 
     def articles(self, page: int = 1, per_page: int = 10, tag: str | None = None,
-                 expert: str | None = None, year: int | None = None) -> SearchResult:
-        """Every interview (or those of a tag, expert or year), newest first."""
-        return self.search("", page=page, per_page=per_page, tag=tag, expert=expert, year=year, sort="date")
+                 expert: str | None = None, year: int | None = None,
+                 year_from: int | None = None, year_to: int | None = None) -> SearchResult:
+        """Every interview (or those of a tag, expert, year or range of years), newest first."""
+        return self.search("", page=page, per_page=per_page, tag=tag, expert=expert, year=year, sort="date",
+                           year_from=year_from, year_to=year_to)
 
     def related(self, article_id: str, limit: int = 5) -> list[Related] | None:
         """More like this: the interview's own distinctive terms, searched across the index."""
