@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+from functools import lru_cache
 
 from whoosh import query as Q
 
@@ -49,7 +50,8 @@ def related(searcher, article_id: str, limit: int = 5) -> list[Related] | None:
             experts=names, tags=list(other["tags"]),
             shared_experts=[n for n in names if n in own_experts],
             shared_tags=[t for t in other["tags"] if t in data["tags"]],
-            shared_concepts=_shared_concepts(searcher, concepts, hit.docnum)))
+            shared_concepts=_shared_concepts(searcher, concepts, hit.docnum, analysis.normalize(_text(data)),
+                                             shown=[t for t in other["tags"] if t in data["tags"]])))
     return out[:limit]
 
 
@@ -78,18 +80,40 @@ def _distinctive(searcher, data: dict) -> tuple[list[tuple[float, str]], list[tu
     return words[:TERMS], concepts[:CONCEPTS]
 
 
-def _shared_concepts(searcher, concepts: list[tuple[float, str]], docnum: int) -> list[str]:
-    """The concepts of the source (most distinctive first) that ``docnum`` mentions too, as readers name them."""
-    table = analysis.synonyms()
-    shared = []
+def _shared_concepts(searcher, concepts: list[tuple[str, ...]], docnum: int, text: str,
+                     shown: list[str]) -> list[str]:
+    """The concepts of the source (most distinctive first) that ``docnum`` mentions too, as the source names them.
+
+    A concept already said by a shared tag, or overlapping one listed before it
+    (EGFR, EGFR突变), is left out: the list is there to be read.
+    """
+    shared: list[str] = []
+    said = [analysis.normalize(t) for t in shown]
     for _, token in concepts:
         if any(_mentions(searcher, f, token, docnum) for f in ("body", "title")):
-            name = table.canonical(token) or token.lstrip(analysis.CONCEPT_MARK)
-            if name not in shared:
+            name = _name_in(token, text)
+            key = analysis.normalize(name)
+            if not any(key in other or other in key for other in said):
                 shared.append(name)
+                said.append(key)
         if len(shared) == SHOWN_CONCEPTS:
             break
     return shared
+
+
+def _name_in(token: str, text: str) -> str:
+    """The name of a concept that ``text`` (normalized) uses, e.g. ALK rather than 间变性淋巴瘤激酶."""
+    terms = _terms_by_token().get(token, [])
+    for term in terms:
+        if analysis.normalize(term) in text:
+            return term
+    return terms[0] if terms else token.lstrip(analysis.CONCEPT_MARK)
+
+
+@lru_cache(maxsize=1)
+def _terms_by_token() -> dict[str, list[str]]:
+    table = analysis.synonyms()
+    return {token: terms for token, (_, terms) in zip(table.concept_tokens, analysis.lexicon().groups)}
 
 
 def _mentions(searcher, fieldname: str, token: str, docnum: int) -> bool:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, send_from_directory, url_for
 
 from ..search import MAX_QUERY_CHARS, BadRequest
 from . import present, yearchart
 from .api import YEAR_FILTERS, get_article, get_related, run_articles, run_search, year_counts
-from .caching import cached, index_backed
+from .caching import cached, index_backed, static_cacheable
 from .http import int_arg, search_args
 
 bp = Blueprint("pages", __name__)
@@ -188,3 +188,10 @@ def expert(name: str):
 @index_backed
 def tag(tag: str):
     return _listing("tag", tag)
+
+
+@bp.get("/favicon.ico")
+@static_cacheable
+def favicon():
+    """Browsers ask for /favicon.ico before reading the page's <link rel="icon">: the same SVG."""
+    return send_from_directory(current_app.static_folder, "favicon.svg", mimetype="image/svg+xml", max_age=86400)
