@@ -126,12 +126,12 @@ def search():
 
 
 def _feed_title(args: dict) -> str:
-    parts = [f"“{args['q']}”" if args["q"] else "全部访谈"]
+    parts = [f"“{args['q']}”"] if args["q"] else []
     parts += [f"{label}：{args[k]}" for k, label in (("tag", "标签"), ("expert", "专家")) if args[k]]
     low, high = yearchart.chosen_range(args["year"], args["year_from"], args["year_to"])
     if low is not None or high is not None:
         parts.append(year_span(low, high))
-    return "订阅" + "，".join(parts) + "的新访谈（Atom）"
+    return "订阅" + "，".join(parts) + "的新访谈（Atom）" if parts else "订阅新访谈（Atom）"
 
 
 @bp.get("/articles/<article_id>")
