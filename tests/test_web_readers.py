@@ -71,7 +71,7 @@ def test_the_results_page_draws_one_bar_per_year_and_each_bar_filters(client):
     counts = {f["value"]: f["count"] for f in body["facets"]["years"]}
     html = get_ok(client, "/search?q=肺癌")
     chart = html[html.index('<figure class="year-chart">'):html.index("</figure>")]
-    bars = re.findall(r'<a href="([^"]+)"\s+class="bar"\s+aria-label="(\d{4}) 年 (\d+) 篇">', chart)
+    bars = re.findall(r'<a href="([^"]+)"\s+class="bar">\s*<title>(\d{4}) 年：(\d+) 篇访谈（点击只看这一年）</title>', chart)
     assert {int(y): int(n) for _, y, n in bars} == counts
     for href, year, count in bars:
         params = parse_qs(urlsplit(unescape(href)).query)
@@ -82,7 +82,7 @@ def test_the_results_page_draws_one_bar_per_year_and_each_bar_filters(client):
     year = max(counts)
     chosen = get_ok(client, f"/search?q=肺癌&year={year}")
     chart = chosen[chosen.index('<figure class="year-chart">'):chosen.index("</figure>")]
-    current = re.search(r'<a href="([^"]+)"\s+class="bar on"\s+aria-current="true" aria-label="(\d{4})', chart)
+    current = re.search(r'<a href="([^"]+)"\s+class="bar on" aria-current="true">\s*<title>(\d{4}) 年：\d+ 篇访谈（已选', chart)
     assert current and int(current.group(2)) == year
     assert parse_qs(urlsplit(unescape(current.group(1))).query) == {"q": ["肺癌"]}
     assert chart.count('class="bar off"') == len(counts) - 1

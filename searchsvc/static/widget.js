@@ -115,7 +115,7 @@
     "  font: inherit; color: inherit;",
     "  -webkit-appearance: none; appearance: none;",
     "}",
-    "input::placeholder { color: var(--oncology-search-muted, #6b7785); opacity: 1; }",
+    "input::placeholder { color: var(--oncology-search-muted, #56616e); opacity: 1; }",
     "input::-webkit-search-cancel-button { -webkit-appearance: none; }",
     "button {",
     "  flex: 0 0 auto; margin: 0; border: 0; cursor: pointer;",
@@ -137,7 +137,7 @@
     "  box-shadow: var(--oncology-search-shadow, 0 8px 24px rgba(15, 30, 45, 0.16));",
     "}",
     ".panel[hidden], [hidden] { display: none !important; }",
-    ".status { padding: 0.55em 0.9em; color: var(--oncology-search-muted, #6b7785); font-size: 0.94em; }",
+    ".status { padding: 0.55em 0.9em; color: var(--oncology-search-muted, #56616e); font-size: 0.94em; }",
     ".status:empty { display: none; }",
     ".status.error { color: var(--oncology-search-error, #b42318); }",
     ".status .hint { display: block; }",
@@ -146,14 +146,14 @@
     "[role=group] + [role=group] { border-top: 1px solid var(--oncology-search-divider, #e6eaee); }",
     ".group-label {",
     "  padding: 0.35em 0.9em 0.15em; font-size: 0.94em; font-weight: 600;",
-    "  letter-spacing: 0.04em; color: var(--oncology-search-muted, #6b7785);",
+    "  letter-spacing: 0.04em; color: var(--oncology-search-muted, #56616e);",
     "}",
     "[role=option] { display: block; padding: 0.4em 0.9em; cursor: pointer; min-height: 24px; }",
     "[role=option][aria-selected=true] { background: var(--oncology-search-active-bg, #e8f3f8); }",
     ".suggestion { display: flex; align-items: baseline; gap: 0.6em; padding-top: 0.3em; padding-bottom: 0.3em; }",
     ".kind {",
     "  flex: 0 0 auto; font-size: 0.94em; padding: 0 0.45em; border-radius: 4px;",
-    "  color: var(--oncology-search-muted, #6b7785); border: 1px solid var(--oncology-search-divider, #e6eaee);",
+    "  color: var(--oncology-search-muted, #56616e); border: 1px solid var(--oncology-search-divider, #e6eaee);",
     "}",
     ".result { padding-top: 0.55em; padding-bottom: 0.55em; }",
     ".title {",
@@ -162,10 +162,10 @@
     "}",
     ".result:hover .title, [aria-selected=true] .title { text-decoration: underline; }",
     ".recent { display: flex; align-items: baseline; gap: 0.6em; }",
-    ".recent .text::before { content: \"\u21BA\"; margin-right: 0.45em; color: var(--oncology-search-muted, #6b7785); }",
-    ".clear-recent { font-size: 0.94em; color: var(--oncology-search-muted, #6b7785); }",
+    ".recent .text::before { content: \"\u21BA\"; margin-right: 0.45em; color: var(--oncology-search-muted, #56616e); }",
+    ".clear-recent { font-size: 0.94em; color: var(--oncology-search-muted, #56616e); }",
     ".navigator { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }",
-    ".meta { display: block; font-size: 0.94em; color: var(--oncology-search-muted, #6b7785); margin-top: 0.1em; }",
+    ".meta { display: block; font-size: 0.94em; color: var(--oncology-search-muted, #56616e); margin-top: 0.1em; }",
     ".question { display: block; font-size: 0.94em; margin-top: 0.25em; font-weight: 500; }",
     ".snippet { display: block; font-size: 0.94em; color: var(--oncology-search-snippet, #3e4c59); margin-top: 0.1em; }",
     "mark {",
@@ -177,7 +177,7 @@
     ".more .label { color: var(--oncology-search-link, var(--oncology-search-accent, #0b6e99)); font-weight: 600; font-size: 0.94em; }",
     ".more:hover .label, .more[aria-selected=true] .label { text-decoration: underline; }",
     ".stale { opacity: 0.55; }",
-    ".note { padding: 0.3em 0.9em; font-size: 0.94em; color: var(--oncology-search-muted, #6b7785); }",
+    ".note { padding: 0.3em 0.9em; font-size: 0.94em; color: var(--oncology-search-muted, #56616e); }",
     ".visually-hidden {",
     "  position: absolute; width: 1px; height: 1px; padding: 0; margin: -1px;",
     "  overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; border: 0;",
@@ -802,6 +802,11 @@
 
   proto._scrollIntoPanel = function (node) {
     var panel = this._panel;
+    if (panel.scrollHeight <= panel.clientHeight) {
+      // The popup does not scroll (the /embed page lets the page scroll instead): bring the option into view.
+      if (node.scrollIntoView) node.scrollIntoView({ block: "nearest" });
+      return;
+    }
     var top = node.getBoundingClientRect().top - panel.getBoundingClientRect().top + panel.scrollTop;
     var bottom = top + node.offsetHeight;
     if (top < panel.scrollTop) panel.scrollTop = top;
@@ -925,6 +930,9 @@
       }
     }
 
+    // Options are focusable (never tabbable: focus stays in the box, aria-activedescendant moves), which
+    // tells assistive tech the scrolling popup has keyboard-reachable content: the arrow keys scroll it.
+    for (var o = 0; o < this._options.length; o++) this._options[o].node.setAttribute("tabindex", "-1");
     if (!this._options.length) {
       listbox.hidden = true;
     } else {
