@@ -200,14 +200,14 @@ def test_filters_come_before_the_results_as_a_disclosure_on_phones_and_a_sidebar
     year_from = page.locator("#year-from")
     if size == "phone":
         expect(panel).not_to_have_attribute("open", "")
-        summary = panel.locator("summary")
+        summary = panel.locator("> summary")
         assert summary.bounding_box()["y"] < first_hit.bounding_box()["y"] < PHONE["height"]
         expect(year_from).to_be_hidden()
         summary.click()
         expect(year_from).to_be_visible()
     else:
         expect(year_from).to_be_visible()
-        expect(panel.locator("summary")).to_be_hidden()
+        expect(panel.locator("> summary")).to_be_hidden()
         assert panel.bounding_box()["x"] + panel.bounding_box()["width"] <= first_hit.bounding_box()["x"]
     year_from.select_option("2025")
     page.locator(".year-range button").click()
