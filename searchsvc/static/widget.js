@@ -284,16 +284,20 @@
   }
 
   /** Web Storage that may be missing or refused (a sandboxed iframe, privacy settings): never throws. */
+  var stores = {};
   function store(kind) {
-    try {
-      var s = window[kind];
-      var probe = "oncology-search:probe";
-      s.setItem(probe, "1");
-      s.removeItem(probe);
-      return s;
-    } catch (e) {
-      return null;
+    if (!(kind in stores)) {
+      try {
+        var s = window[kind];
+        var probe = "oncology-search:probe";
+        s.setItem(probe, "1");
+        s.removeItem(probe);
+        stores[kind] = s;
+      } catch (e) {
+        stores[kind] = null;
+      }
     }
+    return stores[kind];
   }
 
   var uid = 0;
