@@ -23,6 +23,7 @@ CONCEPT_BOOST = 2.0  # a shared drug, gene or disease says more than a shared wo
 TAG_BOOST = 3.0
 EXPERT_BOOST = 2.0
 SHOWN_CONCEPTS = 4
+CONTENT_FIELDS = ("title", "body", "lead", "question", "answer")  # whichever the index's schema has
 MAX_SHARE = 0.5      # a word in more than half the interviews (患者, 治疗) relates nothing
 
 
@@ -32,9 +33,10 @@ def related(searcher, article_id: str, limit: int = 5) -> list[Related] | None:
     if docnum is None:
         return None
     data = json.loads(searcher.stored_fields(docnum)["article"])
-    words, concepts = _distinctive(searcher, data)
-    parts = [Q.Term(f, t, boost=w) for w, t in words for f in ("body", "title", "meta")]
-    parts += [Q.Term(f, t, boost=w * CONCEPT_BOOST) for w, t in concepts for f in ("body", "title")]
+    fields = _content_fields(searcher)
+    words, concepts = _distinctive(searcher, data, fields)
+    parts = [Q.Term(f, t, boost=w) for w, t in words for f in (*fields, "meta")]
+    parts += [Q.Term(f, t, boost=w * CONCEPT_BOOST) for w, t in concepts for f in fields]
     parts += [Q.Term("tag", t, boost=TAG_BOOST) for t in data["tags"]]
     parts += [Q.Term("expert", e["name"], boost=EXPERT_BOOST) for e in data["experts"]]
     if not parts:
@@ -50,7 +52,7 @@ def related(searcher, article_id: str, limit: int = 5) -> list[Related] | None:
             experts=names, tags=list(other["tags"]),
             shared_experts=[n for n in names if n in own_experts],
             shared_tags=[t for t in other["tags"] if t in data["tags"]],
-            shared_concepts=_shared_concepts(searcher, concepts, hit.docnum, analysis.normalize(_text(data)),
+            shared_concepts=_shared_concepts(searcher, fields, concepts, hit.docnum, analysis.normalize(_text(data)),
                                              shown=[t for t in other["tags"] if t in data["tags"]])))
     return out[:limit]
 
@@ -59,7 +61,12 @@ def _text(data: dict) -> str:
     return " ".join([data["title"]] * 3 + [q["question"] + " " + q["answer"] for q in data["qa"]] + data["tags"] * 3)
 
 
-def _distinctive(searcher, data: dict) -> tuple[list[tuple[float, str]], list[tuple[float, str]]]:
+def _content_fields(searcher) -> list[str]:
+    names = set(searcher.schema.names())
+    return [f for f in CONTENT_FIELDS if f in names]
+
+
+def _distinctive(searcher, data: dict, fields: list[str]) -> tuple[list[tuple[float, str]], list[tuple[float, str]]]:
     """The interview's words and concept tokens with the highest tf-idf, as (weight, token)."""
     counts: dict[str, int] = {}
     for tok in analysis.tokens(_text(data), mode="index"):
@@ -68,10 +75,10 @@ def _distinctive(searcher, data: dict) -> tuple[list[tuple[float, str]], list[tu
     n = searcher.doc_count_all()
     words, concepts = [], []
     for tok, tf in counts.items():
-        df = searcher.doc_frequency("body", tok) + searcher.doc_frequency("title", tok)
+        df = max(searcher.doc_frequency(f, tok) for f in fields)  # at least this many interviews have it
         if df <= 1 and n > 1:
             continue  # only this interview has it: cannot relate it to another
-        if n >= 10 and df > MAX_SHARE * n * 2:  # df counts body and title: up to twice the interviews
+        if n >= 10 and df > MAX_SHARE * n:
             continue
         weight = round(tf * math.log(1 + n / (1 + df)), 3)
         (concepts if tok.startswith(analysis.CONCEPT_MARK) else words).append((weight, tok))
@@ -80,7 +87,7 @@ def _distinctive(searcher, data: dict) -> tuple[list[tuple[float, str]], list[tu
     return words[:TERMS], concepts[:CONCEPTS]
 
 
-def _shared_concepts(searcher, concepts: list[tuple[str, ...]], docnum: int, text: str,
+def _shared_concepts(searcher, fields: list[str], concepts: list[tuple[str, ...]], docnum: int, text: str,
                      shown: list[str]) -> list[str]:
     """The concepts of the source (most distinctive first) that ``docnum`` mentions too, as the source names them.
 
@@ -90,7 +97,7 @@ def _shared_concepts(searcher, concepts: list[tuple[str, ...]], docnum: int, tex
     shared: list[str] = []
     said = [analysis.normalize(t) for t in shown]
     for _, token in concepts:
-        if any(_mentions(searcher, f, token, docnum) for f in ("body", "title")):
+        if any(_mentions(searcher, f, token, docnum) for f in fields):
             name = _name_in(token, text)
             key = analysis.normalize(name)
             if not any(key in other or other in key for other in said):
