@@ -19,7 +19,7 @@ from .results import Related
 
 TERMS = 40          # distinctive words searched for
 CONCEPTS = 25       # distinctive lexicon concepts searched for
-CONCEPT_BOOST = 2.0  # a shared drug, gene or disease says more than a shared word
+CONCEPT_BOOST = 3.0  # a shared drug, gene or disease says more than a shared word
 TAG_BOOST = 3.0
 EXPERT_BOOST = 2.0
 SHOWN_CONCEPTS = 4

@@ -9,7 +9,7 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from ..search import MAX_QUERY_CHARS, BadRequest
 from . import present, yearchart
 from .api import YEAR_FILTERS, get_article, get_related, run_articles, run_search, year_counts
-from .caching import cached, index_backed, static_cacheable
+from .caching import cached, index_backed, searcher, static_cacheable
 from .http import int_arg, search_args
 
 bp = Blueprint("pages", __name__)
@@ -143,7 +143,7 @@ def article(article_id: str):
     q = (request.args.get("q") or "").strip()
     if len(q) > MAX_QUERY_CHARS:
         raise BadRequest("q", "query too long")
-    highlighted = cached("highlight", article_id, q, compute=lambda: present.highlight_article(found, q))
+    highlighted = cached("highlight", article_id, q, compute=lambda: present.highlight_article(found, searcher().query_words(q)))
     related = get_related(article_id, 5) or []
     json_url = url_for("api.article", article_id=article_id, **({"q": q} if q else {}))
     back = back_params()
