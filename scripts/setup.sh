@@ -3,7 +3,8 @@
 #   scripts/setup.sh          the service
 #   scripts/setup.sh --test   the service, the test tools, and the system packages the tests drive
 #                             (Debian's chromium for browser tests, nginx for the scale-out test,
-#                             wrk for the benchmark's load phase)
+#                             wrk for the benchmark's load phase, npm for the pinned axe-core of
+#                             the accessibility tests)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,6 +25,7 @@ if [ "${1:-}" = "--test" ]; then
   command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx)
   [ -n "$(fc-list :lang=zh 2>/dev/null)" ] || need+=(fonts-noto-cjk)
   command -v wrk >/dev/null 2>&1 || need+=(wrk)
+  command -v npm >/dev/null 2>&1 || need+=(npm)
   if [ ${#need[@]} -gt 0 ]; then
     sudo=""
     [ "$(id -u)" -eq 0 ] || sudo="sudo"
@@ -31,4 +33,6 @@ if [ "${1:-}" = "--test" ]; then
     $sudo apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
   fi
+  # axe-core for the accessibility tests, at the version pinned in tests/axe/package-lock.json
+  (cd tests/axe && npm ci --no-audit --no-fund --silent)
 fi
