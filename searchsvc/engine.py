@@ -207,7 +207,8 @@ def filter_mask(columns: DocColumns, tags=(), experts=(), years=(), year_from=No
 
 
 def facets(columns: DocColumns, docs: np.ndarray, limit: int) -> dict[str, list[dict]]:
-    """Counts of the results' tags, experts (most frequent first) and years (newest first)."""
+    """Counts of the results' tags and experts (the ``limit`` most frequent) and of every year (newest first:
+    the results page draws them all as a chart)."""
     out = {}
     for name, labels in (("tags", columns.tags), ("experts", columns.experts)):
         counts = labels.counts(docs)
@@ -215,5 +216,5 @@ def facets(columns: DocColumns, docs: np.ndarray, limit: int) -> dict[str, list[
         out[name] = [{"value": v, "count": c} for v, c in ranked[:limit]]
     years = columns.years[docs]
     values, counts = np.unique(years[years > 0], return_counts=True)
-    out["years"] = [{"value": int(v), "count": int(c)} for v, c in sorted(zip(values, counts), key=lambda vc: -vc[0])][:limit]
+    out["years"] = [{"value": int(v), "count": int(c)} for v, c in sorted(zip(values, counts), key=lambda vc: -vc[0])]
     return out
