@@ -17,7 +17,7 @@ from functools import lru_cache
 from whoosh import query as Q
 from whoosh import scoring, sorting
 
-from . import analysis
+from . import analysis, names
 from .article import Article
 from .highlight import Highlighter
 from .index import IndexStore
@@ -310,9 +310,9 @@ def _and(queries):
 def _filters(tag, expert, year):
     parts = []
     if tag:
-        parts.append(Q.Term("tag", tag))
+        parts.append(Q.Term("tag", names.key(tag)))
     if expert:
-        parts.append(Q.Term("expert", expert))
+        parts.append(Q.Term("expert", names.key(expert)))
     if year is not None:
         parts.append(Q.Term("year", int(year)))
     return _and(parts) if parts else None
@@ -358,10 +358,8 @@ def _concept_query(concept: list[tuple[str, ...]], fields, ranking: Ranking, con
 
 
 def _clause_query(clause: Clause, any_term: bool = False, ranking: Ranking = RANKING, concepts: bool = True):
-    if clause.field == "expert":
-        return Q.Or([Q.Term("expert", clause.text), *_phrase_in("meta", clause.text)])
-    if clause.field == "tag":
-        return Q.Or([Q.Term("tag", clause.text), *_phrase_in("meta", clause.text)])
+    if clause.field in ("expert", "tag"):  # the canonical key, as in the facets and /tags/, /experts/ (see names)
+        return Q.Term(clause.field, names.key(clause.text))
     if clause.field == "year":
         return Q.Term("year", int(clause.text)) if re.fullmatch(r"[0-9]{4}", clause.text) else Q.NullQuery
     fields = ("title",) if clause.field == "title" else TEXT_FIELDS
@@ -379,13 +377,6 @@ def _clause_query(clause: Clause, any_term: bool = False, ranking: Ranking = RAN
     if any_term and all(c[0] in analysis.synonyms().by_tokens for c in found):
         return Q.Or(parts)
     return Q.And(parts)
-
-
-def _phrase_in(fieldname: str, text: str):
-    toks = analysis.tokens(text)
-    if not toks:
-        return []
-    return [Q.Term(fieldname, toks[0]) if len(toks) == 1 else Q.Phrase(fieldname, toks)]
 
 
 def _negatives(parsed: ParsedQuery, concepts: bool = True):

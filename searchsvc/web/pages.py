@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from flask import Blueprint, abort, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 
+from .. import names
 from ..search import MAX_QUERY_CHARS, BadRequest
 from . import present
 from .api import get_article, get_related, run_articles, run_search
@@ -64,6 +65,17 @@ def facet_shown(values: list[dict], active) -> int:
     return shown
 
 
+@bp.app_template_global()
+def tag_url(tag: str) -> str:
+    """The listing of a tag, at its canonical key whatever script the page wrote it in."""
+    return url_for("pages.tag", tag=names.key(tag))
+
+
+@bp.app_template_global()
+def expert_url(name: str) -> str:
+    return url_for("pages.expert", name=names.key(name))
+
+
 @bp.app_template_filter("day")
 def day(iso: str) -> str:
     return (iso or "")[:10]
@@ -108,7 +120,11 @@ def _listing(kind: str, value: str):
     page = int_arg("page", 1, 1, 10_000)
     if len(value) > 100:
         abort(404)
-    filters = {kind: value}
+    key = names.key(value)
+    if key != value:  # 免疫治療 and 免疫治疗 are one listing, at the Simplified key
+        endpoint_arg = {"expert": "name", "tag": "tag"}[kind]
+        return redirect(url_for(f"pages.{kind}", **{endpoint_arg: key}, **({"page": page} if page > 1 else {})), 301)
+    filters = {kind: key}
     result, _ = run_articles(page, 20, **filters)
     if result.total == 0:
         abort(404)
@@ -116,12 +132,15 @@ def _listing(kind: str, value: str):
     if kind == "expert" and result.hits:  # title and bio from the newest interview that has them
         for hit in result.hits[:3]:
             found = get_article(hit.id)
-            expert = next((e for e in (found.experts if found else []) if e.name == value and (e.title or e.bio)), None)
+            expert = next((e for e in (found.experts if found else []) if names.key(e.name) == key and (e.title or e.bio)),
+                          None)
             if expert:
                 break
+    written = [v for hit in result.hits for v in (hit.experts if kind == "expert" else hit.tags) if names.key(v) == key]
+    shown = expert.name if expert else (written[0] if written else key)  # as the newest interview writes it
     json_url = url_for("api.articles", **filters, **({"page": page} if page > 1 else {}), per_page=20)
     pages = present.page_count(result)
-    return render_template("listing.html", kind=kind, value=value, result=result, expert=expert,
+    return render_template("listing.html", kind=kind, value=key, shown=shown, result=result, expert=expert,
                            pages=pages, pagination=pagination(result.page, pages), json_url=json_url)
 
 
