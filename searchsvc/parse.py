@@ -9,8 +9,8 @@ Parts are found by their shape and position, never by a word anywhere in a line:
 - the body starts at the first question label (《肿瘤瞭望》:, 记者:, 问: ...) and ends
   with the last Q&A: ``<name><title>:`` or ``答:`` opens an answer, which runs over every
   following paragraph until the next label;
-- the end matter is the block after the last label, read from the bottom up: the share
-  line (``分享到…``) and anything under it; the tag lines just above it (short lines of
+- the end matter is the block after the last label, read from the bottom up: the (last)
+  share line (``分享到…``) and anything under it; the tag lines just above it (short lines of
   short words), up to the one disclaimer line (``…仅供…参考``, ``免责声明``); above
   that, a name line plus bio lines for each expert who answered, each expert once.
   Whatever lies between the last label and the first of these is the last answer's.
@@ -202,10 +202,10 @@ def parse_page(text: str, hints: PageHints | None = None) -> tuple[dict, Census]
         elif (found := _meta(line.key)) is not None:
             meta = found
             page.outlet = found.get("作者", "") or found.get("来源", "")
+        elif not title or line.text == title:
+            title = line.text  # the first line of text is the title, whatever words it holds
         elif _is_notice(line.key):
             pass
-        elif not title or line.text == title:
-            title = line.text
         else:
             break  # the lead starts
         page.take()
@@ -225,7 +225,8 @@ def parse_page(text: str, hints: PageHints | None = None) -> tuple[dict, Census]
 
     census = Census()
     labels = _labels(page)
-    end = _EndMatter.find(page.lines, labels, page.i)
+    named = to_simplified("\n".join([title, *lead, *editor_note]))  # the experts a page introduces are named here
+    end = _EndMatter.find(page.lines, labels, page.i, named)
     qa = _qa_body(page, labels, end.bios, census)
     _bios(page, end)
     tags = list(hints.tags) or _tags(page.lines[end.tags:end.share]) or list(hints.other_tags)
@@ -286,12 +287,12 @@ class _EndMatter:
     share: int
 
     @classmethod
-    def find(cls, lines: list[Line], labels: dict, body: int) -> "_EndMatter":
+    def find(cls, lines: list[Line], labels: dict, body: int, named: str = "") -> "_EndMatter":
         n = len(lines)
         last = max(labels, default=n - 1)
         if last < body:
             return cls(n, n, n, n)
-        share = next((i for i in range(last + 1, n) if SHARE.match(lines[i].key)), n)
+        share = next((i for i in range(n - 1, last, -1) if SHARE.match(lines[i].key)), n)  # the last one
         disclaimer = share
         for i in range(share - 1, last, -1):  # tag lines, then the one disclaimer line above them
             if _disclaimer_shaped(lines[i].key):
@@ -301,7 +302,7 @@ class _EndMatter:
                 break
         tags = disclaimer + 1 if disclaimer < share else share
         answered = {m["name"] for kind, m in labels.values() if kind == "a" and "name" in m.groupdict()}
-        return cls(_bios_start(lines, last + 1, disclaimer, answered), disclaimer, tags, share)
+        return cls(_bios_start(lines, last + 1, disclaimer, answered, named), disclaimer, tags, share)
 
 
 def _disclaimer_shaped(key: str) -> bool:
@@ -315,14 +316,14 @@ def _tag_shaped(key: str) -> bool:
     return all(len(tag) <= TAG_MAX for tag in TAG_SPLIT.split(rest))
 
 
-def _bios_start(lines: list[Line], low: int, high: int, answered: set[str]) -> int:
+def _bios_start(lines: list[Line], low: int, high: int, answered: set[str], named: str = "") -> int:
     """The first bio's name line in lines[low:high], read from the bottom up: a name line of an
-    expert who answered (of anyone, on a page whose answers name nobody), each expert once;
-    ``high`` when there is none."""
+    expert who answered or whom the title, lead or 编者按 names (of anyone, on a page whose
+    answers name nobody), each expert once; ``high`` when there is none."""
     start, seen = high, set()
     for i in range(high - 1, low - 1, -1):
         m = NAME_LINE.match(lines[i].key)
-        if m is None or (answered and m["name"] not in answered):
+        if m is None or (answered and m["name"] not in answered and m["name"] not in named):
             continue
         if m["name"] in seen:
             break  # the same name again, higher up: a line of the last answer
@@ -384,7 +385,8 @@ def _tags(lines: list[Line]) -> list[str]:
     for line in lines:
         if _is_notice(line.key):
             continue
-        for tag in TAG_SPLIT.split(TAG_LABEL.sub("", line.text)):
+        label = TAG_LABEL.match(line.key)  # on the Simplified copy (標籤:), cut from the page's own text
+        for tag in TAG_SPLIT.split(line.text[label.end():] if label else line.text):
             if tag and len(tag) <= TAG_MAX and name_key(tag) not in seen:
                 seen.add(name_key(tag))
                 tags.append(tag)
