@@ -143,3 +143,26 @@ def test_the_last_question_without_an_answer_is_reported_too():
 def test_a_page_without_any_answer_is_still_an_error():
     with pytest.raises(ParseError, match="no question/answer pairs"):
         parse_page("当前位置:肿瘤瞭望\n示例标题\n作者:肿瘤瞭望 日期:2025/3/7\n《肿瘤瞭望》:问题?\n没有标签的回答。")
+
+
+def _as_html(written: Written) -> str:
+    """The same page saved as HTML: one <p> per line, the title as <h1>, a site header and sidebar around it."""
+    from html import escape
+
+    lines = [line for line in written.text.splitlines() if line.strip()]
+    body = "".join(f"<h1>{escape(line)}</h1>" if i == 1 else f"<p>{escape(line)}</p>" for i, line in enumerate(lines))
+    return (f"<html><head><title>示例</title></head><body><div class='nav'><a href='/'>首页</a></div>"
+            f"<div class='content'>{body}</div><div class='sidebar'><p>热门资讯</p></div></body></html>")
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(written=pages())
+def test_the_same_pages_saved_as_html_lose_nothing_either(tmp_path, written):
+    from searchsvc.sources import Source, read_source
+
+    path = tmp_path / "page.html"
+    path.write_text(_as_html(written), "utf-8")
+    [article] = read_source(Source(path, "page.html"))
+    assert [(q.question, q.answer, q.expert) for q in article.qa] == written.qa
+    assert sorted((e.name, e.title, e.bio) for e in article.experts) == sorted(written.experts)
+    assert article.tags == written.tags and article.census.lost == []
