@@ -182,8 +182,20 @@ def _marked_tag_box(el: Tag) -> bool:
 
 
 def _short_list(el: Tag) -> bool:
-    text = _fold(el.get_text(" "))
-    return 0 < len(text) <= TAG_BOX_MAX and not any(_starts_with_label(p) for p in el.find_all(["p", "div", "li", "section"]))
+    text = _text_upto(el, TAG_BOX_MAX)
+    return bool(text) and not any(_starts_with_label(p) for p in el.find_all(["p", "div", "li", "section"]))
+
+
+def _text_upto(el: Tag, limit: int) -> str | None:
+    """The element's folded text, or None once it runs past ``limit`` characters (reads no further)."""
+    pieces, size = [], 0
+    for piece in el.strings:
+        pieces.append(piece)
+        size += len(piece)
+        if size > 4 * limit:
+            return None
+    text = _fold(" ".join(pieces))
+    return text if len(text) <= limit else None
 
 
 def _after_disclaimer(elements: list[Tag]) -> list[Tag]:
@@ -193,8 +205,8 @@ def _after_disclaimer(elements: list[Tag]) -> list[Tag]:
     if last is None:
         return []
     for i in range(last + 1, len(elements)):
-        text = _fold(elements[i].get_text(" "))
-        if len(text) <= DISCLAIMER_MAX and DISCLAIMER.search(to_simplified(text)):
+        text = _text_upto(elements[i], DISCLAIMER_MAX)
+        if text and DISCLAIMER.search(to_simplified(text)):
             return elements[i + 1:]
     return []
 
