@@ -26,7 +26,6 @@ class Census:
     """What one page held against what was made of it: nothing may go missing unsaid."""
 
     questions: int = 0  # question labels seen in the page
-    answers: int = 0  # answer labels seen
     qa: int = 0  # Q&As made from them
     lost: list[tuple[int, str]] = field(default_factory=list)  # (line, reason) for each question label with no Q&A
 

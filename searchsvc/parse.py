@@ -346,7 +346,6 @@ def _qa_body(page: _Page, labels: dict, end: int, census: Census) -> list[QA]:
                 census.lost.append(_unanswered(asked, "the next label is another question"))
             question, asked, current = _cut(line.text, m), line, None
         elif kind == "a":
-            census.answers += 1
             name = _own(line, m, "name") if "name" in m.groupdict() else ""
             if name:
                 page.expert(name, _own(line, m, "title"))

@@ -273,7 +273,7 @@ def article_from_record(record: object, *, source: str) -> Article:
         source=source,
         source_url=url,
     )
-    article.census = Census(questions=len(qa), answers=len(qa), qa=len(qa))
+    article.census = Census(questions=len(qa), qa=len(qa))
     return article
 
 
