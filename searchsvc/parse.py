@@ -52,6 +52,7 @@ QUESTION_LABEL = re.compile(
     rf"^(?:《(?P<outlet>[^》]{{1,20}})》\s*(?:记者)?|(?P<plain>肿瘤瞭望|记者|问|Q)){COLON}(?P<text>.*)$"
 )
 META_NAMES = "作者|日期|时间|浏览量|阅读量|来源"
+META_OPENS = re.compile(rf"^(?:{META_NAMES})\s*[:：]")
 META_FIELD = re.compile(rf"({META_NAMES})\s*[:：]\s*(.*?)(?=\s*(?:{META_NAMES})\s*[:：]|$)")
 DATE = re.compile(
     r"(?P<y>\d{4})\s*[-/.年]\s*(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})(?:\s*日)?"
@@ -112,6 +113,10 @@ def iso_date(text: str) -> str:
 
 
 def _meta(key: str) -> dict[str, str] | None:
+    """The 作者/日期/浏览量 fields of a meta line: one that opens with such a field (a sentence that
+    mentions 时间: further in is text)."""
+    if not META_OPENS.match(key):
+        return None
     fields = {name: value.strip() for name, value in META_FIELD.findall(key)}
     if "日期" in fields or "时间" in fields or ("作者" in fields and "浏览量" in fields):
         return fields
@@ -213,7 +218,10 @@ def parse_page(text: str, hints: PageHints | None = None) -> tuple[dict, Census]
     lead = []
     while (line := page.peek()) and not _is_body_start(line.key, page.outlet):
         page.take()
-        if not (_is_notice(line.key) or _meta(line.key) is not None or line.text == title):
+        if not meta and (found := _meta(line.key)) is not None:  # a meta line under the lead (HTML, say)
+            meta = found
+            page.outlet = page.outlet or found.get("作者", "") or found.get("来源", "")
+        elif line.text != title:  # notices come before the lead (the header); from here on it is text
             lead.append(line.text)
 
     editor_note = []

@@ -166,3 +166,12 @@ def test_the_same_pages_saved_as_html_lose_nothing_either(tmp_path, written):
     assert [(q.question, q.answer, q.expert) for q in article.qa] == written.qa
     assert sorted((e.name, e.title, e.bio) for e in article.experts) == sorted(written.experts)
     assert article.tags == written.tags and article.census.lost == []
+
+
+def test_a_lead_sentence_that_mentions_a_time_or_date_is_kept():
+    text = "\n".join(["当前位置:肿瘤瞭望>资讯>正文", "示例标题（示例数据）", "作者:肿瘤瞭望 日期:2025/3/7 09:05:01 浏览量:12",
+                      "本次会议时间:2025年3月,日期:7日,地点在示例市。",
+                      "《肿瘤瞭望》:问题?", "林测试教授:回答。", "林测试教授", "示例医院", "本内容仅供医学专业人士参考"])
+    fields, _ = parse_page(text)
+    assert fields["lead"] == "本次会议时间:2025年3月,日期:7日,地点在示例市。"
+    assert fields["date"] == "2025-03-07T09:05:01" and fields["views"] == 12
