@@ -7,7 +7,6 @@ key, so both scripts count, filter and link as one tag or one expert.
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from functools import lru_cache
 
@@ -27,6 +26,6 @@ def to_simplified(text: str) -> str:
 @lru_cache(maxsize=65536)
 def key(name: str) -> str:
     """The canonical form of a tag or an expert's name: NFKC (full-width letters and digits
-    to ASCII), spaces folded, Simplified characters.  Case is kept: ``KRAS`` stays ``KRAS``."""
-    text = re.sub(r"\s+", " ", unicodedata.normalize("NFKC", name or "")).strip()
-    return to_simplified(text)
+    to ASCII), no space around it, Simplified characters.  Case and inner spacing are kept:
+    ``KRAS G12C`` stays as it is."""
+    return to_simplified(unicodedata.normalize("NFKC", name or "").strip())

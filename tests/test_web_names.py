@@ -95,9 +95,9 @@ def test_an_article_shows_what_it_wrote_and_links_to_the_key(tmp_path, pair):
     assert f'href="/experts/{quote(expert)}">{TO_TRADITIONAL(expert)}</a>' in html
 
 
-def test_an_unknown_name_is_still_a_404_in_either_script(tmp_path):
+def test_an_unknown_name_is_a_404_in_either_script_not_a_redirect(tmp_path):
     client = corpus(tmp_path, *PAIRS[0], simplified=1, traditional=0)
-    assert client.get(f"/experts/{quote('無此人')}").status_code == 301
+    assert client.get(f"/experts/{quote('無此人')}").status_code == 404
     assert client.get(f"/experts/{quote('无此人')}").status_code == 404
 
 

@@ -121,13 +121,15 @@ def _listing(kind: str, value: str):
     if len(value) > 100:
         abort(404)
     key = names.key(value)
-    if key != value:  # 免疫治療 and 免疫治疗 are one listing, at the Simplified key
-        endpoint_arg = {"expert": "name", "tag": "tag"}[kind]
-        return redirect(url_for(f"pages.{kind}", **{endpoint_arg: key}, **({"page": page} if page > 1 else {})), 301)
+    if not key:
+        abort(404)
     filters = {kind: key}
     result, _ = run_articles(page, 20, **filters)
     if result.total == 0:
         abort(404)
+    if key != value:  # 免疫治療 and 免疫治疗 are one listing, at the Simplified key
+        endpoint_arg = {"expert": "name", "tag": "tag"}[kind]
+        return redirect(url_for(f"pages.{kind}", **{endpoint_arg: key}, **({"page": page} if page > 1 else {})), 301)
     expert = None
     if kind == "expert" and result.hits:  # title and bio from the newest interview that has them
         for hit in result.hits[:3]:
