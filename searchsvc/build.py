@@ -18,6 +18,7 @@ import queue
 import signal
 
 from .article import Article
+from .codec import CODEC
 from .crashpoint import checkpoint
 from .index import IndexStore, Manifest, document
 
@@ -48,7 +49,7 @@ def write_snapshot(store: IndexStore, upserts: dict[str, Article], deletes: set[
 
     build = store.new_build(rebuild=rebuild)
     ix = whoosh_index.open_dir(str(build))
-    writer = ix.writer(limitmb=256, compound=COMPOUND)
+    writer = ix.writer(limitmb=256, compound=COMPOUND, codec=CODEC)
     try:
         for aid in sorted(deletes | set(upserts)):
             writer.delete_by_term("id", aid)
@@ -121,7 +122,7 @@ class StreamingBuild:
 def _writer(ix, procs: int):
     """Whoosh's multiprocess writer, with workers that die with this process (one process: a plain writer)."""
     if procs <= 1:
-        return ix.writer(limitmb=WRITER_LIMIT_MB, compound=COMPOUND)
+        return ix.writer(limitmb=WRITER_LIMIT_MB, compound=COMPOUND, codec=CODEC)
 
     from whoosh.multiproc import MpWriter, SubWriterTask
 
@@ -184,7 +185,7 @@ def _writer(ix, procs: int):
 
                 SegmentWriter.cancel(self)
 
-    return Writer(ix, procs=procs, multisegment=True, limitmb=WRITER_LIMIT_MB, compound=COMPOUND)
+    return Writer(ix, procs=procs, multisegment=True, limitmb=WRITER_LIMIT_MB, compound=COMPOUND, codec=CODEC)
 
 
 class _GuardedQueue:

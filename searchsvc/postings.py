@@ -21,9 +21,12 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+
 import numpy as np
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.util.numeric import byte_to_length
+
+from .codec import SplitBlockMatcher
 
 LENGTH_OF_BYTE = np.array([byte_to_length(b) for b in range(256)], dtype=np.float32)
 NO_YEAR = 0
@@ -150,24 +153,37 @@ class SegmentCache:
 
 def _read_all(matcher) -> tuple[np.ndarray, np.ndarray]:
     """All (document, frequency) pairs of a leaf matcher, a block at a time where the codec allows."""
-    if isinstance(matcher, W3LeafMatcher):
-        ids, tfs = [], []
-        while not matcher._atend:
-            matcher._read_data()
-            raw = matcher._data[0]
-            ids.append(np.cumsum(np.asarray(raw, dtype=np.int64)))  # ids are delta-encoded per block
-            matcher._read_weights()
-            tfs.append(np.asarray(matcher._weights, dtype=np.float32))
-            matcher._next_block()
-        if not ids:
-            return np.zeros(0, np.int64), np.zeros(0, np.float32)
-        return np.concatenate(ids), np.concatenate(tfs)
+    if isinstance(matcher, SplitBlockMatcher):
+        return _read_blocks(matcher, lambda m: m.head())
+    if isinstance(matcher, W3LeafMatcher):  # a segment written before the split codec: whole blocks
+        return _read_blocks(matcher, _whole_block)
     docs, weights = [], []
     while matcher.is_active():
         docs.append(matcher.id())
         weights.append(matcher.weight())
         matcher.next()
     return np.asarray(docs, np.int64), np.asarray(weights, np.float32)
+
+
+def _whole_block(matcher) -> tuple:
+    matcher._read_data()
+    return matcher._data
+
+
+def _read_blocks(matcher, read) -> tuple[np.ndarray, np.ndarray]:
+    ids, tfs = [], []
+    while not matcher._atend:
+        data = read(matcher)
+        ids.append(np.cumsum(np.asarray(data[0], dtype=np.int64)))  # ids are delta-encoded per block
+        weights, count = data[1], matcher._blocklength
+        if weights is None or isinstance(weights, float):  # all 1.0, or all the same
+            tfs.append(np.full(count, 1.0 if weights is None else weights, np.float32))
+        else:
+            tfs.append(np.asarray(weights, dtype=np.float32))
+        matcher._next_block()
+    if not ids:
+        return np.zeros(0, np.int64), np.zeros(0, np.float32)
+    return np.concatenate(ids), np.concatenate(tfs)
 
 
 def _lengths(leaf, fieldname: str, n: int) -> np.ndarray:
