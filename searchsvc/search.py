@@ -72,7 +72,8 @@ class Searcher:
         mask &= self._query_filters(understood, columns)
         ranked = engine.rank(understood, mask, by_date=sort == "date")
         on_page = [int(d) for d in ranked.order[(page - 1) * per_page: page * per_page]]
-        highlighter = Highlighter(searcher, understood.words(self.snapshots.concepts_indexed()), docnums=on_page)
+        highlighter = Highlighter(searcher, understood.words(self.snapshots.concepts_indexed()), docnums=on_page,
+                                  holders=engine.postings)
         scores = dict(zip(on_page, ranked.scores[(page - 1) * per_page: page * per_page].tolist()))
         hits = [self._hit(searcher, d, scores[d], highlighter) for d in on_page]
         details = understood.to_dict()
