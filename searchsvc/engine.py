@@ -17,8 +17,8 @@ matching strategies do for keyword queries:
   so interviews matching more of the query, and its rarer parts, rank first.
 
 Required units (phrases, +words, field scopes), exclusions and filters are masks.
-Quoted phrases, and names of several words in an index without concept tokens, are
-matched by Whoosh's phrase matcher (positions), then scored here like any other unit.
+Quoted phrases, and names of several words in an index without concept tokens, are found
+from their words' positions, read a posting block at a time (``postings.read_occurrences``).
 """
 
 from __future__ import annotations
@@ -27,9 +27,8 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
-from whoosh import query as Q
 
-from .postings import DocColumns, read_postings
+from .postings import DocColumns, read_occurrences, read_postings
 from .ranking import Ranking
 from .queryplan import AllOf, AnyOf, Concept, Ignored, Understanding, Unit, Words
 
@@ -164,32 +163,51 @@ class Engine:
         if found is not None:
             return found
         score = np.zeros(self.n, np.float32)
-        K1 = self.ranking.K1
         for fieldname in fields:
             postings = read_postings(self.reader, fieldname, token)
             self.postings[(fieldname, token)] = postings.docs
-            if not len(postings.docs):
-                continue
-            B = self.ranking.B
-            idf = math.log(self.doc_count / (self.reader.doc_frequency(fieldname, token) + 1)) + 1
-            length = self.columns.lengths[fieldname][postings.docs]
-            average = self.columns.average_length[fieldname]
-            tf = postings.tf
-            bm25 = idf * (tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * length / average))
-            score[postings.docs] += (bm25 * self.ranking.boost(fieldname)).astype(np.float32)  # a document once per field
+            if len(postings.docs):
+                idf = math.log(self.doc_count / (self.reader.doc_frequency(fieldname, token) + 1)) + 1
+                score[postings.docs] += self._bm25(fieldname, postings.docs, postings.tf, idf)  # a document once a field
         found = _Scored(score > 0, score)
         self._terms[key] = found
         return found
 
     def _phrase(self, tokens: tuple[str, ...], fields) -> _Scored:
+        """Documents holding ``tokens`` at consecutive positions, scored by BM25 of the phrase's frequency."""
         score = np.zeros(self.n, np.float32)
         for fieldname in fields:
-            query = Q.Phrase(fieldname, list(tokens), boost=self.ranking.boost(fieldname))
-            matcher = query.matcher(self.searcher)
-            while matcher.is_active():
-                score[matcher.id()] += matcher.score()
-                matcher.next()
+            candidates = None
+            for token in dict.fromkeys(tokens):
+                docs = self._postings(fieldname, token)
+                candidates = docs if candidates is None else np.intersect1d(candidates, docs, assume_unique=True)
+                if not len(candidates):
+                    break
+            if candidates is None or not len(candidates):
+                continue
+            starts = None  # (document << 32) + where the phrase would start, for each occurrence read so far
+            for i, token in enumerate(tokens):
+                found = read_occurrences(self.reader, fieldname, token, candidates)
+                keys = (found.docs << 32) + (found.positions - i)
+                starts = keys if starts is None else starts[np.isin(starts, keys)]
+            docs, tf = np.unique(starts >> 32, return_counts=True)
+            if len(docs):
+                idf = math.log(self.doc_count / (len(docs) + 1)) + 1
+                score[docs] += self._bm25(fieldname, docs, tf.astype(np.float32), idf)
         return _Scored(score > 0, score)
+
+    def _postings(self, fieldname: str, token: str) -> np.ndarray:
+        if (fieldname, token) not in self.postings:
+            self.postings[(fieldname, token)] = read_postings(self.reader, fieldname, token).docs
+        return self.postings[(fieldname, token)]
+
+    def _bm25(self, fieldname: str, docs: np.ndarray, tf: np.ndarray, idf: float) -> np.ndarray:
+        """Whoosh's BM25F for one field, boosted as the ranking says."""
+        K1, B = self.ranking.K1, self.ranking.B
+        length = self.columns.lengths[fieldname][docs]
+        average = self.columns.average_length[fieldname]
+        bm25 = idf * (tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * length / average))
+        return (bm25 * self.ranking.boost(fieldname)).astype(np.float32)
 
 
 def filter_mask(columns: DocColumns, tags=(), experts=(), years=(), year_from=None, year_to=None) -> np.ndarray:

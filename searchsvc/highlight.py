@@ -12,9 +12,12 @@ import math
 import re
 from html import escape
 
+import numpy as np
+
 from . import analysis
 from .article import Article
 from .index import field_layout
+from .postings import read_occurrences
 from .results import Match
 
 SNIPPET_CHARS = 120
@@ -106,27 +109,17 @@ class Highlighter:
         return self._loaded[fieldname][docnum]
 
     def _load(self, fieldname: str, docnums: list[int]) -> dict[int, list[tuple[str, Span]]]:
-        """Character offsets of every query word in these documents: one pass per word's postings."""
+        """Character offsets of every query word in these documents, a posting block at a time."""
         found: dict[int, list[tuple[str, Span]]] = {d: [] for d in docnums}
         for word in self.words:
             targets = docnums
             if (fieldname, word) in self.holders:
                 targets = [d for d in docnums if d in _as_set(self.holders, (fieldname, word), docnums)]
-                if not targets:
-                    continue
-            try:
-                matcher = self.reader.postings(fieldname, word)
-            except Exception:  # TermNotFound: the word is not in this field
+            if not targets:
                 continue
-            if not matcher.is_active() or not matcher.supports("characters"):
-                continue  # inactive: every posting is of a deleted document (an updated article's old copy)
-            for docnum in targets:  # ascending, so the matcher only moves forward
-                if matcher.id() < docnum:
-                    matcher.skip_to(docnum)
-                if not matcher.is_active():
-                    break
-                if matcher.id() == docnum:
-                    found[docnum].extend((word, (s, e)) for _pos, s, e in matcher.value_as("characters"))
+            occurrences = read_occurrences(self.reader, fieldname, word, np.asarray(targets, np.int64), chars=True)
+            for doc, start, end in zip(occurrences.docs.tolist(), occurrences.starts.tolist(), occurrences.ends.tolist()):
+                found[doc].append((word, (start, end)))
         return found
 
     def _field_spans(self, fieldname: str, docnum: int, text: str) -> list[tuple[str, Span]]:
@@ -163,8 +156,6 @@ class Highlighter:
 
 def _as_set(holders: dict, key, docnums: list[int]) -> set[int]:
     """Which of ``docnums`` are among the holders of ``key`` (a sorted array of documents)."""
-    import numpy as np
-
     docs = holders[key]
     at = np.searchsorted(docs, docnums)
     return {d for d, i in zip(docnums, at) if i < len(docs) and docs[i] == d}

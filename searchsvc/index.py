@@ -46,6 +46,7 @@ from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from . import analysis, names
 from .analysis import analyzer
 from .article import Article
+from .codec import CharacterArray, PositionArray
 from .crashpoint import checkpoint
 
 DEFAULT_INDEX_DIR = Path(os.environ.get("SEARCHSVC_INDEX", "index"))
@@ -96,17 +97,24 @@ def schema() -> Schema:
     text = analyzer()
     return Schema(
         id=ID(stored=True, unique=True),
-        title=TEXT(analyzer=text, chars=True),
-        lead=TEXT(analyzer=text),  # the lead and the editor's note (never in a snippet: no character offsets)
-        question=TEXT(analyzer=text, chars=True),  # every question, in order: see field_layout
-        answer=TEXT(analyzer=text, chars=True),  # every answer, in order
-        meta=TEXT(analyzer=text),  # expert names and titles, tags
+        title=_text(text, chars=True),
+        lead=_text(text),  # the lead and the editor's note (never in a snippet: no character offsets)
+        question=_text(text, chars=True),  # every question, in order: see field_layout
+        answer=_text(text, chars=True),  # every answer, in order
+        meta=_text(text),  # expert names and titles, tags
         expert=ListKEYWORD(stored=True, commas=True, scorable=True),
         tag=ListKEYWORD(stored=True, commas=True, scorable=True),
         year=NUMERIC(int, stored=True, sortable=True),
         date=DATETIME(stored=True, sortable=True),
         article=STORED,
     )
+
+
+def _text(analyzer, chars: bool = False) -> TEXT:
+    """A text field whose postings numpy reads whole (codec.py): positions, with or without offsets."""
+    field = TEXT(analyzer=analyzer, chars=chars)
+    field.format = (CharacterArray if chars else PositionArray)(field_boost=field.format.field_boost)
+    return field
 
 
 def field_layout(article: Article, fieldname: str) -> tuple[str, list[tuple[int, int, int]]]:

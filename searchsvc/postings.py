@@ -151,6 +151,90 @@ class SegmentCache:
         return found
 
 
+@dataclass
+class Occurrences:
+    """Where a term occurs in some documents: one row per occurrence, documents ascending."""
+
+    docs: np.ndarray  # int64, global document numbers
+    positions: np.ndarray  # int64, token positions
+    starts: np.ndarray | None = None  # character offsets, for a field stored with them
+    ends: np.ndarray | None = None
+
+
+def read_occurrences(reader, fieldname: str, token: str, wanted: np.ndarray, chars: bool = False) -> Occurrences:
+    """The occurrences of ``token`` in the ``wanted`` documents (sorted global numbers) of ``fieldname``.
+
+    Only the posting blocks holding a wanted document are read, each block's values in one
+    go (codec.CharacterArray / PositionArray); other formats fall back to Whoosh's decoding.
+    """
+    parts: list[tuple] = []
+    for leaf, offset in reader.leaf_readers():
+        local = wanted[(wanted >= offset) & (wanted < offset + leaf.doc_count_all())] - offset
+        if not len(local):
+            continue
+        try:
+            matcher = leaf.postings(fieldname, token)
+        except Exception:  # TermNotFound: not in this segment
+            continue
+        stride = getattr(leaf.schema[fieldname].format, "STRIDE", None)
+        if isinstance(matcher, SplitBlockMatcher) and stride:
+            found = _block_occurrences(matcher, local, stride)
+        else:
+            found = _matcher_occurrences(matcher, local, chars)
+        parts.append((found[0] + offset, *found[1:]))
+    if not parts:
+        empty = np.zeros(0, np.int64)
+        return Occurrences(empty, empty, empty if chars else None, empty if chars else None)
+    docs, positions = np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+    if not chars:
+        return Occurrences(docs, positions)
+    return Occurrences(docs, positions, np.concatenate([p[2] for p in parts]), np.concatenate([p[3] for p in parts]))
+
+
+def _block_occurrences(matcher, wanted: np.ndarray, stride: int) -> tuple:
+    rows: list[np.ndarray] = []
+    docs: list[np.ndarray] = []
+    while not matcher._atend:
+        if matcher.block_max_id() >= wanted[0]:
+            ids = np.cumsum(np.asarray(matcher.head()[0], dtype=np.int64))
+            keep = np.isin(ids, wanted)
+            if keep.any():
+                _kind, lengths, joined = matcher.tail()
+                per_posting = np.asarray(lengths, dtype=np.int64) // (4 * stride)
+                values = np.frombuffer(joined, dtype=np.int32).reshape(-1, stride)
+                chosen = np.repeat(keep, per_posting)
+                rows.append(values[chosen])
+                docs.append(np.repeat(ids[keep], per_posting[keep]))
+            if ids[-1] >= wanted[-1]:
+                break
+        matcher._next_block()
+    if not rows:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64)
+    values = np.concatenate(rows).astype(np.int64)
+    doc_column = np.concatenate(docs)
+    if stride == 3:
+        return doc_column, values[:, 0], values[:, 1], values[:, 2]
+    return doc_column, values[:, 0], None, None
+
+
+def _matcher_occurrences(matcher, wanted: np.ndarray, chars: bool) -> tuple:
+    docs, positions, starts, ends = [], [], [], []
+    for docnum in wanted.tolist():
+        if not matcher.is_active():
+            break
+        if matcher.id() < docnum:
+            matcher.skip_to(docnum)
+        if matcher.is_active() and matcher.id() == docnum:
+            if chars:
+                for p, s, e in matcher.value_as("characters"):
+                    docs.append(docnum); positions.append(p); starts.append(s); ends.append(e)  # noqa: E702
+            else:
+                for p in matcher.value_as("positions"):
+                    docs.append(docnum); positions.append(p)  # noqa: E702
+    as_array = lambda xs: np.asarray(xs, np.int64)  # noqa: E731
+    return as_array(docs), as_array(positions), as_array(starts), as_array(ends)
+
+
 def _read_all(matcher) -> tuple[np.ndarray, np.ndarray]:
     """All (document, frequency) pairs of a leaf matcher, a block at a time where the codec allows."""
     if isinstance(matcher, SplitBlockMatcher):
