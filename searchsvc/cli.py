@@ -87,7 +87,7 @@ def ingest(paths, index_dir, prune, rebuild, root, as_json, progress):
     try:
         report = run_ingest(list(paths), IndexStore(index_dir), prune=prune, rebuild=rebuild, root=root,
                             progress=bar.update, on_sources=sized)
-    except IngestError as exc:  # a full disk, say: the previous index stays live
+    except (IngestError, IndexUnavailable) as exc:  # a full disk, an index to rebuild: the live one stays
         bar.close()
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)

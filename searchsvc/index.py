@@ -117,6 +117,15 @@ def _text(analyzer, chars: bool = False) -> TEXT:
     return field
 
 
+def outdated_layout(found: Schema) -> str | None:
+    """Why an index's fields are not this release's (one written before a text field was split, say), or None."""
+    missing = [name for name in schema().names() if name not in found.names()]
+    if missing:
+        return (f"was written by an earlier release: it has no {', '.join(missing)} field"
+                f"{'s' if len(missing) > 1 else ''}, so this release cannot search it")
+    return None
+
+
 def field_layout(article: Article, fieldname: str) -> tuple[str, list[tuple[int, int, int]]]:
     """The text indexed in ``question`` or ``answer`` and where each Q&A's part of it lies:
     (Q&A index, start, end). The highlighter maps a match's stored offset back to its Q&A."""
@@ -215,11 +224,14 @@ class IndexStore:
             _check_inventory(path)
             ix = whoosh_index.open_dir(str(path))
             ix.reader().close()  # opens every segment: a missing or truncated file is found here, not mid-search
-            return version, ix
         except (OSError, whoosh_index.EmptyIndexError) as exc:
             raise IndexUnavailable(f"the index at {path} cannot be opened: {exc} {REBUILD_HINT}") from exc
         except Exception as exc:  # a corrupt TOC surfaces as unpickling errors of many kinds
             raise IndexUnavailable(f"the index at {path} is unreadable: {type(exc).__name__}: {exc} {REBUILD_HINT}") from exc
+        outdated = outdated_layout(ix.schema)
+        if outdated:
+            raise IndexUnavailable(f"the index at {path} {outdated} {REBUILD_HINT}")
+        return version, ix
 
     def analysis_fingerprint(self, version: str) -> str | None:
         """The fingerprint of the analysis (code and lexicon) that wrote this snapshot's tokens."""
@@ -251,12 +263,17 @@ class IndexStore:
     def new_build(self, rebuild: bool = False) -> Path:
         """A private folder holding a copy of the current snapshot (or an empty index)."""
         shutil.rmtree(self.tmp, ignore_errors=True)  # builds left by a killed ingest
-        build = self.tmp / f"build-{os.getpid()}-{time.time_ns()}"
-        build.mkdir(parents=True)
-        checkpoint("build.created")
         version = None if rebuild else self.version()
         if version is not None and not self.snapshot_path(version).is_dir():
             version = None  # 'current' points at a snapshot that is gone: build everything afresh
+        if version is not None:
+            outdated = outdated_layout(whoosh_index.open_dir(str(self.snapshot_path(version))).schema)
+            if outdated:
+                raise IndexUnavailable(f"the index at {self.root} {outdated}; an update cannot add to it "
+                                       f"{REBUILD_HINT}")
+        build = self.tmp / f"build-{os.getpid()}-{time.time_ns()}"
+        build.mkdir(parents=True)
+        checkpoint("build.created")
         if version is None:
             whoosh_index.create_in(str(build), schema())
             fingerprint = analysis.fingerprint()

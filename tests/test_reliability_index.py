@@ -195,3 +195,30 @@ def test_a_real_server_starts_on_a_broken_index_says_why_and_recovers(good_index
     finally:
         server.stop()
     assert "Traceback" not in server.log.read_text()
+
+
+def test_an_index_from_an_earlier_release_is_refused_with_the_reason_until_rebuilt(tmp_path):
+    """A snapshot written before question and answer were fields (one 'body' field) cannot be searched by
+    this release: search and the service say so, an update refuses to add to it, --rebuild replaces it."""
+    from whoosh import index as whoosh_index
+    from whoosh.fields import ID, STORED, TEXT, Schema
+
+    store = IndexStore(tmp_path / "index")
+    build = store.tmp / "earlier"
+    build.mkdir(parents=True)
+    earlier = whoosh_index.create_in(str(build), Schema(id=ID(stored=True, unique=True), title=TEXT, body=TEXT,
+                                                        meta=TEXT, article=STORED))
+    with earlier.writer() as writer:
+        writer.add_document(id="a", title="KRAS", body="KRAS G12C", meta="", article="{}")
+    store.publish(build)
+
+    with pytest.raises(IndexUnavailable, match=r"earlier release: it has no .*question.*--rebuild"):
+        Searcher(store).search("KRAS")
+    with pytest.raises(IndexUnavailable, match="an update cannot add to it"):
+        ingest([SAMPLES], store)
+    cli = subprocess.run([sys.executable, "-m", "searchsvc.cli", "ingest", str(SAMPLES), "--index", str(store.root)],
+                         capture_output=True, text=True)
+    assert cli.returncode == 2 and "--rebuild" in cli.stderr and "Traceback" not in cli.stderr
+
+    report = ingest([SAMPLES], store, rebuild=True)
+    assert report.failed == 0 and Searcher(store).search("KRAS").total >= 1
