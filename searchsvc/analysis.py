@@ -220,15 +220,19 @@ def _phrase_end(at, pos: int, seq: tuple[str, ...], span_end: int, end: int | No
 
 def _read_as_meant(table: SynonymTable, matches: list[Match]) -> Iterator[Match]:
     """The matches less those inside a longer name that the table says they do not mean."""
-    suspect = [m for m in matches if m[0] in table.drug_groups or m[0] in table.not_inside]
-    if not suspect:
+    if not any(m[0] in table.drug_groups or m[0] in table.not_inside for m in matches):
         yield from matches
         return
+    starting: dict[int, list[Match]] = {}
     for m in matches:
-        group, span = m[0], m[3]
-        if m in suspect and any(o[0] != group and o[3][0] <= span[0] and span[1] <= o[3][1] and o[3] != span
-                                and not table.read_inside(group, o[0]) for o in matches):
-            continue
+        starting.setdefault(m[1], []).append(m)
+    for m in matches:
+        group, pos, last, span = m[0], m[1], m[2], m[3]
+        if group in table.drug_groups or group in table.not_inside:
+            around = (o for p in range(pos - table.longest + 1, pos + 1) for o in starting.get(p, ()))
+            if any(o[0] != group and o[2] >= last and o[3][0] <= span[0] and span[1] <= o[3][1] and o[3] != span
+                   and not table.read_inside(group, o[0]) for o in around):
+                continue
         yield m
 
 

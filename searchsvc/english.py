@@ -39,10 +39,8 @@ def piece_kind(piece: str) -> str:
 
 
 def hyphen_joins(left: str, right: str, first: bool) -> bool:
-    """Whether the hyphen between two pieces is inside one code (join) or between two words (split)."""
+    """Whether the hyphen between two pieces (neither a single letter) is inside one code or between words."""
     lk, rk = piece_kind(left), piece_kind(right)
-    if lk == "letter" or rk == "letter":
-        return True  # CAR-T, MSI-H, T-DXd, c-MET, Ara-C
     if rk == "num":
         return lk != "num"  # PD-1, DS-8201, Ki-67, radium-223; but 3-4 (a range) is two numbers
     if rk == "code":
@@ -52,6 +50,41 @@ def hyphen_joins(left: str, right: str, first: bool) -> bool:
     if lk == "num":
         return first and len(right) <= 2  # 5-FU; but 5-year is two words
     return False  # small-cell, ES-SCLC, anti-PD, G12C-mutated, HER2-positive
+
+
+def hyphen_groups(pieces: list[str]) -> list[list[int]]:
+    """The pieces of a hyphenated run, grouped into tokens.
+
+    A single letter belongs to a code: it joins its only neighbour, or the shorter of two
+    (the right one on a tie): CAR-T and CAR-T-related -> cart (+ related); T-DXd and
+    anti-T-DXd -> tdxd; c-MET and anti-c-MET -> cmet; MSI-H-positive -> msih positive.
+    Every other hyphen is decided by ``hyphen_joins``.
+    """
+    joins = [False] * len(pieces)  # joins[i]: the hyphen before piece i joins
+    decided = [False] * len(pieces)
+    for i, piece in enumerate(pieces):
+        if piece_kind(piece) != "letter" or len(pieces) == 1:
+            continue
+        if i == 0:
+            side = 1
+        elif i == len(pieces) - 1:
+            side = i
+        else:
+            side = i if len(pieces[i - 1]) < len(pieces[i + 1]) else i + 1
+        joins[side], decided[side] = True, True
+        for other in (i, i + 1):
+            if 0 < other < len(pieces) and other != side and not decided[other]:
+                decided[other] = True  # the letter's other side is a boundary
+    for i in range(1, len(pieces)):
+        if not decided[i]:
+            joins[i] = hyphen_joins(pieces[i - 1], pieces[i], first=(i == 1))
+    groups: list[list[int]] = [[0]]
+    for i in range(1, len(pieces)):
+        if joins[i]:
+            groups[-1].append(i)
+        else:
+            groups.append([i])
+    return groups
 
 
 def singular(word: str, acronyms: frozenset[str]) -> str:
@@ -112,13 +145,7 @@ class EnglishWords:
             for p, (_, s, e) in zip(spelt, spans):
                 yield p, s, e
             return
-        groups: list[list[int]] = [[0]]
-        for i in range(1, len(spans)):
-            if hyphen_joins(spelt[i - 1], spelt[i], first=(i == 1)):
-                groups[-1].append(i)
-            else:
-                groups.append([i])
-        for group in groups:
+        for group in hyphen_groups(spelt):
             joined = "".join(spelt[i] for i in group)
             begin, end = spans[group[0]][1], spans[group[-1]][2]
             split = self._gene_variant(joined)
