@@ -113,19 +113,18 @@ def singular(word: str, acronyms: frozenset[str]) -> str:
         return word[:-3] + "y"  # therapies, studies
     if word.endswith(("sses", "xes", "ches", "shes")):
         return word[:-2]  # classes, indexes, approaches
-    if word.endswith("es"):
-        return word if word[-3] in "aeo" else word[:-1]  # genes, diseases, doses
     if word.endswith(("us", "ss", "is")):
         return word  # virus, loss, metastasis, analysis
-    return word[:-1]  # insertions, mutations, lymphomas, Hodgkins
+    return word[:-1]  # insertions, genes, doses, lymphomas, Hodgkins
 
 
 class EnglishWords:
     """Tokens of one Latin-script run, with their offsets in the normalised text."""
 
-    def __init__(self, genes: Iterable[str] = DEFAULT_GENES, acronyms: Iterable[str] = ()):
+    def __init__(self, genes: Iterable[str] = DEFAULT_GENES, acronyms: Iterable[str] = (), apart: Iterable[str] = ()):
         self.genes = frozenset(genes)
         self.acronyms = frozenset(acronyms)
+        self.apart = frozenset(apart)  # prefixes that stay a word of their own: anti-PD-1 is anti + pd1
 
     def tokens(self, run: str, start: int) -> Iterator[tuple[str, int, int]]:
         if run.endswith("'s"):
@@ -139,6 +138,9 @@ class EnglishWords:
 
     def _part(self, text: str, offset: int) -> Iterator[tuple[str, int, int]]:
         spans = [(m.group(), offset + m.start(), offset + m.end()) for m in re.finditer(r"[^-]+", text)]
+        while len(spans) > 1 and spans[0][0] in self.apart:
+            yield spans[0]  # anti-C225 is anti + c225, as anti-PD-1 is anti + pd1
+            spans = spans[1:]
         spelt = [p.translate(ROMAN_LETTERS) for p, _, _ in spans]
         if len(spans) > 1 and all(ROMAN_STAGE.fullmatch(p) for p in spelt):
             # a range of stages (Ⅰ-Ⅱ期, I-II期) is two numerals, not iii

@@ -167,6 +167,7 @@ def _check_lookalikes(terms: dict[str, int], table: SynonymTable, names_in: Name
 
 def _check_prefixes(found: list[str]) -> None:
     seen: dict[str, int] = {}
+    prefixes = [(normalize(row[0]), row[1]) for _, row in _rows("prefixes.tsv") if len(row) >= 2]
     for number, row in _rows("prefixes.tsv"):
         where = f"prefixes.tsv:{number}"
         if len(row) < 2 or not row[0]:
@@ -179,8 +180,11 @@ def _check_prefixes(found: list[str]) -> None:
             found.append(f"{where}: {row[0]!r} must be Chinese characters or Latin letters only")
         elif rule == "inside" and not re.fullmatch(rf"[{CJK}]+", prefix):
             found.append(f"{where}: {row[0]!r} is Latin script and an English word has no sub-words; use 'word'")
-        elif rule == "after" and not re.fullmatch(r"[a-z]+", prefix):
-            found.append(f"{where}: 'after' joins an English word to the word before it; {row[0]!r} is not one")
+        elif rule == "split" and not (re.fullmatch(rf"[{CJK}]{{2,}}", prefix)
+                                      and any(prefix.endswith(p) for p, r in prefixes if r in ("inside", "word"))):
+            found.append(f"{where}: 'split' is for a Chinese word that ends in a prefix listed here; {row[0]!r} is not one")
+        elif rule in ("after", "apart") and not re.fullmatch(r"[a-z]+", prefix):
+            found.append(f"{where}: {rule!r} is for an English word; {row[0]!r} is not one")
         elif prefix in seen:
             found.append(f"{where}: {row[0]!r} is already on line {seen[prefix]}")
         else:

@@ -30,7 +30,9 @@ KINDS = ("drug", "gene", "disease", "stage", "endpoint", "term", "modality")
 #   inside - no sub-word starts right after it inside a Chinese word (HER2超低表达 holds no 低表达)
 #   word   - that, and standing as its own token it is joined to the next word (非 TNBC, non-small)
 #   after  - an English word joined to the word before it (relapse-free, metastasis-free)
-PREFIX_RULES = ("inside", "word", "after")
+#   split  - a jieba word that swallows a prefix (与非): never cut as one word
+#   apart  - an English prefix that stays a word of its own before a code (anti-PD-1, anti-C225)
+PREFIX_RULES = ("inside", "word", "after", "split", "apart")
 # The files whose content decides the indexed tokens (misspellings.tsv is read at query time only)
 TOKEN_FILES = ("synonyms.tsv", "userdict.txt", "lay.tsv", "broader.tsv", "lookalikes.tsv", "prefixes.tsv")
 

@@ -39,18 +39,22 @@ class Segmenter:
         self.jieba.initialize()
         for word in lex.words:
             self.jieba.add_word(word, 50000)
+        for word, rule in lex.prefixes:
+            if rule == "split":
+                self.jieba.del_word(word)  # 与非一线 is 与 + 非一线, never the word 与非 + 一线
         names = [term for term, _ in lex.terms()]
         for term in names:
             for run in re.findall(rf"[{CJK}]{{2,}}", normalize(term)):
                 self.jieba.add_word(run, 80000)
         genes = lex.genes
-        self.english = EnglishWords(genes, acronyms_of(names) | genes)
+        apart = [p for p, rule in lex.prefixes if rule == "apart"]
+        self.english = EnglishWords(genes, acronyms_of(names) | genes, apart)
         self.drugs = {normalize(t) for kind, terms in lex.groups if kind == "drug" for t in terms}
         self.words = {normalize(w) for w in lex.words} | {
             run for term in names for run in re.findall(rf"[{CJK}]{{2,}}", normalize(term))}
         self.glued_before = frozenset(p for p, rule in lex.prefixes if rule == "word")
         self.glued_after = frozenset(p for p, rule in lex.prefixes if rule == "after")
-        self.inside = tuple(sorted({p for p, rule in lex.prefixes if rule != "after" and re.fullmatch(rf"[{CJK}]+", p)}, key=len))
+        self.inside = tuple(sorted({p for p, rule in lex.prefixes if rule in ("inside", "word") and re.fullmatch(rf"[{CJK}]+", p)}, key=len))
         self.lock = threading.Lock()
 
     def pieces(self, norm: str) -> list[tuple[str, int, int]]:
