@@ -20,7 +20,8 @@ def problems(cut: Cut, table: SynonymTable, names_in: NamesIn) -> list[str]:
     owner, cut_owner = _check_synonyms(cut, found)
     _check_misspellings(owner, found)
     _check_userdict(found)
-    terms = _check_lay(cut, owner, cut_owner, found)  # normalised term -> (file:line, group line)
+    terms = _check_lay(cut, owner, cut_owner, found)  # normalised term -> its group's line in synonyms.tsv
+    _check_compounds(terms, table, found)
     _check_broader(terms, found)
     _check_lookalikes(terms, table, names_in, found)
     _check_prefixes(found)
@@ -94,6 +95,33 @@ def _check_lay(cut: Cut, owner, cut_owner, found: list[str]) -> dict[str, int]:
         else:
             terms[key] = owner[normalize(term)][0]
     return terms
+
+
+def _check_compounds(terms: dict[str, int], table: SynonymTable, found: list[str]) -> None:
+    from .lexicon_data import COMPOUND_HEAD
+
+    for number, row in _rows("compounds.tsv"):
+        where = f"compounds.tsv:{number}"
+        if len(row) != 3 or not all(row):
+            found.append(f"{where}: expected 'compound term<TAB>first term<TAB>second term', "
+                         "e.g. 'EGFR 20号外显子插入\tEGFR\t20号外显子插入'")
+            continue
+        unknown = [t for t in row if normalize(t) not in terms]
+        if unknown:
+            found.append(f"{where}: unknown term {unknown[0]!r}: not in synonyms.tsv or lay.tsv")
+            continue
+        compound, first, second = (terms[normalize(t)] for t in row)
+        if compound in (first, second) or first == second:
+            found.append(f"{where}: the three terms must name three different groups")
+        elif not any(COMPOUND_HEAD.fullmatch(name) for name in _names_on_line(table, terms, row[1])):
+            found.append(f"{where}: {row[1]!r}'s group has no one-word name (such as EGFR) to write before {row[2]!r}")
+
+
+def _names_on_line(table: SynonymTable, terms: dict[str, int], term: str) -> list[str]:
+    for names in table.terms:
+        if any(normalize(n) == normalize(term) for n in names):
+            return names
+    return []
 
 
 def _check_broader(terms: dict[str, int], found: list[str]) -> None:

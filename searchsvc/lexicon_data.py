@@ -34,7 +34,11 @@ KINDS = ("drug", "gene", "disease", "stage", "endpoint", "term", "modality")
 #   apart  - an English prefix that stays a word of its own before a code (anti-PD-1, anti-C225)
 PREFIX_RULES = ("inside", "word", "after", "split", "apart")
 # The files whose content decides the indexed tokens (misspellings.tsv is read at query time only)
-TOKEN_FILES = ("synonyms.tsv", "userdict.txt", "lay.tsv", "broader.tsv", "lookalikes.tsv", "prefixes.tsv")
+TOKEN_FILES = ("synonyms.tsv", "userdict.txt", "lay.tsv", "compounds.tsv", "broader.tsv", "lookalikes.tsv",
+               "prefixes.tsv")
+# A name of a compound's first group that is written before the second's names (HER2, ERBB2; not
+# "human epidermal growth factor receptor 2"): one word of letters and digits
+COMPOUND_HEAD = re.compile(r"[A-Za-z][A-Za-z0-9-]{1,9}")
 
 
 @dataclass
@@ -45,6 +49,7 @@ class Lexicon:
     words: list[str] = field(default_factory=list)  # Chinese words jieba must keep whole
     misspellings: dict[str, str] = field(default_factory=dict)
     lay: dict[str, str] = field(default_factory=dict)  # lay word -> the clinical term whose group it joined
+    compounds: list[tuple[str, str, str]] = field(default_factory=list)  # (compound, first, second)
     broader: list[tuple[str, str]] = field(default_factory=list)  # (narrower term, broader term)
     lookalikes: list[tuple[str, str]] = field(default_factory=list)  # (longer term, shorter term it is not)
     prefixes: list[tuple[str, str]] = field(default_factory=list)  # (prefix, rule), normalised
@@ -69,6 +74,17 @@ class Lexicon:
                 lex.groups[group_of[normalize(row[1])]][1].append(row[0])
                 lex.lay[row[0]] = row[1]
                 group_of[normalize(row[0])] = group_of[normalize(row[1])]
+        for row in rows("compounds.tsv"):
+            if len(row) == 3 and all(normalize(t) in group_of for t in row):
+                lex.compounds.append((row[0], row[1], row[2]))
+                names = lex.groups[group_of[normalize(row[0])]][1]
+                have = {normalize(t) for t in names}
+                for head in lex.groups[group_of[normalize(row[1])]][1]:
+                    for tail in lex.groups[group_of[normalize(row[2])]][1]:
+                        name = f"{head} {tail}"
+                        if COMPOUND_HEAD.fullmatch(head) and normalize(name) not in have:
+                            names.append(name)  # EGFR ins20, ERBB2 exon 20 insertion, ...
+                            have.add(normalize(name))
         lex.broader = [(row[0], row[1]) for row in rows("broader.tsv") if len(row) == 2]
         lex.lookalikes = [(row[0], row[1]) for row in rows("lookalikes.tsv") if len(row) == 2]
         lex.prefixes = [(normalize(row[0]), row[1]) for row in rows("prefixes.tsv")
