@@ -25,6 +25,7 @@ def problems(cut: Cut, table: SynonymTable, names_in: NamesIn) -> list[str]:
     _check_broader(terms, found)
     _check_lookalikes(terms, table, names_in, found)
     _check_prefixes(found)
+    _check_in_running_text(table, names_in, found)
     return found
 
 
@@ -217,6 +218,27 @@ def _check_prefixes(found: list[str]) -> None:
             found.append(f"{where}: {row[0]!r} is already on line {seen[prefix]}")
         else:
             seen[prefix] = number
+
+
+# Running text a name must be read in: jieba's cut depends on the neighbours, and a dictionary word
+# that swallows a name's end (乳腺癌患者 in 在HER2阳性乳腺癌患者中) loses the name.
+CONTEXTS = (("在", "患者中"), ("与", "相比"), ("接受", "治疗后"))
+
+
+def _check_in_running_text(table: SynonymTable, names_in: NamesIn, found: list[str]) -> None:
+    lines = {}
+    for number, row in _rows("synonyms.tsv"):
+        for term in row[1:]:
+            lines.setdefault(term, number)
+    for group, names in enumerate(table.terms):
+        for name in names:
+            for before, after in CONTEXTS:
+                text = f"{before}{name}{after}"
+                if not any(g == group for g, _ in names_in(text)):
+                    where = f"synonyms.tsv:{lines[name]}" if name in lines else "lay.tsv/compounds.tsv"
+                    found.append(f"{where}: {name!r} is not read as its group in running text ({text}); "
+                                 "a userdict.txt word may swallow part of it")
+                    break
 
 
 def _rows(name: str, sep: str | None = "\t", comments: bool = True):
