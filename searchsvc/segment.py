@@ -62,9 +62,8 @@ class Segmenter:
         out: list[tuple[str, int, int]] = []
         join_next = False
         for text, start, end in self._raw_pieces(norm):
-            if out and GLUE_GAP.fullmatch(norm, out[-1][2], start) and (
-                    join_next or (text in self.glued_after and out[-1][0].isascii()
-                                  and out[-1][0] not in STOP_WORDS)):
+            if out and (join_next or (text in self.glued_after and out[-1][0].isascii()
+                                      and out[-1][0] not in STOP_WORDS)) and GLUE_GAP.fullmatch(norm, out[-1][2], start):
                 before, begin, _ = out[-1]
                 out[-1] = (before + text, begin, end)  # 非tnbc, nonsmall, relapsefree
                 join_next = False
