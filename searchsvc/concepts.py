@@ -32,7 +32,8 @@ class SynonymTable:
     """Token sequences of every lexicon term, mapped to their synonym group, and the group graph.
 
     Public, by concept token (what the index holds and ``concept`` returns):
-    ``names``, ``lay_names``, ``kind``, ``broader``, ``narrower``, ``ancestors``, ``descendants``.
+    ``names``, ``lay_names``, ``kind``, ``broader``, ``narrower``, ``ancestors``, ``descendants``,
+    ``expansion`` (what a stale index must search for).
     """
 
     def __init__(self, lex: Lexicon, cut: Callable[[str], list[str]]):
@@ -116,19 +117,28 @@ class SynonymTable:
                 group = self.by_tokens.get(tuple(toks[i:i + n]))
                 if group is not None:
                     seq = tuple(toks[i:i + n])
-                    others = [v for g in (group, *self._closure(group, self.children))
-                              for v in self.groups[g][2] if v != seq]
-                    others = list(dict.fromkeys(others))
-                    # a variant containing another alternative ("kras g12c 突变" beside "g12c") adds no
-                    # recall, only a costly phrase match and stray highlights
-                    alternatives = [seq] + others
-                    out.append([seq] + [v for v in others if not any(_contains(v, a) for a in alternatives)])
+                    out.append(self._alternatives(group, seq))
                     i += n
                     break
             else:
                 out.append([(toks[i],)])
                 i += 1
         return out
+
+    def expansion(self, token: str) -> list[Seq]:
+        """What finds a concept in an index without current concept tokens: the token sequences of
+        its names, then of every narrower concept's names (the index records a concept wherever a
+        narrower one occurs). A name holding another listed one is left out: it adds no recall."""
+        group = self.group_of.get(token)
+        return [] if group is None else self._alternatives(group, self.groups[group][2][0])
+
+    def _alternatives(self, group: int, seq: Seq) -> list[Seq]:
+        others = [v for g in (group, *self._closure(group, self.children)) for v in self.groups[g][2] if v != seq]
+        others = list(dict.fromkeys(others))
+        # a variant containing another alternative ("kras g12c 突变" beside "g12c") adds no
+        # recall, only a costly phrase match and stray highlights
+        alternatives = [seq] + others
+        return [seq] + [v for v in others if not any(_contains(v, a) for a in alternatives)]
 
     # -- describing a concept (for "how the query was understood") --------------------------
     def names(self, token: str) -> list[str]:

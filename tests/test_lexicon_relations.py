@@ -159,3 +159,11 @@ def test_a_query_for_a_broader_term_lists_the_names_an_index_without_concept_tok
     [alternatives] = synonyms().concepts(list(cut("不良反应")))
     assert alternatives[0] == cut("不良反应")
     assert cut("irAE") in alternatives and cut("免疫相关性肺炎") in alternatives
+
+
+def test_the_expansion_of_a_concept_is_what_its_query_lists_for_a_stale_index():
+    table = synonyms()
+    for term in ("不良反应", "肺癌", "奥希替尼", "PD-1抑制剂"):
+        [alternatives] = table.concepts(list(cut(term)))
+        assert set(table.expansion(concept(term))) == set(alternatives)
+    assert cut("帕博利珠单抗") in table.expansion(concept("PD-1抑制剂"))
