@@ -97,8 +97,8 @@ def _shared_concepts(searcher, fields: list[str], concepts: list[tuple[str, ...]
     shared: list[str] = []
     said = [analysis.normalize(t) for t in shown]
     for _, token in concepts:
-        if any(_mentions(searcher, f, token, docnum) for f in fields):
-            name = _name_in(token, text)
+        name = _name_in(token, text)
+        if name is not None and any(_mentions(searcher, f, token, docnum) for f in fields):
             key = analysis.normalize(name)
             if not any(key in other or other in key for other in said):
                 shared.append(name)
@@ -108,13 +108,14 @@ def _shared_concepts(searcher, fields: list[str], concepts: list[tuple[str, ...]
     return shared
 
 
-def _name_in(token: str, text: str) -> str:
-    """The name of a concept that ``text`` (normalized) uses, e.g. ALK rather than 间变性淋巴瘤激酶."""
-    terms = _terms_by_token().get(token, [])
-    for term in terms:
+def _name_in(token: str, text: str) -> str | None:
+    """The name of a concept that ``text`` (normalized) uses, e.g. ALK rather than 间变性淋巴瘤激酶; None when
+    the text holds the concept only through a narrower one (NGS for 基因检测): the reason given must be read
+    in the interview itself."""
+    for term in _terms_by_token().get(token, []):
         if analysis.normalize(term) in text:
             return term
-    return terms[0] if terms else token.lstrip(analysis.CONCEPT_MARK)
+    return None
 
 
 @lru_cache(maxsize=1)

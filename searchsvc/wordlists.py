@@ -49,12 +49,12 @@ def english_words() -> frozenset[str]:
 @lru_cache(maxsize=1)
 def concept_of_group() -> list[Concept]:
     table = analysis.synonyms()
-    lex_groups = analysis.lexicon().groups
     out = []
-    for index, (kind, canonical, seqs) in enumerate(table.groups):
-        names = tuple(lex_groups[index][1]) if index < len(lex_groups) else (canonical,)
-        out.append(Concept(token=table.concept_tokens[index], canonical=canonical, kind=kind, names=names,
-                           seqs=tuple(seqs)))
+    for index, (kind, canonical, _seqs) in enumerate(table.groups):
+        token = table.concept_tokens[index]
+        # seqs: the group's names and every narrower group's (the index records broader concepts too)
+        out.append(Concept(token=token, canonical=canonical, kind=kind, names=tuple(table.names(token)),
+                           seqs=tuple(table.expansion(token))))
     return out
 
 

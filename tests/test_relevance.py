@@ -102,7 +102,6 @@ def test_the_or_baseline_matches_any_term_where_the_and_baseline_needs_all(relev
     assert relevance["baseline-or"]["sets"]["reader"]["zero"] < relevance["baseline-and"]["sets"]["reader"]["zero"]
 
 
-@NOT_YET
 def test_reader_questions_reach_ndcg_095(relevance):
     assert relevance["ours"]["sets"]["reader"]["ndcg"] >= 0.95
 
