@@ -35,7 +35,6 @@ from searchsvc.ingest import ingest
 from searchsvc.search import Searcher
 
 from conftest import ROOT, SAMPLES
-from test_web_support import client_for
 
 pytestmark = pytest.mark.slow
 
@@ -186,13 +185,13 @@ def group_gone(pgid: int, timeout: float = 10) -> bool:
 
 @pytest.mark.parametrize("point,n,stream_after,flags", KILL_POINTS,
                          ids=[f"{p}:{n}{'-stream' if s else ''}{''.join(f)}" for p, n, s, f in KILL_POINTS])
-def test_kill_9_at(setup, tmp_path, point, n, stream_after, flags):
+def test_kill_9_at(make_app, setup, tmp_path, point, n, stream_after, flags):
     store = IndexStore(tmp_path / "index")
     shutil.copytree(setup["base"].root, store.root, symlinks=True)
     before_version = store.version()
     service = Searcher(store)  # the running service, opened before the crash
     assert answers(service) == setup["before"]
-    web = client_for(store)
+    web = make_app(store).test_client()
 
     proc = run_crashing_ingest(point, n, stream_after, flags, setup["corpus_b"], store.root)
     assert group_gone(proc.pid), "a writer process outlived the killed ingest"

@@ -21,7 +21,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from test_web_support import Server, client_for
+from test_web_support import Server
 
 ROUTES = {  # route -> the parameters it reads
     "/api/search": ["q", "page", "per_page", "sort", "tag", "expert", "year"],
@@ -51,12 +51,7 @@ FUZZ = settings(max_examples=600, deadline=None, suppress_health_check=[HealthCh
 SECONDS = 3.0
 
 
-@pytest.fixture(scope="module")
-def client(sample_index):
-    return client_for(sample_index)
-
-
-@pytest.fixture(scope="module")
+@pytest.fixture
 def article_id(client):
     return client.get("/api/search?q=KRAS").get_json()["hits"][0]["id"]
 

@@ -20,7 +20,6 @@ from pathlib import Path
 
 from searchsvc.index import IndexStore
 from searchsvc.ingest import ingest
-from searchsvc.web import create_app
 
 EVIL_SCRIPT = "<script>alert(1)</script>"
 EVIL_ATTR = '" onerror=alert(1) x="'
@@ -94,12 +93,6 @@ def evil_sources(folder: Path) -> list[Path]:
     jsonl = folder / "evil.jsonl"
     jsonl.write_text(json.dumps(record, ensure_ascii=False) + "\n", encoding="utf-8")
     return [page, jsonl]
-
-
-def client_for(store: IndexStore, **config):
-    app = create_app({"SEARCHSVC_INDEX": str(store.root), **config})
-    app.testing = True
-    return app.test_client()
 
 
 class MarkupAudit(HTMLParser):
