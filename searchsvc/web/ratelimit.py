@@ -38,7 +38,7 @@ import threading
 import time
 from pathlib import Path
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, has_app_context, request
 from limits.storage import MovingWindowSupport, Storage
 
 log = logging.getLogger("searchsvc.web")
@@ -147,27 +147,25 @@ def storage_uri(configured: str, state_dir: Path) -> tuple[str, dict]:
 
 class _FailOpenWarning(logging.Filter):
     """flask-limiter logs a swallowed storage error with its traceback on every request;
-    say it once a minute, as one warning line."""
-
-    def __init__(self):
-        super().__init__()
-        self._last = 0.0
-        self._lock = threading.Lock()
+    say it as one warning line, at most once a minute per app (per worker process)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if "Swallowing error" not in record.getMessage():
             return True
         error = record.exc_info[1] if record.exc_info else None
+        service = current_app.extensions["searchsvc"] if has_app_context() else {}
         now = time.monotonic()
-        with self._lock:
-            if self._last and now - self._last < WARN_EVERY:
+        with _WARN_LOCK:
+            last = service.get("rate_limit_warned")
+            if last is not None and now - last < WARN_EVERY:
                 return False
-            self._last = now
+            service["rate_limit_warned"] = now
         log.warning("rate limit storage failed (%s: %s); requests are let through without a limit",
                     type(error).__name__ if error else "error", error)
         return False
 
 
+_WARN_LOCK = threading.Lock()
 _FAIL_OPEN = _FailOpenWarning()
 
 
