@@ -6,7 +6,6 @@ import base64
 import hashlib
 import re
 
-import pytest
 
 from searchsvc.web import create_app, widget
 
