@@ -6,9 +6,14 @@ Q&A, the default ``QueryParser`` (AND over terms) over title/question/answer, an
 parsed with the project's own parser, so the difference is in the indexing and
 searching only.
 
+The OR mode (``group="or"``, ``search --or``) queries the same index the way
+Elasticsearch's default ``match`` query does: any analysed term may match, scores
+are BM25 sums, so documents matching more (and rarer) terms rank higher.  Whoosh's
+``OrGroup`` also joins the several tokens jieba makes of one unspaced word.
+
     python bench/baseline.py build CORPUS INDEX
     python bench/baseline.py update INDEX FILE...
-    python bench/baseline.py search INDEX "query" ...
+    python bench/baseline.py search [--or] INDEX "query" ...
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ use_tree()  # BENCH_TREE: parse pages with another commit's searchsvc, like "our
 
 from whoosh import index as whoosh_index
 from whoosh.fields import ID, KEYWORD, NUMERIC, TEXT, Schema
-from whoosh.qparser import MultifieldParser
+from whoosh.qparser import AndGroup, MultifieldParser, OrGroup
 
 from searchsvc.sources import find_sources, read_source
 
@@ -90,11 +95,18 @@ def update(folder: Path, files: list[Path]) -> dict:
     return dict(articles=n)
 
 
+GROUPS = {"and": AndGroup, "or": OrGroup}
+
+
 class BaselineSearcher:
-    def __init__(self, folder: Path):
+    """``group="and"``: Whoosh's default parser; ``group="or"``: any term, like Elasticsearch's ``match``."""
+
+    def __init__(self, folder: Path, group: str = "and"):
+        if group not in GROUPS:
+            raise ValueError(f"group must be one of {sorted(GROUPS)}, not {group!r}")
         self.ix = whoosh_index.open_dir(str(folder))
         self.searcher = self.ix.searcher()
-        self.parser = MultifieldParser(["title", "question", "answer"], self.ix.schema)
+        self.parser = MultifieldParser(["title", "question", "answer"], self.ix.schema, group=GROUPS[group])
 
     def search(self, q: str) -> int:
         query = self.parser.parse(q)
@@ -114,7 +126,9 @@ def main(argv=None) -> int:
     elif command == "update":
         out = update(Path(rest[0]), [Path(p) for p in rest[1:]])
     elif command == "search":
-        s = BaselineSearcher(Path(rest[0]))
+        group = "or" if rest[:1] == ["--or"] else "and"
+        rest = rest[1:] if group == "or" else rest
+        s = BaselineSearcher(Path(rest[0]), group)
         out = {q: s.search(q) for q in rest[1:]}
     else:
         raise SystemExit(__doc__)

@@ -17,6 +17,7 @@ from whoosh import query as Q
 from . import analysis
 from .article import Article
 from .index import body_layout
+from .results import Match
 
 SNIPPET_CHARS = 120
 MAX_MATCHES = 5
@@ -149,8 +150,6 @@ class Highlighter:
         return [(text[s:e], (s, e)) for s, e in spans_by_analysis(text, self.words)]
 
     def matches(self, docnum: int, article: Article) -> tuple[list, str]:
-        from .search import Match
-
         title_spans = [span for _, span in self._field_spans("title", docnum, article.title)]
         per_qa: list[dict] = [{"q": [], "a": []} for _ in article.qa]
         body, regions = body_layout(article)
