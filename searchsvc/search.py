@@ -20,11 +20,11 @@ from .index import IndexStore
 from .querylang import parse_query
 from .ranking import RANKING, Ranking
 from .resultpage import run_page
-from .results import (MAX_PER_PAGE, MAX_QUERY_CHARS, SORTS, BadRequest, Hit, Match, Related,  # noqa: F401 (re-exported)
-                      SearchResult, validate)
+from .results import (MAX_PER_PAGE, MAX_QUERY_CHARS, SORTS, BadRequest, Hit, Match, OutOfTime,  # noqa: F401 (re-exported)
+                      Related, SearchResult, check_deadline, validate)
 from .snapshot import SnapshotReader
 
-__all__ = ["Searcher", "BadRequest", "SearchResult", "Hit", "Match", "Related", "Ranking", "RANKING",
+__all__ = ["Searcher", "BadRequest", "OutOfTime", "SearchResult", "Hit", "Match", "Related", "Ranking", "RANKING",
            "MAX_QUERY_CHARS", "MAX_PER_PAGE", "SORTS", "validate"]
 
 
@@ -50,7 +50,9 @@ class Searcher:
 
     # -- search ----------------------------------------------------------------
     def search(self, q: str, page: int = 1, per_page: int = 10, tag: str | None = None,
-               expert: str | None = None, year: int | None = None, sort: str = "relevance") -> SearchResult:
+               expert: str | None = None, year: int | None = None, sort: str = "relevance",
+               deadline: float | None = None) -> SearchResult:
+        """``deadline`` (a ``time.monotonic()`` value): past it the work stops with OutOfTime."""
         validate(q, page, per_page, sort)
         started = time.perf_counter()
         version, searcher = self._current()
@@ -63,7 +65,8 @@ class Searcher:
             query, mode = querybuild.build_query(parsed, ranking=self.ranking, concepts=concepts), "and"
 
         def run(query, mode):
-            return run_page(searcher, query, filters, page, per_page, by_date=sort == "date" or mode == "all")
+            return run_page(searcher, query, filters, page, per_page, by_date=sort == "date" or mode == "all",
+                            deadline=deadline)
 
         results = run(query, mode)
         if results.total == 0 and mode == "and" and len(parsed.positive) + querybuild.concept_count(parsed) > 1:
@@ -71,6 +74,7 @@ class Searcher:
             relaxed_results = run(relaxed, "or")
             if relaxed_results.total:
                 query, results, mode = relaxed, relaxed_results, "or"
+        check_deadline(deadline)
         suggestion = spelling.suggest_spelling(q, searcher) if results.total < 3 and mode != "all" else None
         if results.total == 0 and suggestion:
             corrected = querybuild.build_query(parse_query(suggestion), ranking=self.ranking, concepts=concepts)
@@ -78,7 +82,10 @@ class Searcher:
             if corrected_results.total:
                 query, results, mode = corrected, corrected_results, "suggestion"
         highlighter = Highlighter(searcher, query, docnums=[hit.docnum for hit in results.page_hits])
-        hits = [self._hit(hit, highlighter) for hit in results.page_hits]
+        hits = []
+        for hit in results.page_hits:
+            check_deadline(deadline)
+            hits.append(self._hit(hit, highlighter))
         return SearchResult(query=q, total=results.total, page=page, per_page=per_page,
                             took_ms=round((time.perf_counter() - started) * 1000, 2), hits=hits,
                             facets=results.facets, suggestion=suggestion, mode=mode, index_version=version)
@@ -98,9 +105,10 @@ class Searcher:
         return Article.from_dict(json.loads(stored["article"])) if stored else None
 
     def articles(self, page: int = 1, per_page: int = 10, tag: str | None = None,
-                 expert: str | None = None, year: int | None = None) -> SearchResult:
+                 expert: str | None = None, year: int | None = None, deadline: float | None = None) -> SearchResult:
         """Every interview (or those of a tag, expert or year), newest first."""
-        return self.search("", page=page, per_page=per_page, tag=tag, expert=expert, year=year, sort="date")
+        return self.search("", page=page, per_page=per_page, tag=tag, expert=expert, year=year, sort="date",
+                           deadline=deadline)
 
     def related(self, article_id: str, limit: int = 5) -> list[Related] | None:
         """More like this: the interview's own distinctive terms, searched across the index."""

@@ -7,11 +7,13 @@ repeats the essentials against a real ``searchsvc serve``.
 from __future__ import annotations
 
 import os
+import threading
 import time
 
 import pytest
 
 from searchsvc.index import IndexStore
+from searchsvc.search import OutOfTime, Searcher
 
 
 CLIENT = {"REMOTE_ADDR": "203.0.113.7"}
@@ -107,19 +109,77 @@ def test_a_request_past_its_time_budget_is_a_clear_503(make_app, sample_index, k
     assert client.get("/healthz").status_code == 200  # health is not index work: it still answers
 
 
-def test_the_budget_frees_the_request_even_when_the_work_runs_on(make_app, sample_index):
-    """A saturated pool: requests wait within their own budget and get 503, never hang."""
-    client = make_app(sample_index, SEARCHSVC_TIME_BUDGET="0.3", SEARCHSVC_BUDGET_THREADS=1, SEARCHSVC_CACHE_SIZE=0).test_client()
+def test_with_the_pool_saturated_a_request_waits_within_its_own_budget_and_gets_503(make_app, sample_index):
+    """Runaway work holds the only pool thread: a request is answered 503 at its deadline, never hangs."""
+    client = make_app(sample_index, SEARCHSVC_TIME_BUDGET="0.3", SEARCHSVC_BUDGET_THREADS=1,
+                      SEARCHSVC_CACHE_MB=0).test_client()
     pool = client.application.extensions["searchsvc"]["budget_pool"]
-    blocker = pool.submit(time.sleep, 2)  # runaway work holds the only pool thread
+    release = threading.Event()
+    blocker = pool.submit(release.wait)
     try:
-        started = time.monotonic()
-        response = client.get("/api/search?q=KRAS")
-        elapsed = time.monotonic() - started
-        assert response.status_code == 503 and 0.3 <= elapsed < 1.0, elapsed
+        assert client.get("/api/search?q=KRAS").status_code == 503
     finally:
+        release.set()
         blocker.result()
     assert client.get("/api/search?q=KRAS").status_code == 200
+
+
+class SlowMatching:
+    """Makes the first search of the threads started from now on slow, exactly where Whoosh matches:
+    each matched document waits for a permit from the test.  (A trace hook in those threads; the
+    search, the collector and the time limit are the real ones.)  ``timer_fired`` is set when
+    Whoosh's time-limit timer has gone off."""
+
+    def __init__(self):
+        self.permits = threading.Semaphore(0)
+        self.searches = 0
+        self.timer_fired = threading.Event()
+
+    def __enter__(self):
+        threading.settrace(self.hook)
+        return self
+
+    def __exit__(self, *exc):
+        threading.settrace(None)
+        self.permits.release(10_000)  # whatever still waits finishes now
+
+    def hook(self, frame, event, arg):
+        name = frame.f_code.co_name
+        if name == "search_with_collector":
+            self.searches += 1
+        elif name == "collect" and frame.f_back and frame.f_back.f_code.co_name == "collect_matches" \
+                and self.searches == 1:
+            self.permits.acquire()  # one matched document of the first search
+        elif name == "_timestop":
+            return self.on_timer_return
+        return None
+
+    def on_timer_return(self, frame, event, arg):
+        if event == "return":
+            self.timer_fired.set()
+        return self.on_timer_return
+
+
+def test_a_slow_search_stops_at_its_budget_and_the_next_request_is_served(make_app, sample_index):
+    """The work stops, not only the wait: with one pool thread, the request after a slow one is
+    served normally (before, the slow search kept the thread and the next request got 503 too)."""
+    client = make_app(sample_index, SEARCHSVC_TIME_BUDGET="3", SEARCHSVC_BUDGET_THREADS=1,
+                      SEARCHSVC_CACHE_MB=0).test_client()
+    with SlowMatching() as slow:
+        assert client.get("/api/search?q=").status_code == 503  # every interview: many documents to match
+        assert slow.timer_fired.wait(timeout=60), "Whoosh's time limit never went off"
+        slow.permits.release()  # the document being matched when time ran out may finish; no other starts
+        response = client.get("/api/search?q=KRAS")
+        assert response.status_code == 200 and response.get_json()["total"] >= 1
+        assert slow.searches == 2
+
+
+def test_a_search_past_its_deadline_stops_with_out_of_time(sample_index):
+    searcher = Searcher(sample_index)
+    for call in (lambda d: searcher.search("KRAS", deadline=d), lambda d: searcher.articles(deadline=d)):
+        with pytest.raises(OutOfTime):
+            call(time.monotonic())  # already passed: not one document is matched
+        assert call(time.monotonic() + 60).total >= 1
 
 
 def test_with_the_default_budget_ordinary_and_heavy_queries_answer(make_app, sample_index):

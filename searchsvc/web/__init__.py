@@ -93,6 +93,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.json.ensure_ascii = False
     app.json.sort_keys = False
     app.json.compact = True
+    # "/api/articles//x" is a 404 in the API's JSON, not Werkzeug's HTML redirect to a merged path
+    app.url_map.merge_slashes = False
 
     store = app.config["SEARCHSVC_INDEX"]
     store = store if isinstance(store, IndexStore) else IndexStore(Path(store))

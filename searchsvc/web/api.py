@@ -10,6 +10,7 @@ from ..index import IndexUnavailable
 from ..search import MAX_QUERY_CHARS, BadRequest
 from . import present
 from .caching import cached, index_backed, searcher, static_cacheable
+from .guard import deadline
 from .http import filter_args, int_arg, search_args
 
 bp = Blueprint("api", __name__)
@@ -19,16 +20,19 @@ def run_search(args: dict):
     """(SearchResult, took_ms) for validated search args, through the result cache."""
     started = time.perf_counter()
     key = (args["q"], args["page"], args["per_page"], args["tag"], args["expert"], args["year"], args["sort"])
+    stop_at = deadline()  # read here: the work runs on the budget pool, outside this request's context
     result = cached("search", *key, compute=lambda: searcher().search(
         args["q"], page=args["page"], per_page=args["per_page"], tag=args["tag"], expert=args["expert"],
-        year=args["year"], sort=args["sort"]))
+        year=args["year"], sort=args["sort"], deadline=stop_at))
     return result, round((time.perf_counter() - started) * 1000, 2)
 
 
 def run_articles(page: int, per_page: int, tag=None, expert=None, year=None):
     started = time.perf_counter()
+    stop_at = deadline()
     result = cached("articles", page, per_page, tag, expert, year,
-                    compute=lambda: searcher().articles(page, per_page, tag=tag, expert=expert, year=year))
+                    compute=lambda: searcher().articles(page, per_page, tag=tag, expert=expert, year=year,
+                                                        deadline=stop_at))
     return result, round((time.perf_counter() - started) * 1000, 2)
 
 

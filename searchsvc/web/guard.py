@@ -4,9 +4,12 @@
   Every index call a request makes (through ``caching.cached``) runs on a small
   per-process pool and is waited for until the request's deadline; past it the
   request gets a 503 with ``Retry-After`` and a message naming the budget, and the
-  thread serving it is free again.  The pool (``SEARCHSVC_BUDGET_THREADS``, default
-  4) bounds how much CPU runaway work can take: when it is busy, new work waits
-  within its own budget instead of piling up.
+  thread serving it is free again.  The work stops too: searches get the deadline
+  (``Searcher.search(deadline=...)``: Whoosh's ``TimeLimitCollector`` while matching,
+  checks between the later steps), so a slow query costs its own budget and nothing
+  more; the pool thread is free for the next request.  The pool
+  (``SEARCHSVC_BUDGET_THREADS``, default 4) bounds how much CPU runaway work can take:
+  when it is busy, new work waits within its own budget instead of piling up.
 - **Rate limit**: see ``ratelimit.py``.
 - **Size limits**: a request body of more than ``SEARCHSVC_MAX_BODY`` bytes
   (default 16 KiB; the public routes read none) is refused with 413; gunicorn
@@ -20,6 +23,8 @@ from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 
 from flask import Flask, abort, copy_current_request_context, current_app, g, request
+
+from ..search import OutOfTime
 
 
 class OverBudget(Exception):
@@ -41,6 +46,11 @@ def _number(raw, name: str) -> float:
     return value
 
 
+def deadline() -> float | None:
+    """The request's deadline (a ``time.monotonic()`` value) for the work to stop at; None: no budget."""
+    return g.get("deadline")
+
+
 def within_budget(compute):
     """``compute()``, given up on (OverBudget) once the request's deadline has passed."""
     service = current_app.extensions["searchsvc"]
@@ -56,7 +66,9 @@ def within_budget(compute):
     try:
         return future.result(timeout=remaining)
     except FutureTimeout:
-        future.cancel()  # not started yet: never runs; started: finishes on the pool, result dropped
+        future.cancel()  # not started yet: never runs; started: stops at its deadline, result dropped
+        raise OverBudget(budget) from None
+    except OutOfTime:  # the work itself reached the deadline and stopped
         raise OverBudget(budget) from None
 
 
