@@ -96,7 +96,7 @@ def test_the_default_limit_is_600_a_minute(make_app, sample_index):
 # -- time budget -----------------------------------------------------------------
 
 def test_a_request_past_its_time_budget_is_a_clear_503(make_app, sample_index, known):
-    client = make_app(sample_index, SEARCHSVC_TIME_BUDGET="0.000001", SEARCHSVC_CACHE_SIZE=0).test_client()
+    client = make_app(sample_index, SEARCHSVC_TIME_BUDGET="0.000001", SEARCHSVC_CACHE_MB=0).test_client()
     for path in routes(known, API_ROUTES[:5]):
         response = client.get(path)
         assert response.status_code == 503 and response.mimetype == "application/json", path
@@ -183,7 +183,7 @@ def test_a_search_past_its_deadline_stops_with_out_of_time(sample_index):
 
 
 def test_with_the_default_budget_ordinary_and_heavy_queries_answer(make_app, sample_index):
-    client = make_app(sample_index, SEARCHSVC_CACHE_SIZE=0).test_client()
+    client = make_app(sample_index, SEARCHSVC_CACHE_MB=0).test_client()
     assert client.application.extensions["searchsvc"]["budget"] == 5
     for q in ("KRAS G12C", " OR ".join(["奥希替尼", "阿美替尼", "吉非替尼", "厄洛替尼"] * 6)[:200],
               " ".join(f"w{i:03d}x" for i in range(40))[:200]):
