@@ -12,11 +12,9 @@ import math
 import re
 from html import escape
 
-from whoosh import query as Q
-
 from . import analysis
 from .article import Article
-from .index import body_layout
+from .index import field_layout
 from .results import Match
 
 SNIPPET_CHARS = 120
@@ -77,27 +75,6 @@ def snippet(text: str, spans: list[Span], size: int = SNIPPET_CHARS) -> str:
     return f"{prefix}{html.strip()}{suffix}"
 
 
-def positive_terms(query) -> set[tuple[str, str]]:
-    """(field, text) of every term the query looks for, leaving out negated parts."""
-    found: set[tuple[str, str]] = set()
-
-    def walk(q):
-        if isinstance(q, Q.Not):
-            return
-        if isinstance(q, Q.Term):
-            found.add((q.fieldname, q.text))
-        elif isinstance(q, Q.Phrase):
-            found.update((q.fieldname, w) for w in q.words)
-        elif isinstance(q, Q.CompoundQuery):
-            for child in q.subqueries:
-                walk(child)
-        elif hasattr(q, "child"):
-            walk(q.child)
-
-    walk(query)
-    return found
-
-
 def spans_by_analysis(text: str, words: set[str]) -> list[Span]:
     """Offsets of the tokens of ``text`` (as indexed) that are among ``words``."""
     if not words or not text:
@@ -108,14 +85,13 @@ def spans_by_analysis(text: str, words: set[str]) -> list[Span]:
 class Highlighter:
     """Finds, for one results page, each hit's best-matching Q&As and its title marks."""
 
-    def __init__(self, searcher, query, offsets: str = "index", docnums: list[int] | None = None):
+    def __init__(self, searcher, words: set[str], offsets: str = "index", docnums: list[int] | None = None):
         self.searcher = searcher
         self.reader = searcher.reader()
         self.offsets = offsets
-        self.terms = {(f, t) for f, t in positive_terms(query) if isinstance(t, str)}
-        self.words = {text for _, text in self.terms}
+        self.words = set(words)
         n = max(searcher.doc_count_all(), 1)
-        self.idf = {w: math.log(1 + n / (1 + searcher.doc_frequency("body", w))) for w in self.words}
+        self.idf = {w: math.log(1 + n / (1 + searcher.doc_frequency("answer", w))) for w in self.words}
         self.docnums = sorted(set(docnums or []))
         self._loaded: dict[str, dict[int, list[tuple[str, Span]]]] = {}
 
@@ -150,29 +126,29 @@ class Highlighter:
         return [(text[s:e], (s, e)) for s, e in spans_by_analysis(text, self.words)]
 
     def matches(self, docnum: int, article: Article) -> tuple[list, str]:
+        """The interview's best-matching Q&As (question and snippet marked) and its marked title."""
         title_spans = [span for _, span in self._field_spans("title", docnum, article.title)]
-        per_qa: list[dict] = [{"q": [], "a": []} for _ in article.qa]
-        body, regions = body_layout(article)
-        starts = [start for _, _, start, _ in regions]
-        for word, (s, e) in self._field_spans("body", docnum, body):
-            r = _which(starts, s)
-            if r is None:
-                continue
-            kind, i, start, end = regions[r]
-            if kind != "lead" and s < end:
-                per_qa[i]["q" if kind == "question" else "a"].append((word, (s - start, e - start)))
+        per_qa: list[dict] = [{"question": [], "answer": []} for _ in article.qa]
+        for fieldname in ("question", "answer"):
+            text, regions = field_layout(article, fieldname)
+            starts = [start for _, start, _ in regions]
+            for word, (s, e) in self._field_spans(fieldname, docnum, text):
+                r = _which(starts, s)
+                if r is not None and s < regions[r][2]:
+                    i, start, _ = regions[r]
+                    per_qa[i][fieldname].append((word, (s - start, e - start)))
         ranked = []
         for i, found in enumerate(per_qa):
-            words = {w for w, _ in found["q"] + found["a"]}
+            words = {w for w, _ in found["question"] + found["answer"]}
             if words:
-                score = sum(self.idf.get(w, 1.0) for w in words) + 0.05 * len(found["a"])
+                score = sum(self.idf.get(w, 1.0) for w in words) + 0.05 * len(found["answer"])
                 ranked.append((score, i))
         ranked.sort(key=lambda si: (-si[0], si[1]))
         matches = []
         for _, i in ranked[:MAX_MATCHES]:
             qa = article.qa[i]
-            matches.append(Match(qa=i + 1, question_html=mark(qa.question, [sp for _, sp in per_qa[i]["q"]]),
-                                 snippet_html=snippet(qa.answer, [sp for _, sp in per_qa[i]["a"]]), expert=qa.expert))
+            matches.append(Match(qa=i + 1, question_html=mark(qa.question, [sp for _, sp in per_qa[i]["question"]]),
+                                 snippet_html=snippet(qa.answer, [sp for _, sp in per_qa[i]["answer"]]), expert=qa.expert))
         return matches, mark(article.title, title_spans)
 
 

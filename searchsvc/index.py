@@ -89,12 +89,17 @@ class ListKEYWORD(KEYWORD):
         return [v.strip() for v in value.split(",") if v.strip()]
 
 
+TEXT_FIELDS = ("title", "lead", "question", "answer", "meta")  # what an unscoped query word is looked up in
+
+
 def schema() -> Schema:
     text = analyzer()
     return Schema(
         id=ID(stored=True, unique=True),
         title=TEXT(analyzer=text, chars=True),
-        body=TEXT(analyzer=text, chars=True),  # lead, editor's note, then each question and answer: see body_layout
+        lead=TEXT(analyzer=text),  # the lead and the editor's note (never in a snippet: no character offsets)
+        question=TEXT(analyzer=text, chars=True),  # every question, in order: see field_layout
+        answer=TEXT(analyzer=text, chars=True),  # every answer, in order
         meta=TEXT(analyzer=text),  # expert names and titles, tags
         expert=ListKEYWORD(stored=True, commas=True, scorable=True),
         tag=ListKEYWORD(stored=True, commas=True, scorable=True),
@@ -104,26 +109,14 @@ def schema() -> Schema:
     )
 
 
-def body_layout(article: Article) -> tuple[str, list[tuple[str, int, int, int]]]:
-    """The body field's text and its regions (kind, Q&A index or -1, start, end).
-
-    Kinds are "lead" (lead and editor's note), "question" and "answer".  One body field
-    instead of one field per part: every query term is matched in three fields (title,
-    body, meta) rather than six, and the highlighter still knows, from a match's offset,
-    which question or answer it is in.
-    """
-    parts: list[str] = []
-    regions: list[tuple[str, int, int, int]] = []
-    pos = 0
-    pieces = [("lead", -1, t) for t in (article.lead, article.editor_note) if t]
-    for i, qa in enumerate(article.qa):
-        pieces += [("question", i, qa.question), ("answer", i, qa.answer)]
-    for kind, i, text in pieces:
-        if parts:
-            pos += len(QA_SEPARATOR)
-        regions.append((kind, i, pos, pos + len(text)))
-        parts.append(text)
-        pos += len(text)
+def field_layout(article: Article, fieldname: str) -> tuple[str, list[tuple[int, int, int]]]:
+    """The text indexed in ``question`` or ``answer`` and where each Q&A's part of it lies:
+    (Q&A index, start, end). The highlighter maps a match's stored offset back to its Q&A."""
+    parts = [qa.question if fieldname == "question" else qa.answer for qa in article.qa]
+    regions, pos = [], 0
+    for i, text in enumerate(parts):
+        regions.append((i, pos, pos + len(text)))
+        pos += len(text) + len(QA_SEPARATOR)
     return QA_SEPARATOR.join(parts), regions
 
 
@@ -132,7 +125,9 @@ def document(article: Article) -> dict:
     doc = dict(
         id=article.id,
         title=article.title,
-        body=body_layout(article)[0],
+        lead=QA_SEPARATOR.join(t for t in (article.lead, article.editor_note) if t),
+        question=field_layout(article, "question")[0],
+        answer=field_layout(article, "answer")[0],
         meta=" ".join([f"{e.name} {e.title}" for e in article.experts] + article.tags),
         expert=",".join(n.replace(",", " ") for n in article.expert_names),
         tag=",".join(t.replace(",", " ") for t in article.tags),

@@ -39,10 +39,10 @@ def _distinctive_terms(searcher, docnum: int, count: int) -> list[tuple[str, str
     n = searcher.doc_count_all()
     scored = []
     for tok, tf in counts.items():
-        df = searcher.doc_frequency("body", tok) + searcher.doc_frequency("title", tok)
+        df = max(searcher.doc_frequency(f, tok) for f in ("title", "question", "answer"))
         if df <= 1 and n > 1:
             continue  # only this interview has it: cannot relate it to another
         idf = math.log(1 + n / (1 + df))
         scored.append((tf * idf, tok))
     scored.sort(reverse=True)
-    return [(f, tok, round(w, 3)) for w, tok in scored[:count] for f in ("body", "title", "meta")]
+    return [(f, tok, round(w, 3)) for w, tok in scored[:count] for f in ("title", "question", "answer", "meta")]

@@ -69,11 +69,12 @@ class SearchResult:
     took_ms: float
     hits: list[Hit]
     facets: dict[str, list[dict]]
-    suggestion: str | None = None
-    # "and"; "or": the ranked OR fallback (no interview had every term); "suggestion": nothing
-    # matched, so these are the results for `suggestion`; "all": an empty query, newest first
+    suggestion: str | None = None  # the query as searched, when misspellings in it were corrected
+    # "and": every result matches every concept and word searched; "or": some match only part of
+    # them (ranked below those matching more); "all": no words, everything the filters let through, newest first
     mode: str = "and"
     index_version: str | None = None
+    understood: dict = field(default_factory=dict)  # how the query was read (understanding.Understanding.to_dict)
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -1,31 +1,39 @@
 """Search the published index: the one entry point the CLI and the web layer use.
 
 ``Searcher`` follows the index's ``current`` snapshot (``snapshot.SnapshotReader``), so a
-running service never needs a restart. The work itself lives in one module per concept:
-``querybuild`` (reader query -> Whoosh query), ``resultpage`` (a page of hits and its
-facets), ``highlight`` (best Q&As and snippets), ``related``, ``suggest`` and ``spelling``.
+running service never needs a restart. A search runs in four steps, one module each:
+
+    understanding   the query -> concepts, words, ignored words, corrections, completions
+    engine          those units -> ranked interviews, over whole posting lists (numpy)
+    highlight       the page's interviews -> best Q&As and marked snippets
+    results         what the caller gets (no Whoosh objects leave this module)
+
+``related``, ``suggest`` and ``spelling`` answer the other questions a page asks.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import time
 
-from whoosh import query as Q
-
-from . import querybuild, related as related_module, spelling, suggest as suggest_module
+from . import related as related_module, suggest as suggest_module
+from .analysis import tokens
 from .article import Article
+from .engine import Engine, facets, filter_mask
 from .highlight import Highlighter
-from .index import IndexStore
-from .querylang import parse_query
+from .index import TEXT_FIELDS, IndexStore
 from .ranking import RANKING, Ranking
-from .resultpage import run_page
 from .results import (MAX_PER_PAGE, MAX_QUERY_CHARS, SORTS, BadRequest, Hit, Match, OutOfTime,  # noqa: F401 (re-exported)
                       Related, SearchResult, check_deadline, validate)
 from .snapshot import SnapshotReader
+from .understanding import Understanding, Words, understand
+from .vocabulary import IndexVocabulary
 
 __all__ = ["Searcher", "BadRequest", "OutOfTime", "SearchResult", "Hit", "Match", "Related", "Ranking", "RANKING",
            "MAX_QUERY_CHARS", "MAX_PER_PAGE", "SORTS", "validate"]
+
+FACET_LIMIT = 20
 
 
 class Searcher:
@@ -51,52 +59,65 @@ class Searcher:
     # -- search ----------------------------------------------------------------
     def search(self, q: str, page: int = 1, per_page: int = 10, tag: str | None = None,
                expert: str | None = None, year: int | None = None, sort: str = "relevance",
-               deadline: float | None = None) -> SearchResult:
+               year_from: int | None = None, year_to: int | None = None, deadline: float | None = None) -> SearchResult:
         """``deadline`` (a ``time.monotonic()`` value): past it the work stops with OutOfTime."""
         validate(q, page, per_page, sort)
         started = time.perf_counter()
         version, searcher = self._current()
-        concepts = self.snapshots.concepts_indexed()
-        parsed = parse_query(q)
-        filters = querybuild.filters(tag, expert, year)
-        if parsed.is_empty():
-            query, mode = querybuild.all_of([Q.Every(), *querybuild.negatives(parsed, concepts)]), "all"
-        else:
-            query, mode = querybuild.build_query(parsed, ranking=self.ranking, concepts=concepts), "and"
-
-        def run(query, mode):
-            return run_page(searcher, query, filters, page, per_page, by_date=sort == "date" or mode == "all",
-                            deadline=deadline)
-
-        results = run(query, mode)
-        if results.total == 0 and mode == "and" and len(parsed.positive) + querybuild.concept_count(parsed) > 1:
-            relaxed = querybuild.build_query(parsed, any_term=True, ranking=self.ranking, concepts=concepts)
-            relaxed_results = run(relaxed, "or")
-            if relaxed_results.total:
-                query, results, mode = relaxed, relaxed_results, "or"
+        understood = self.understand(q, searcher)
         check_deadline(deadline)
-        suggestion = spelling.suggest_spelling(q, searcher) if results.total < 3 and mode != "all" else None
-        if results.total == 0 and suggestion:
-            corrected = querybuild.build_query(parse_query(suggestion), ranking=self.ranking, concepts=concepts)
-            corrected_results = run(corrected, "and")
-            if corrected_results.total:
-                query, results, mode = corrected, corrected_results, "suggestion"
-        highlighter = Highlighter(searcher, query, docnums=[hit.docnum for hit in results.page_hits])
+        columns = self.snapshots.columns(searcher)
+        engine = Engine(columns, searcher, self.ranking, TEXT_FIELDS, self.snapshots.concepts_indexed(), deadline)
+        mask = filter_mask(columns, tags=[tag] if tag else (), experts=[expert] if expert else (),
+                           years=[int(year)] if year is not None else (), year_from=year_from, year_to=year_to)
+        mask &= self._query_filters(understood, engine, columns)
+        ranked = engine.rank(understood, mask, by_date=sort == "date")
+        on_page = [int(d) for d in ranked.order[(page - 1) * per_page: page * per_page]]
+        highlighter = Highlighter(searcher, understood.words(self.snapshots.concepts_indexed()), docnums=on_page)
+        scores = dict(zip(on_page, ranked.scores[(page - 1) * per_page: page * per_page].tolist()))
         hits = []
-        for hit in results.page_hits:
+        for d in on_page:
             check_deadline(deadline)
-            hits.append(self._hit(hit, highlighter))
-        return SearchResult(query=q, total=results.total, page=page, per_page=per_page,
+            hits.append(self._hit(searcher, d, scores[d], highlighter))
+        details = understood.to_dict()
+        details["results_matching_everything"] = ranked.full_matches
+        return SearchResult(query=q, total=ranked.total, page=page, per_page=per_page,
                             took_ms=round((time.perf_counter() - started) * 1000, 2), hits=hits,
-                            facets=results.facets, suggestion=suggestion, mode=mode, index_version=version)
+                            facets=facets(columns, ranked.order, FACET_LIMIT),
+                            suggestion=understood.searched if understood.corrections else None,
+                            mode=ranked.mode, index_version=version, understood=details)
+
+    def understand(self, q: str, searcher=None) -> Understanding:
+        """How ``q`` is read: concepts, words, ignored words, corrections, notices."""
+        if searcher is None:
+            _, searcher = self._current()
+        return understand(q, IndexVocabulary(searcher))
+
+    def query_words(self, q: str) -> set[str]:
+        """The indexed words ``q`` looks for, synonyms included (an article page marks them)."""
+        return self.understand(q).words(self.snapshots.concepts_indexed()) if q else set()
 
     @staticmethod
-    def _hit(hit, highlighter: Highlighter) -> Hit:
-        article = Article.from_dict(json.loads(hit["article"]))
-        matches, title_html = highlighter.matches(hit.docnum, article)
+    def _query_filters(understood: Understanding, engine: Engine, columns):
+        """expert:, tag: and year: written in the query: the exact name, or the words in the experts and tags."""
+        mask = columns.live.copy()
+        for kind, values in understood.filters.items():
+            for value in values:
+                if kind == "year":
+                    mask &= columns.years == int(value) if re.fullmatch(r"[0-9]{4}", value) else False
+                    continue
+                labels = columns.tags if kind == "tag" else columns.experts
+                words = tuple(tokens(value))
+                in_meta = engine.node(Words(words), ("meta",)).matched if words else False
+                mask &= labels.docs_with(value) | in_meta
+        return mask
+
+    @staticmethod
+    def _hit(searcher, docnum: int, score: float, highlighter: Highlighter) -> Hit:
+        article = Article.from_dict(json.loads(searcher.stored_fields(docnum)["article"]))
+        matches, title_html = highlighter.matches(docnum, article)
         return Hit(id=article.id, title=article.title, title_html=title_html, date=article.date,
-                   experts=article.expert_names, tags=article.tags, score=round(hit.score or 0.0, 4),
-                   matches=matches)
+                   experts=article.expert_names, tags=article.tags, score=round(score, 4), matches=matches)
 
     # -- articles ----------------------------------------------------------------
     def article(self, article_id: str) -> Article | None:
@@ -105,10 +126,11 @@ class Searcher:
         return Article.from_dict(json.loads(stored["article"])) if stored else None
 
     def articles(self, page: int = 1, per_page: int = 10, tag: str | None = None,
-                 expert: str | None = None, year: int | None = None, deadline: float | None = None) -> SearchResult:
+                 expert: str | None = None, year: int | None = None,
+                 year_from: int | None = None, year_to: int | None = None, deadline: float | None = None) -> SearchResult:
         """Every interview (or those of a tag, expert or year), newest first."""
         return self.search("", page=page, per_page=per_page, tag=tag, expert=expert, year=year, sort="date",
-                           deadline=deadline)
+                           year_from=year_from, year_to=year_to, deadline=deadline)
 
     def related(self, article_id: str, limit: int = 5) -> list[Related] | None:
         """More like this: the interview's own distinctive terms, searched across the index."""
@@ -123,9 +145,3 @@ class Searcher:
             return []
         _, searcher = self._current()
         return suggest_module.complete(prefix, searcher, limit)
-
-
-# The query's words for an article page (the web layer marks them); see querybuild.
-query_words = querybuild.query_words
-readable_word = querybuild.readable_word
-build_query = querybuild.build_query

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import threading
 
-from .index import IndexStore
+from .index import TEXT_FIELDS, IndexStore
+from .postings import DocColumns, SegmentCache
 
 
 class SnapshotReader:
@@ -21,6 +22,8 @@ class SnapshotReader:
         self._lock = threading.Lock()
         self._opened: tuple[str, object, bool] | None = None  # (version, index, its concept tokens are current)
         self._local = threading.local()
+        self._segments = SegmentCache()
+        self._columns: tuple[object, DocColumns] | None = None  # (the index they were read from, the columns)
 
     def current(self):
         """(version, this thread's Whoosh searcher) of the published snapshot."""
@@ -42,3 +45,15 @@ class SnapshotReader:
     def concepts_indexed(self) -> bool:
         """Whether this thread's snapshot has concept tokens of the loaded lexicon (else synonyms expand name by name)."""
         return getattr(self._local, "concepts", False)
+
+    def columns(self, searcher) -> DocColumns:
+        """The per-document arrays of this thread's snapshot (read once per snapshot, shared by threads)."""
+        index = self._local.index
+        cached = self._columns
+        if cached is None or cached[0] is not index:
+            with self._lock:
+                cached = self._columns
+                if cached is None or cached[0] is not index:
+                    cached = (index, DocColumns(searcher.reader(), TEXT_FIELDS, self._segments))
+                    self._columns = cached
+        return cached[1]

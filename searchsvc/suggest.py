@@ -6,7 +6,7 @@ import bisect
 from functools import lru_cache
 
 from . import analysis
-from .querybuild import is_concept_token
+from .understanding import is_concept_token
 
 
 @lru_cache(maxsize=1)
@@ -17,7 +17,7 @@ def _lexicon_terms() -> tuple[list[str], list[tuple[str, str, str, int]]]:
     return [r[0] for r in rows], rows
 
 
-def _lexicon_completions(norm: str) -> list[tuple[str, str, str, int]]:
+def lexicon_terms_starting(norm: str) -> list[tuple[str, str, str, int]]:
     keys, rows = _lexicon_terms()
     i = bisect.bisect_left(keys, norm)
     out = []
@@ -49,19 +49,19 @@ def complete(prefix: str, searcher, limit: int) -> list[dict]:
 
     def frequency(term: str) -> int:
         toks = analysis.tokens(term)
-        return min((searcher.doc_frequency("body", t) for t in toks), default=0) if toks else 0
+        return min((searcher.doc_frequency("answer", t) for t in toks), default=0) if toks else 0
 
     # most frequent in the index first; among a group's variants, the earliest listed (canonical) one
-    ranked = sorted(((-frequency(t), rank, len(t), t, k) for _, t, k, rank in _lexicon_completions(norm)))
+    ranked = sorted(((-frequency(t), rank, len(t), t, k) for _, t, k, rank in lexicon_terms_starting(norm)))
     for df, _, _, term, kind in ranked:
         if df < 0:
             add(term, kind)
     if len(out) < limit:
         words = []
-        for word in reader.expand_prefix("body", norm):
+        for word in reader.expand_prefix("answer", norm):
             word = word.decode("utf-8") if isinstance(word, bytes) else word
             if len(word) > len(norm) and not is_concept_token(word) and not any(analysis.normalize(o["text"]).startswith(word) for o in out):
-                words.append((searcher.doc_frequency("body", word), word))
+                words.append((searcher.doc_frequency("answer", word), word))
         for _, word in sorted(words, reverse=True)[:limit]:
             add(word, "term")
     for df, _, _, term, kind in ranked:

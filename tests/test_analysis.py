@@ -156,10 +156,17 @@ def test_field_filters(sample_index):
                for h in Searcher(sample_index).search("year:2024 免疫治疗").hits)
 
 
-def test_a_ranked_or_fallback_when_no_interview_has_every_term_and_it_says_so(sample_index):
-    result = Searcher(sample_index).search("KRAS 骨肉瘤")
-    assert result.mode == "or" and result.total >= 1
+def test_terms_that_never_meet_rank_partial_matches_and_say_so(sample_index):
+    result = Searcher(sample_index).search("KRAS 多发性骨髓瘤")
+    assert result.mode == "or" and result.total >= 2
+    assert result.understood["results_matching_everything"] == 0
     assert Searcher(sample_index).search("KRAS G12C").mode == "and"
+
+
+def test_a_term_no_interview_holds_is_reported_and_the_rest_searched(sample_index):
+    result = Searcher(sample_index).search("KRAS 骨肉瘤")
+    assert result.total == Searcher(sample_index).search("KRAS").total >= 1
+    assert {"text": "骨肉瘤", "reason": "absent"} in result.understood["ignored"]
 
 
 @pytest.mark.parametrize("q, mode", [('"unbalanced', "and"), ("((", "all"), ("expert:", "and"), ("::", "all"),

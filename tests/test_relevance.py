@@ -112,7 +112,6 @@ def test_no_reader_question_gets_zero_results(relevance):
     assert [r["query"] for r in relevance["ours"]["rows"] if r["set"] == "reader" and r["zero"]] == []
 
 
-@NOT_YET
 def test_on_reader_questions_we_are_ahead_of_both_baselines(relevance):
     reader = {name: result["sets"]["reader"]["ndcg"] for name, result in relevance.items()}
     assert reader["ours"] > max(reader["baseline-and"], reader["baseline-or"])

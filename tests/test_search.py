@@ -7,7 +7,7 @@ import re
 import pytest
 
 from searchsvc.highlight import mark, snippet
-from searchsvc.search import Searcher, query_words
+from searchsvc.search import Searcher
 
 
 def searcher_over(tmp_path, expert: str, pages: dict[str, tuple[str, str]]) -> Searcher:
@@ -50,8 +50,8 @@ def test_snippet_breaks_at_chinese_sentence_ends_and_escapes_before_marking():
     assert mark('<script>"x"</script>', [(8, 11)]) == "&lt;script&gt;<mark>&quot;x&quot;</mark>&lt;/script&gt;"
 
 
-def test_query_words_for_an_article_page_include_synonyms_but_not_exclusions_or_filters():
-    words = query_words("osimertinib -EGFR tag:肺癌")
+def test_query_words_for_an_article_page_include_synonyms_but_not_exclusions_or_filters(sample_index):
+    words = Searcher(sample_index).query_words("osimertinib -EGFR tag:肺癌")
     assert {"osimertinib", "奥希替尼", "azd9291"} <= words
     assert "egfr" not in words and "肺癌" not in words
 
@@ -131,36 +131,36 @@ def test_stages_match_their_own_numeral_in_any_script_and_no_other(tmp_path):
     assert titles("Ⅲ期") == []  # Ⅰ-Ⅱ is a range, not ⅰⅱ run together into iii
 
 
+def found_by(searcher: Searcher, q: str, concept_tokens: bool) -> set[int]:
+    """Interviews ``q`` finds through concept tokens (True) or by expanding every name (False)."""
+    import copy
+
+    from searchsvc.engine import Engine, filter_mask
+    from searchsvc.index import TEXT_FIELDS
+
+    _, whoosh_searcher = searcher.snapshots.current()
+    columns = searcher.snapshots.columns(whoosh_searcher)
+    understood = copy.deepcopy(searcher.understand(q, whoosh_searcher))
+    engine = Engine(columns, whoosh_searcher, searcher.ranking, TEXT_FIELDS, concepts_indexed=concept_tokens)
+    return set(engine.rank(understood, filter_mask(columns), by_date=False).order.tolist())
+
+
 @pytest.mark.parametrize("q", ["osimertinib", "KRAS G12C", "SCLC", "无进展生存期", "PD-1抑制剂", "小细胞肺癌 免疫治疗",
                                "肺癌 -小细胞肺癌", "T-DXd", "Ⅲ期", "广泛期", "CAR-T", "ctDNA MRD"])
 def test_indexed_concepts_find_exactly_what_expanding_every_name_finds(sample_index, q):
     """The fast path (one concept token per lexicon term) and the fallback for a stale index agree."""
-    from searchsvc.querylang import parse_query
-    from searchsvc.search import build_query
-
-    _, index = sample_index.open()
-    with index.searcher() as whoosh_searcher:
-        def ids(concepts):
-            hits = whoosh_searcher.search(build_query(parse_query(q), concepts=concepts), limit=None)
-            return {hit["id"] for hit in hits}
-
-        assert ids(True) and ids(True) == ids(False)
+    searcher = Searcher(sample_index)
+    assert found_by(searcher, q, True) and found_by(searcher, q, True) == found_by(searcher, q, False)
 
 
 def test_for_every_name_in_the_lexicon_both_paths_find_the_same_interviews(sample_index):
     from searchsvc.analysis import iter_terms
-    from searchsvc.querylang import parse_query
-    from searchsvc.search import build_query
 
-    _, index = sample_index.open()
+    searcher = Searcher(sample_index)
     differ = []
-    with index.searcher() as whoosh_searcher:
-        for term, _ in iter_terms():
-            q = term.replace('"', " ")
-            found = [{hit["id"] for hit in whoosh_searcher.search(build_query(parse_query(q), concepts=c), limit=None)}
-                     for c in (True, False)]
-            if found[0] != found[1]:
-                differ.append(term)
+    for term, _ in iter_terms():
+        if found_by(searcher, term, True) != found_by(searcher, term, False):
+            differ.append(term)
     assert differ == []
 
 

@@ -10,6 +10,8 @@ import os
 import threading
 import time
 
+from urllib.parse import quote
+
 import pytest
 
 from searchsvc.index import IndexStore
@@ -125,15 +127,14 @@ def test_with_the_pool_saturated_a_request_waits_within_its_own_budget_and_gets_
 
 
 class SlowMatching:
-    """Makes the first search of the threads started from now on slow, exactly where Whoosh matches:
-    each matched document waits for a permit from the test.  (A trace hook in those threads; the
-    search, the collector and the time limit are the real ones.)  ``timer_fired`` is set when
-    Whoosh's time-limit timer has gone off."""
+    """Makes the first search in the threads started from now on slow, where the ranking engine reads
+    a posting list (``searchsvc.postings.read_postings``): each read waits for a permit from the
+    test.  A trace hook in those threads; the search and its deadline checks are the real ones."""
 
     def __init__(self):
         self.permits = threading.Semaphore(0)
         self.searches = 0
-        self.timer_fired = threading.Event()
+        self.waiting = threading.Event()  # a read is waiting for a permit
 
     def __enter__(self):
         threading.settrace(self.hook)
@@ -144,20 +145,14 @@ class SlowMatching:
         self.permits.release(10_000)  # whatever still waits finishes now
 
     def hook(self, frame, event, arg):
-        name = frame.f_code.co_name
-        if name == "search_with_collector":
+        code = frame.f_code
+        if code.co_name == "search" and code.co_filename.endswith("searchsvc/search.py"):
             self.searches += 1
-        elif name == "collect" and frame.f_back and frame.f_back.f_code.co_name == "collect_matches" \
+        elif code.co_name == "read_postings" and code.co_filename.endswith("searchsvc/postings.py") \
                 and self.searches == 1:
-            self.permits.acquire()  # one matched document of the first search
-        elif name == "_timestop":
-            return self.on_timer_return
+            self.waiting.set()
+            self.permits.acquire()
         return None
-
-    def on_timer_return(self, frame, event, arg):
-        if event == "return":
-            self.timer_fired.set()
-        return self.on_timer_return
 
 
 def test_a_slow_search_stops_at_its_budget_and_the_next_request_is_served(make_app, sample_index):
@@ -166,9 +161,10 @@ def test_a_slow_search_stops_at_its_budget_and_the_next_request_is_served(make_a
     client = make_app(sample_index, SEARCHSVC_TIME_BUDGET="3", SEARCHSVC_BUDGET_THREADS=1,
                       SEARCHSVC_CACHE_MB=0).test_client()
     with SlowMatching() as slow:
-        assert client.get("/api/search?q=").status_code == 503  # every interview: many documents to match
-        assert slow.timer_fired.wait(timeout=60), "Whoosh's time limit never went off"
-        slow.permits.release()  # the document being matched when time ran out may finish; no other starts
+        # three words in three fields: nine posting lists to read, each held until the test allows it
+        assert client.get("/api/search?q=" + quote("奥希替尼 耐药 免疫治疗")).status_code == 503
+        assert slow.waiting.is_set(), "the search never reached a posting list"
+        slow.permits.release()  # the list being read when time ran out may finish; no other starts
         response = client.get("/api/search?q=KRAS")
         assert response.status_code == 200 and response.get_json()["total"] >= 1
         assert slow.searches == 2

@@ -107,8 +107,9 @@ def test_search_is_a_result_or_a_bad_request_naming_the_parameter(searcher, q, p
 def test_the_query_language_parses_anything_into_clauses(q):
     parsed = parse_query(q)
     for clause in parsed.clauses:
-        assert clause.text and clause.field in (None, "expert", "tag", "title", "year")
+        assert clause.text and clause.field in (None, "expert", "tag", "title", "question", "answer", "year")
     assert all(parsed.groups)
+    assert all(f"{name}:" in q or f"{name}：" in q for name in parsed.unknown_fields)
 
 
 @FUZZ

@@ -64,7 +64,7 @@ def test_search_shows_one_result_per_interview_with_highlighted_best_match(clien
     assert len(ids) == len(set(ids))
     first = hits[0]
     assert "林晓舟" in first and "KRAS" in first.split("</h2>")[0]
-    assert "<mark>KRAS</mark>" in first
+    assert re.search(r"<mark>KRAS[ -]?G12C</mark>", first)  # one lexicon term, marked whole
     assert re.search(r'<span class="qa-label">问\d+</span>', first)
     assert re.search(r'href="/articles/\w+\?q=KRAS\+G12C#qa-\d+"', first)
     assert "另有" in first and "<details" in first  # further matching Q&As expand without JavaScript
@@ -121,28 +121,43 @@ def test_empty_state_helps(client):
     assert 'href="/tags/' in html
 
 
-def test_or_fallback_is_explained(client):
-    html = get_ok(client, "/search?q=KRAS%20间皮瘤胸腺瘤")
+def test_partial_matches_are_explained(client):
+    html = get_ok(client, "/search?q=KRAS%20多发性骨髓瘤")
     assert "没有访谈同时包含所有关键词" in html
+    assert len(re.findall(r'<article class="hit">', html)) >= 2
+
+
+def test_the_page_says_how_a_question_was_read(client):
+    html = get_ok(client, "/search?q=奥希替尼耐药怎么办")
+    line = re.search(r'<p class="understood" id="understood">(.*?)</p>', html, re.S).group(1)
+    text = re.sub(r"<[^>]+>", "", line).strip()
+    assert text.startswith("已搜索：奥希替尼（osimertinib、AZD9291、泰瑞沙等）")
+    assert "· 耐药" in text and text.endswith("已忽略：怎么办")
     assert re.findall(r'<article class="hit">', html)
+
+
+def test_an_unknown_field_is_searched_as_text_and_the_reader_is_told(client):
+    html = get_ok(client, "/search?q=qustion:肺癌")
+    assert "“qustion:”不是可用的字段" in html and "<code>question:</code>" in html
+    body = client.get("/api/search?q=qustion:肺癌").get_json()
+    assert body["understood"]["notices"] and "question:" in body["understood"]["notices"][0]
 
 
 def test_a_misspelling_shows_the_corrected_results_and_says_so(client):
     api = client.get("/api/search?q=奥西替尼").get_json()
-    assert api["mode"] == "suggestion" and api["suggestion"] == "奥希替尼" and api["total"] >= 1
+    assert api["suggestion"] == "奥希替尼" and api["total"] >= 1
+    assert api["understood"]["corrections"] == [{"from": "奥西替尼", "to": "奥希替尼"}]
+    assert api["total"] == client.get("/api/search?q=奥希替尼").get_json()["total"]
     html = get_ok(client, "/search?q=奥西替尼")
-    assert "没有找到与“<strong>奥西替尼</strong>”相关的访谈，下面是“" in html
-    assert f'<a href="/search?q={quote("奥希替尼")}">奥希替尼</a>”的结果' in html
+    assert f'已按“<a href="/search?q={quote("奥希替尼")}">奥希替尼</a>”搜索（您输入的是“<strong>奥西替尼</strong>”）' in html
+    assert "已更正：奥西替尼 → 奥希替尼" in re.sub(r"<[^>]+>", "", html)
     assert len(re.findall(r'<article class="hit">', html)) == api["total"]
 
 
-def test_did_you_mean_offers_a_correction_beside_few_results(client):
+def test_a_misspelt_word_beside_a_correct_one_is_corrected_alone(client):
     api = client.get("/api/search?q=索托拉西布%20奥西替尼").get_json()
-    if api["mode"] == "suggestion" or not api["suggestion"]:
-        pytest.skip(f"the analysis answers this query differently now: {api['mode']}, {api['suggestion']}")
-    html = get_ok(client, "/search?q=索托拉西布%20奥西替尼")
-    assert "您是不是要找：<a href=\"/search?q=" in html and f">{api['suggestion']}</a>" in html
-
+    assert api["suggestion"] == "索托拉西布 奥希替尼"
+    assert {c["canonical"] for c in api["understood"]["concepts"]} == {"索托拉西布", "奥希替尼"}
 
 def test_article_page_shows_the_whole_interview(client):
     article_id = kras_id(client)

@@ -60,7 +60,7 @@ def articles():
     filters = filter_args()
     result, took = run_articles(page, per_page, **filters)
     body = present.search_dict(result, took, with_matches=False)
-    for key in ("query", "mode", "suggestion"):
+    for key in ("query", "mode", "suggestion", "understood"):
         body.pop(key)
     body["filters"] = filters
     return jsonify(body)
@@ -75,7 +75,7 @@ def article(article_id: str):
     q = (request.args.get("q") or "").strip()
     if len(q) > MAX_QUERY_CHARS:
         raise BadRequest("q", f"the query is {len(q)} characters long; the limit is {MAX_QUERY_CHARS}")
-    highlighted = cached("highlight", article_id, q, compute=lambda: present.highlight_article(found, q)) if q else None
+    highlighted = cached("highlight", article_id, q, compute=lambda: present.highlight_article(found, searcher().query_words(q))) if q else None
     return jsonify(present.article_dict(found, highlighted))
 
 

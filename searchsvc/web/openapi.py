@@ -57,14 +57,42 @@ SCHEMAS = {
         "query": STRING, "total": INTEGER, "page": INTEGER, "per_page": INTEGER,
         "pages": {"type": "integer", "description": "Number of pages for this per_page."},
         "took_ms": {"type": "number", "description": "Time this request spent finding the results (a cached answer is fast)."},
-        "mode": {"type": "string", "enum": ["and", "or", "suggestion", "all"],
-                 "description": "and: every term matched; or: nothing had every term, so interviews with any are ranked "
-                                "(tell the reader); suggestion: nothing matched, so these are the results for "
-                                "`suggestion` (tell the reader); all: an empty query lists every interview, newest first."},
+        "mode": {"type": "string", "enum": ["and", "or", "all"],
+                 "description": "and: every result matches every concept and word searched; or: some match only part "
+                                "of them and are ranked after those that match more (tell the reader; "
+                                "understood.results_matching_everything counts the others); all: no words, so every "
+                                "interview the filters let through, newest first."},
         "hits": {"type": "array", "items": _ref("Hit")},
         "facets": _ref("Facets"),
-        "suggestion": {"type": ["string", "null"], "description": "“Did you mean”: a corrected query, or null."},
+        "suggestion": {"type": ["string", "null"],
+                       "description": "The query as searched when misspellings in it were corrected (tell the reader), "
+                                      "else null."},
+        "understood": _ref("Understood"),
         "index_version": STRING,
+    }),
+    "Concept": _obj({
+        "text": {"type": "string", "description": "As the query wrote it."},
+        "canonical": {"type": "string", "description": "The lexicon group's canonical term."},
+        "kind": {"type": "string", "description": "drug, gene, disease, stage, endpoint, term or modality."},
+        "synonyms": {"type": "array", "items": STRING, "description": "The group's other names, all searched."},
+    }),
+    "Understood": _obj({
+        "concepts": {"type": "array", "items": _ref("Concept"),
+                     "description": "Lexicon terms in the query, each searched with every synonym."},
+        "words": {"type": "array", "items": STRING, "description": "Other words searched as typed."},
+        "required": {"type": "array", "items": _obj({"text": STRING, "fields": {"type": ["array", "null"], "items": STRING}}),
+                     "description": "Phrases, +words and field scopes every result must match."},
+        "excluded": {"type": "array", "items": STRING, "description": "-words no result may match."},
+        "filters": {"type": "object", "additionalProperties": {"type": "array", "items": STRING},
+                    "description": "expert:, tag: and year: written in the query."},
+        "ignored": {"type": "array", "items": _obj({"text": STRING, "reason": {"type": "string", "enum": ["question", "absent"]}}),
+                    "description": "question: a question or function word (怎么办, 能不能); absent: in no interview."},
+        "corrections": {"type": "array", "items": _obj({"from": STRING, "to": STRING})},
+        "completions": {"type": "array", "items": _obj({"from": STRING, "to": {"type": "array", "items": STRING}}),
+                        "description": "A last word typed in part, completed to the terms it begins."},
+        "notices": {"type": "array", "items": STRING, "description": "E.g. a name: that is not a field."},
+        "results_matching_everything": {"type": "integer",
+                                        "description": "Results that match every concept and word searched."},
     }),
     "ArticlesResponse": _obj({
         "total": INTEGER, "page": INTEGER, "per_page": INTEGER, "pages": INTEGER, "took_ms": NUMBER,
@@ -134,9 +162,12 @@ PATHS = {
     "/api/search": {"get": {
         "operationId": "search",
         "summary": "Search the interviews: one hit per interview, best-matching Q&As highlighted.",
-        "description": "Query language: terms are ANDed; `OR` between terms; `-term` excludes; \"a phrase\"; "
-                       "field filters expert:姓名 tag:标签 title:词 year:2025. When nothing has every term the "
-                       "results fall back to ranked OR (mode=or). An empty q lists everything, newest first.",
+        "description": "A question or keywords, as a reader types them (奥希替尼耐药怎么办): lexicon terms are "
+                       "searched with their synonyms, question words are ignored, and interviews matching more of "
+                       "the query, and its rarer parts, rank first (`understood` says how the query was read). "
+                       "Syntax: `+word` required; `OR` between alternatives; `-word` excludes; \"a phrase\" "
+                       "(required); scopes title:词 question:词 answer:词 (required); filters expert:姓名 tag:标签 "
+                       "year:2025. An empty q lists everything, newest first.",
         "parameters": [
             _param("q", {"type": "string", "maxLength": 200, "default": ""}, "The query."),
             PAGE, PER_PAGE, TAG, EXPERT, YEAR,

@@ -9,7 +9,7 @@ from flask import Blueprint, abort, render_template, request, url_for
 from ..search import MAX_QUERY_CHARS, BadRequest
 from . import present
 from .api import get_article, get_related, run_articles, run_search
-from .caching import cached, index_backed
+from .caching import cached, index_backed, searcher
 from .http import int_arg, search_args
 
 bp = Blueprint("pages", __name__)
@@ -98,7 +98,7 @@ def article(article_id: str):
     q = (request.args.get("q") or "").strip()
     if len(q) > MAX_QUERY_CHARS:
         raise BadRequest("q", "query too long")
-    highlighted = cached("highlight", article_id, q, compute=lambda: present.highlight_article(found, q))
+    highlighted = cached("highlight", article_id, q, compute=lambda: present.highlight_article(found, searcher().query_words(q)))
     related = get_related(article_id, 5) or []
     json_url = url_for("api.article", article_id=article_id, **({"q": q} if q else {}))
     return render_template("article.html", article=found, h=highlighted, q=q, related=related, json_url=json_url)

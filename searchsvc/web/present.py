@@ -11,8 +11,8 @@ from flask import url_for
 
 from ..article import Article
 from ..highlight import mark, spans_by_analysis
-from .. import search
-from ..search import Hit, Related, SearchResult
+from ..results import Hit, Related, SearchResult
+from ..understanding import readable_word
 
 
 def article_url(article_id: str, external: bool = False, q: str | None = None, qa: int | None = None) -> str:
@@ -54,6 +54,7 @@ def search_dict(result: SearchResult, took_ms: float, with_matches: bool = True)
         "hits": [hit_dict(h, with_matches) for h in result.hits],
         "facets": {name: [dict(f) for f in values] for name, values in result.facets.items()},
         "suggestion": result.suggestion,
+        "understood": result.understood,
         "index_version": result.index_version,
     }
 
@@ -95,17 +96,11 @@ def related_dict(article_id: str, related: list[Related]) -> dict:
 
 # -- the query's terms on an article page ------------------------------------------
 
-def query_words(q: str) -> set[str]:
-    """The indexed words a query looks for, synonyms included (see searchsvc.search.query_words)."""
-    return search.query_words(q) if q else set()
-
-
-def highlight_article(article: Article, q: str | None) -> dict:
-    """Every text of the article escaped, with the query's words marked.
+def highlight_article(article: Article, words: set[str]) -> dict:
+    """Every text of the article escaped, with the query's words (``Searcher.query_words``) marked.
 
     Answers come back as a list of paragraphs (the page's own blank-line breaks).
     """
-    words = query_words(q or "")
 
     def marked(text: str) -> str:
         return mark(text, spans_by_analysis(text, words)) if words else mark(text, [])
@@ -114,7 +109,7 @@ def highlight_article(article: Article, q: str | None) -> dict:
         return [marked(p.strip()) for p in text.split("\n\n") if p.strip()]
 
     return {
-        "words": sorted({search.readable_word(w) for w in words}),
+        "words": sorted({readable_word(w) for w in words}),
         "title_html": marked(article.title),
         "lead_html": paragraphs(article.lead),
         "editor_note_html": paragraphs(article.editor_note),

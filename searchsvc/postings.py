@@ -1,0 +1,240 @@
+"""Posting lists and per-document columns of a snapshot as numpy arrays.
+
+Whoosh's matchers score one posting at a time in Python: at 20,000 interviews a common
+word walks ten thousand postings through a union, a scorer, a collector and the facet
+counters, which is where the slow tail came from (bench/README.md, "Archive scale").
+Here a term's postings are read block by block straight into arrays (document numbers
+and term frequencies), and everything per document that ranking, filtering and facets
+need is read once per segment and kept:
+
+- the live-document mask (deleted documents are never matched);
+- each text field's length, as Whoosh stores it (one byte per document);
+- the year and the date (for filters and sorting);
+- the tags and experts of each document (for facets and filters).
+
+Segments never change once written, except for their deletions, so these arrays are
+cached per segment and shared by every snapshot that still holds the segment: after an
+incremental ingest only the new segment is read.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.util.numeric import byte_to_length
+
+LENGTH_OF_BYTE = np.array([byte_to_length(b) for b in range(256)], dtype=np.float32)
+NO_YEAR = 0
+NO_DATE = np.iinfo(np.int64).min
+
+
+@dataclass
+class Postings:
+    """The documents a term occurs in (ascending) and how often it occurs in each."""
+
+    docs: np.ndarray  # int32, global document numbers
+    tf: np.ndarray  # float32
+
+    @staticmethod
+    def empty() -> "Postings":
+        return Postings(np.zeros(0, np.int32), np.zeros(0, np.float32))
+
+
+@dataclass
+class Labels:
+    """A many-valued column (tags, experts) as CSR: the values of document d are
+    ``names[ids[start[d]:start[d + 1]]]``."""
+
+    names: list[str]
+    start: np.ndarray  # int64, len = documents + 1
+    ids: np.ndarray  # int32
+
+    def counts(self, docs: np.ndarray) -> np.ndarray:
+        """How many of ``docs`` carry each value (indexed like ``names``)."""
+        if not len(docs) or not len(self.ids):
+            return np.zeros(len(self.names), np.int64)
+        starts, ends = self.start[docs], self.start[docs + 1]
+        lengths = ends - starts
+        picked = np.repeat(ends - np.cumsum(lengths), lengths) + np.arange(lengths.sum())
+        return np.bincount(self.ids[picked], minlength=len(self.names))
+
+    def docs_with(self, name: str) -> np.ndarray:
+        """Boolean mask of the documents carrying ``name``."""
+        try:
+            value = self.names.index(name)
+        except ValueError:
+            return np.zeros(len(self.start) - 1, bool)
+        owner = np.repeat(np.arange(len(self.start) - 1), np.diff(self.start))
+        mask = np.zeros(len(self.start) - 1, bool)
+        mask[owner[self.ids == value]] = True
+        return mask
+
+
+class _SegmentColumns:
+    """What one segment holds per document (its own document numbers, from 0)."""
+
+    def __init__(self, leaf, text_fields: tuple[str, ...]):
+        n = leaf.doc_count_all()
+        self.count = n
+        self.lengths = {f: _lengths(leaf, f, n) for f in text_fields}
+        self.years = _numbers(leaf, "year", n, NO_YEAR)
+        self.dates = _dates(leaf, "date", n)
+        self.tags = _lists(leaf, "tag", n)
+        self.experts = _lists(leaf, "expert", n)
+
+
+class DocColumns:
+    """Per-document arrays over every document of one snapshot (its global document numbers).
+
+    Built from any thread's reader and then only read, so one instance serves every thread.
+    """
+
+    def __init__(self, reader, text_fields: tuple[str, ...], cache: "SegmentCache | None" = None):
+        leaves = list(reader.leaf_readers())
+        cache = cache or SegmentCache()
+        parts = [cache.columns(leaf, text_fields) for leaf, _ in leaves]
+        self.count = sum(p.count for p in parts)
+        self.live = np.ones(self.count, bool)
+        for leaf, offset in leaves:
+            if leaf.has_deletions():
+                dead = np.fromiter(leaf.deleted_docs_set, np.int64)
+                self.live[offset + dead] = False
+        self.lengths = {f: _concat([p.lengths[f] for p in parts], np.float32) for f in text_fields}
+        self.average_length = {f: (reader.field_length(f) / self.count if self.count else 0.0) or 1.0
+                               for f in text_fields}
+        self.years = _concat([p.years for p in parts], np.int32)
+        self.dates = _concat([p.dates for p in parts], np.int64)
+        self.tags = _merge_labels([p.tags for p in parts])
+        self.experts = _merge_labels([p.experts for p in parts])
+
+
+def read_postings(reader, fieldname: str, token: str) -> Postings:
+    """Every posting of ``token`` in ``fieldname`` through ``reader`` (a thread's own: Whoosh's
+    readers are not shared), deleted documents included (mask them with ``DocColumns.live``)."""
+    docs, tfs = [], []
+    for leaf, offset in reader.leaf_readers():
+        try:
+            matcher = leaf.postings(fieldname, token)
+        except Exception:  # TermNotFound: not in this segment
+            continue
+        d, t = _read_all(matcher)
+        docs.append(d + offset)
+        tfs.append(t)
+    if not docs:
+        return Postings.empty()
+    return Postings(np.concatenate(docs).astype(np.int32, copy=False), np.concatenate(tfs))
+
+
+class SegmentCache:
+    """Per-segment columns, kept while the segment is in use (segments are immutable)."""
+
+    def __init__(self, keep: int = 64):
+        self._data: dict[str, _SegmentColumns] = {}
+        self._lock = threading.Lock()
+        self.keep = keep
+
+    def columns(self, leaf, text_fields) -> _SegmentColumns:
+        key = f"{leaf.segment().segment_id()}:{','.join(text_fields)}"
+        with self._lock:
+            found = self._data.get(key)
+        if found is None:
+            found = _SegmentColumns(leaf, text_fields)
+            with self._lock:
+                self._data[key] = found
+                while len(self._data) > self.keep:
+                    self._data.pop(next(iter(self._data)))
+        return found
+
+
+def _read_all(matcher) -> tuple[np.ndarray, np.ndarray]:
+    """All (document, frequency) pairs of a leaf matcher, a block at a time where the codec allows."""
+    if isinstance(matcher, W3LeafMatcher):
+        ids, tfs = [], []
+        while not matcher._atend:
+            matcher._read_data()
+            raw = matcher._data[0]
+            ids.append(np.cumsum(np.asarray(raw, dtype=np.int64)))  # ids are delta-encoded per block
+            matcher._read_weights()
+            tfs.append(np.asarray(matcher._weights, dtype=np.float32))
+            matcher._next_block()
+        if not ids:
+            return np.zeros(0, np.int64), np.zeros(0, np.float32)
+        return np.concatenate(ids), np.concatenate(tfs)
+    docs, weights = [], []
+    while matcher.is_active():
+        docs.append(matcher.id())
+        weights.append(matcher.weight())
+        matcher.next()
+    return np.asarray(docs, np.int64), np.asarray(weights, np.float32)
+
+
+def _lengths(leaf, fieldname: str, n: int) -> np.ndarray:
+    """A field's length per document, decoded from Whoosh's one-byte column."""
+    from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+
+    reader = leaf._perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+    raw = np.zeros(n, np.uint8)
+    if reader is not None:
+        data = reader._dbfile.get(reader._basepos, min(reader._count, n))  # one byte per document
+        raw[:len(data)] = np.frombuffer(data, np.uint8)
+    return LENGTH_OF_BYTE[raw]
+
+
+def _numbers(leaf, fieldname: str, n: int, missing: int) -> np.ndarray:
+    if not leaf.has_column(fieldname):
+        return np.full(n, missing, np.int32)
+    column = leaf.column_reader(fieldname)
+    return np.asarray([v if v is not None else missing for v in column], np.int32)
+
+
+def _dates(leaf, fieldname: str, n: int) -> np.ndarray:
+    if not leaf.has_column(fieldname):
+        return np.full(n, NO_DATE, np.int64)
+    column = leaf.column_reader(fieldname)
+    out = np.full(n, NO_DATE, np.int64)
+    for d, value in enumerate(column):
+        if isinstance(value, datetime):
+            out[d] = int(value.timestamp())
+    return out
+
+
+def _lists(leaf, fieldname: str, n: int) -> Labels:
+    names: list[str] = []
+    index: dict[str, int] = {}
+    start = np.zeros(n + 1, np.int64)
+    ids: list[int] = []
+    column = leaf.column_reader(fieldname, translate=False) if leaf.has_column(fieldname) else None
+    for d in range(n):
+        values = column[d] if column is not None else _stored_list(leaf, d, fieldname)
+        for value in values or ():
+            if value not in index:
+                index[value] = len(names)
+                names.append(value)
+            ids.append(index[value])
+        start[d + 1] = len(ids)
+    return Labels(names, start, np.asarray(ids, np.int32))
+
+
+def _stored_list(leaf, docnum: int, fieldname: str) -> list[str]:
+    raw = leaf.stored_fields(docnum).get(fieldname) or ""
+    return [v.strip() for v in raw.split(",") if v.strip()]
+
+
+def _concat(parts: list[np.ndarray], dtype) -> np.ndarray:
+    return np.concatenate(parts).astype(dtype, copy=False) if parts else np.zeros(0, dtype)
+
+
+def _merge_labels(parts: list[Labels]) -> Labels:
+    """One Labels over consecutive segments, with one numbering of the values."""
+    index: dict[str, int] = {}
+    starts, ids, base = [np.zeros(1, np.int64)], [], 0
+    for part in parts:
+        remap = np.asarray([index.setdefault(name, len(index)) for name in part.names], np.int32)
+        ids.append(remap[part.ids] if len(part.ids) else part.ids.astype(np.int32))
+        starts.append(part.start[1:] + base)
+        base += int(part.start[-1])
+    return Labels(list(index), np.concatenate(starts), _concat(ids, np.int32))
