@@ -70,29 +70,27 @@ def highlight_modes(searcher, rows) -> dict:
 
     from searchsvc.article import Article
     from searchsvc.highlight import Highlighter
-    from searchsvc.querylang import parse_query
-    from searchsvc.search import build_query
 
-    _, whoosh_searcher = searcher._current()
+    _, whoosh_searcher = searcher.snapshots.current()
+    concepts = searcher.snapshots.concepts_indexed()
     pages = []
     for _, q in rows:
-        parsed = parse_query(q)
-        if parsed.is_empty():
+        result = searcher.search(q, per_page=10)
+        if not result.hits:
             continue
-        query = build_query(parsed)
-        hits = whoosh_searcher.search(query, limit=10)
-        docs = [(h.docnum, Article.from_dict(_json.loads(h["article"]))) for h in hits]
-        if docs:
-            pages.append((query, docs))
+        words = searcher.understand(q, whoosh_searcher).words(concepts)
+        docs = [(whoosh_searcher.document_number(id=h.id), None) for h in result.hits]
+        docs = [(d, Article.from_dict(_json.loads(whoosh_searcher.stored_fields(d)["article"]))) for d, _ in docs]
+        pages.append((words, docs))
     out = {}
     for mode in ("index", "analysis"):
         per_page = []
         for _ in range(2):  # the second round is the one reported (warm)
             per_page = []
-            for query, docs in pages:
+            for words, docs in pages:
                 gc.collect(0)
                 started = time.perf_counter()
-                h = Highlighter(whoosh_searcher, query, offsets=mode)
+                h = Highlighter(whoosh_searcher, words, offsets=mode)
                 for docnum, article in docs:
                     h.matches(docnum, article)
                 per_page.append(time.perf_counter() - started)

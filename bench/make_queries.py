@@ -5,7 +5,10 @@
 Deterministic (seeded) from the generator's tables, so the log matches the
 synthetic corpus: common and rare clinical terms, very common words, two- and
 three-term queries from one interview's topics, quoted phrases, field filters
-(tag:, expert:, year:), English aliases, and queries with no hit at all.
+(tag:, expert:, year:), English aliases, queries with no hit at all, and reader
+questions as clinicians type them on a phone (category "reader": one or two of an
+interview's topics run together with question words, spaced and unspaced, with an
+English alias, or a prefix typed mid-word).
 """
 
 from __future__ import annotations
@@ -77,6 +80,38 @@ def build(seed: int = 7) -> list[tuple[str, str]]:
     for i in range(10):
         a, b = rng.sample(tail, 2)
         out.append(("nohit-or", f"{canon(a)} {canon(b)}"))  # rarely together: the ranked OR fallback
+    out += reader_questions(rng, terms, head)
+    return out
+
+
+QUESTION_ENDINGS = ("怎么办", "能用什么药", "效果怎么样", "有必要吗", "会不会复发", "副作用大吗", "还能手术吗",
+                    "怎么治", "能活多久", "需要注意什么", "哪个好", "能不能用", "要做多久", "是什么")
+
+
+def reader_questions(rng: random.Random, terms, head) -> list[tuple[str, str]]:
+    """Questions about one interview's topics, written the way readers type them."""
+    out = []
+
+    def canon(t):
+        return t[1]
+
+    for i in range(100):
+        page = gen.Page(gen.DEFAULT_SEED, rng.randrange(1000))
+        a, b = rng.sample(page.topic, 2)
+        shape = i % 5
+        if shape == 0:
+            q = f"{canon(a)}{rng.choice(QUESTION_ENDINGS)}"
+        elif shape == 1:
+            q = f"{canon(a)}{canon(b)}{rng.choice(QUESTION_ENDINGS)}"
+        elif shape == 2:
+            q = f"{canon(a)} {canon(b)} {rng.choice(QUESTION_ENDINGS)}"
+        elif shape == 3:
+            ascii_names = [v for v in a[2] if v.isascii()] or [canon(a)]
+            q = f"{rng.choice(ascii_names)} {canon(b)}{rng.choice(QUESTION_ENDINGS)}"
+        else:
+            name = canon(a)
+            q = name[:max(2, len(name) - 2)]  # typed mid-word, as the widget searches
+        out.append(("reader", q))
     return out
 
 

@@ -4,7 +4,8 @@
 #   scripts/setup.sh --test   the service, the test tools, and the system packages the tests drive
 #                             (Debian's chromium for browser tests, nginx for the scale-out test,
 #                             redis-server for the shared rate limit and cache tests, wrk for the
-#                             benchmark's load phase)
+#                             benchmark's load phase, npm for the pinned axe-core of
+#                             the accessibility tests)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,6 +27,7 @@ if [ "${1:-}" = "--test" ]; then
   [ -n "$(fc-list :lang=zh 2>/dev/null)" ] || need+=(fonts-noto-cjk)
   command -v wrk >/dev/null 2>&1 || need+=(wrk)
   command -v redis-server >/dev/null 2>&1 || [ -x /usr/bin/redis-server ] || need+=(redis-server)
+  command -v npm >/dev/null 2>&1 || need+=(npm)
   if [ ${#need[@]} -gt 0 ]; then
     sudo=""
     [ "$(id -u)" -eq 0 ] || sudo="sudo"
@@ -33,4 +35,6 @@ if [ "${1:-}" = "--test" ]; then
     $sudo apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
   fi
+  # axe-core for the accessibility tests, at the version pinned in tests/axe/package-lock.json
+  (cd tests/axe && npm ci --no-audit --no-fund --silent)
 fi

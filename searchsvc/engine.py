@@ -9,9 +9,10 @@ matching strategies do for keyword queries:
 - **coverage**: each core unit weighs its rarity (BM25's idf over the interviews that
   match it); an interview's coverage is the weight of the units it matches over the
   weight of them all;
-- an interview is a result when its coverage reaches ``Ranking.min_coverage`` (half the
-  query's weight by default: a rare concept alone qualifies, a common word alone does
-  not), or, when no interview does, when it matches any unit;
+- an interview is a result when its coverage reaches ``Ranking.min_coverage`` (a fifth of
+  the query's weight by default: an interview missing a minor word still appears, one
+  holding only a common word of a long question does not), or, when no interview does,
+  when it matches any unit;
 - its score is the sum of its units' scores times coverage ** ``Ranking.coverage_power``,
   so interviews matching more of the query, and its rarer parts, rank first.
 
@@ -30,8 +31,8 @@ from whoosh import query as Q
 
 from .postings import DocColumns, read_postings
 from .ranking import Ranking
+from .queryplan import AllOf, AnyOf, Concept, Ignored, Understanding, Unit, Words
 from .results import check_deadline
-from .understanding import AllOf, AnyOf, Concept, Ignored, Understanding, Unit, Words
 
 
 @dataclass
@@ -104,12 +105,19 @@ class Engine:
         score = total_score * np.power(coverage, self.ranking.coverage_power, dtype=np.float32)
         return self._finish(eligible, score, by_date, full=full, mode="and" if full == int(eligible.sum()) else "or")
 
-    def _drop_absent(self, understood: Understanding, scored) -> None:
-        """A core unit no interview matches is reported as not found and left out of the coverage."""
-        for unit, s in scored:
+    def _drop_absent(self, understood: Understanding, scored: list) -> None:
+        """A unit no interview matches is reported as not found and left out of the coverage; an unknown
+        word's pieces (``Unit.fallback``) then count as minor words, beside other words of the query."""
+        others = any(u.role == "core" and (s.matched & self.columns.live).any() for u, s in scored)
+        for unit, s in list(scored):
             if unit.role in ("core", "minor") and not (s.matched & self.columns.live).any():
                 unit.role = "absent"
                 understood.ignored.append(Ignored(unit.text, "absent"))
+                if others:
+                    for piece in unit.fallback:
+                        minor = Unit(text=piece.text, node=piece.node, role="minor")
+                        understood.units.append(minor)
+                        scored.append((minor, self.unit(minor)))
 
     def _weight(self, matched: np.ndarray) -> float:
         n = int(matched.sum())
@@ -204,7 +212,8 @@ def filter_mask(columns: DocColumns, tags=(), experts=(), years=(), year_from=No
 
 
 def facets(columns: DocColumns, docs: np.ndarray, limit: int) -> dict[str, list[dict]]:
-    """Counts of the results' tags, experts (most frequent first) and years (newest first)."""
+    """Counts of the results' tags and experts (the ``limit`` most frequent) and of every year (newest first:
+    the results page draws them all as a chart)."""
     out = {}
     for name, labels in (("tags", columns.tags), ("experts", columns.experts)):
         counts = labels.counts(docs)
@@ -212,5 +221,5 @@ def facets(columns: DocColumns, docs: np.ndarray, limit: int) -> dict[str, list[
         out[name] = [{"value": v, "count": c} for v, c in ranked[:limit]]
     years = columns.years[docs]
     values, counts = np.unique(years[years > 0], return_counts=True)
-    out["years"] = [{"value": int(v), "count": int(c)} for v, c in sorted(zip(values, counts), key=lambda vc: -vc[0])][:limit]
+    out["years"] = [{"value": int(v), "count": int(c)} for v, c in sorted(zip(values, counts), key=lambda vc: -vc[0])]
     return out

@@ -69,8 +69,8 @@ def parse_query(text: str) -> ParsedQuery:
         if word is not None and word in OR_WORDS and not sign and not m["field"]:
             join_next = bool(query.groups)
             continue
-        if word is not None and word.upper() == "AND" and not m["field"]:
-            continue
+        if word == "AND" and not m["field"]:
+            continue  # AND in capitals is the default; "and" is a word (Food and Drug Administration)
         name = (m["field"] or "").lower() or None
         value = phrase if phrase is not None else word
         if name is not None and name not in FIELDS:

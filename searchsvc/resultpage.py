@@ -38,6 +38,8 @@ class ResultPage:
             except (KeyError, ValueError):
                 groups = {}
             ranked = sorted(((v, c) for v, c in groups.items() if v not in (None, "")), key=lambda vc: (-vc[1], str(vc[0])))
-            if name == "years":
+            if name == "years":  # every year, newest first: the results-by-year chart draws them all
                 ranked = sorted(ranked, key=lambda vc: -int(vc[0]))
-            self.facets[name] = [{"value": v, "count": c} for v, c in ranked[:FACET_LIMIT]]
+            else:
+                ranked = ranked[:FACET_LIMIT]
+            self.facets[name] = [{"value": v, "count": c} for v, c in ranked]

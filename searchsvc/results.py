@@ -86,3 +86,9 @@ class Related:
     title: str
     date: str
     score: float
+    experts: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    # why it is related: what it shares with the interview it was found for
+    shared_experts: list[str] = field(default_factory=list)
+    shared_tags: list[str] = field(default_factory=list)
+    shared_concepts: list[str] = field(default_factory=list)  # lexicon terms, most specific first

@@ -4,11 +4,12 @@
 running service never needs a restart. A search runs in four steps, one module each:
 
     understanding   the query -> concepts, words, ignored words, corrections, completions
+                    (with corrections, completion, wordlists; the result is a queryplan.Understanding)
     engine          those units -> ranked interviews, over whole posting lists (numpy)
     highlight       the page's interviews -> best Q&As and marked snippets
     results         what the caller gets (no Whoosh objects leave this module)
 
-``related``, ``suggest`` and ``spelling`` answer the other questions a page asks.
+``related`` and ``suggest`` answer the other questions a page asks.
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ from .ranking import RANKING, Ranking
 from .results import (MAX_PER_PAGE, MAX_QUERY_CHARS, SORTS, BadRequest, Hit, Match, OutOfTime,  # noqa: F401 (re-exported)
                       Related, SearchResult, check_deadline, validate)
 from .snapshot import SnapshotReader
-from .understanding import Understanding, Words, understand
+from .queryplan import Understanding, Words
+from .understanding import understand
 from .vocabulary import IndexVocabulary
 
 __all__ = ["Searcher", "BadRequest", "OutOfTime", "SearchResult", "Hit", "Match", "Related", "Ranking", "RANKING",

@@ -6,7 +6,7 @@ import bisect
 from functools import lru_cache
 
 from . import analysis
-from .understanding import is_concept_token
+from .queryplan import is_concept_token
 
 
 @lru_cache(maxsize=1)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from . import analysis
 from .index import TEXT_FIELDS
-from .spelling import closest_index_word
 
 PREFIX_FIELD = "answer"  # where completions come from: the largest field, whose words readers search for
 
@@ -34,5 +33,9 @@ class IndexVocabulary:
                 found.append((self.searcher.doc_frequency(PREFIX_FIELD, word), word))
         return sorted(found, key=lambda fw: (-fw[0], fw[1]))[:limit]
 
-    def closest(self, word: str) -> str | None:
-        return closest_index_word(self.searcher, word, PREFIX_FIELD)
+    def closest(self, word: str, maxdist: int = 2, prefix: int = 2) -> str | None:
+        """The word closest to ``word``: ``maxdist`` edits at most, the first ``prefix`` characters kept
+        (typos rarely hit them, and the prefix keeps the walk over the term list short)."""
+        corrector = self.searcher.reader().corrector(PREFIX_FIELD)
+        found = corrector.suggest(word, limit=1, maxdist=maxdist, prefix=prefix)
+        return found[0] if found else None

@@ -135,12 +135,17 @@ def test_english_typos_are_corrected_from_the_lexicon(sample_index):
 
 # -- the query language ----------------------------------------------------------------
 
-def test_and_is_the_default_and_or_widens(sample_index):
+def test_interviews_with_every_word_rank_first_plus_requires_a_word_and_or_widens(sample_index):
     searcher = Searcher(sample_index)
-    both = {h.id for h in searcher.search("KRAS 胰腺癌", per_page=50).hits}
-    either = {h.id for h in searcher.search("KRAS OR 胰腺癌", per_page=50).hits}
-    kras = {h.id for h in searcher.search("KRAS", per_page=50).hits}
-    assert both < kras <= either
+
+    def ids(q):
+        return [h.id for h in searcher.search(q, per_page=50).hits]
+
+    both = set(ids("+KRAS +胰腺癌"))
+    ranked = ids("KRAS 胰腺癌")
+    assert both and set(ranked[:len(both)]) == both and len(ranked) > len(both)
+    kras = set(ids("KRAS"))
+    assert both < kras <= set(ids("KRAS OR 胰腺癌"))
 
 
 def test_exclusion_removes_pages(sample_index):

@@ -4,7 +4,8 @@ The wheel is built from a copy of the package's sources, its dependencies come f
 pip's cache (``pip wheel``), and the venv installs everything with ``--no-index`` from
 that folder, so nothing of the checkout (nor its editable install) is on the path.  The
 venv's own ``searchsvc`` ingests the samples and serves them under gunicorn on a
-loopback port; every route of the app is fetched, with its error pages and assets.
+loopback port; every route of the app is fetched (pages, their JSON twins, Atom feeds),
+with its error pages and assets.
 
 Then a release is simulated the way one lands on a server: a module (and then the
 lexicon) of the installed package is changed and the service restarted; every ETag
@@ -92,6 +93,10 @@ def every_route(server) -> dict[str, tuple[int, str]]:
         f"/experts/{expert}": (200, "text/html"),
         f"/tags/{tag}": (200, "text/html"),
         "/embed": (200, "text/html"),
+        "/favicon.ico": (200, "image/svg+xml"),
+        "/search.atom?q=" + quote("免疫治疗"): (200, "application/atom+xml"),
+        f"/tags/{tag}.atom": (200, "application/atom+xml"),
+        f"/experts/{expert}.atom": (200, "application/atom+xml"),
         "/api/search?q=KRAS": (200, "application/json"),
         "/api/articles": (200, "application/json"),
         f"/api/articles/{article}": (200, "application/json"),
@@ -108,12 +113,14 @@ def every_route(server) -> dict[str, tuple[int, str]]:
         "/search?per_page=999": (400, "text/html"),
         "/api/articles/000000000000": (404, "application/json"),
         "/api/search?page=0": (400, "application/json"),
+        "/tags/" + quote("无此标签") + ".atom": (404, "text/html"),
     }
 
 
 def test_every_route_of_the_app_is_fetched_here(app):
-    """A new route (a feed, say) must be added to every_route, so the wheel test fetches it."""
+    """A new route must be added to every_route, so that the wheel test fetches it."""
     covered = {"/", "/search", "/articles/<article_id>", "/experts/<path:name>", "/tags/<path:tag>", "/embed",
+               "/favicon.ico", "/search.atom", "/tags/<path:tag>.atom", "/experts/<path:name>.atom",
                "/api/search", "/api/articles", "/api/articles/<article_id>", "/api/articles/<article_id>/related",
                "/api/suggest", "/api/openapi.json", "/healthz", "/widget.js", "/static/<path:filename>"}
     assert {rule.rule for rule in app.url_map.iter_rules()} == covered
@@ -130,6 +137,8 @@ def test_a_wheel_installed_outside_the_checkout_serves_every_page_error_page_and
             code, headers, body = server.get(path)
             assert code == status, (path, code, body[:300])
             assert headers["Content-Type"].split(";")[0] == content_type, (path, headers["Content-Type"])
+            if content_type == "application/atom+xml":
+                assert body.startswith(b"<?xml") and b"<feed" in body, path
             if content_type == "text/html":
                 page = body.decode("utf-8")
                 assert page.startswith("<!doctype html>") and "</html>" in page, path

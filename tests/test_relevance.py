@@ -107,7 +107,6 @@ def test_reader_questions_reach_ndcg_095(relevance):
     assert relevance["ours"]["sets"]["reader"]["ndcg"] >= 0.95
 
 
-@NOT_YET
 def test_no_reader_question_gets_zero_results(relevance):
     assert [r["query"] for r in relevance["ours"]["rows"] if r["set"] == "reader" and r["zero"]] == []
 

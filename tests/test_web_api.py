@@ -51,8 +51,9 @@ def check(client, openapi, url: str, path: str, status: int = 200):
 
 
 def test_openapi_documents_every_api_route(client, openapi):
-    rules = {r.rule.replace("<article_id>", "{id}") for r in client.application.url_map.iter_rules()
-             if r.rule.startswith("/api/") or r.rule == "/healthz"}
+    rules = {r.rule.replace("<article_id>", "{id}").replace("<path:tag>", "{tag}").replace("<path:name>", "{name}")
+             for r in client.application.url_map.iter_rules()
+             if r.rule.startswith("/api/") or r.rule == "/healthz" or r.rule.endswith(".atom")}
     rules.discard("/api/openapi.json")
     assert rules == set(openapi["paths"])
     assert openapi["openapi"].startswith("3.1")
@@ -110,7 +111,7 @@ def test_articles_newest_first_without_matches(client, openapi):
     assert dates == sorted(dates, reverse=True)
     assert all("matches" not in h and h["url"].startswith("http://localhost/articles/") for h in body["hits"])
     tagged = check(client, openapi, "/api/articles?tag=肺癌&per_page=50", "/api/articles")
-    assert tagged["filters"] == {"tag": "肺癌", "expert": None, "year": None}
+    assert tagged["filters"] == {"tag": "肺癌", "expert": None, "year": None, "year_from": None, "year_to": None}
     assert 0 < tagged["total"] < body["total"] and all("肺癌" in h["tags"] for h in tagged["hits"])
 
 

@@ -7,7 +7,12 @@
  *   <script src="https://OUR-HOST/widget.js" defer></script>
  *   <oncology-search endpoint="https://OUR-HOST" limit="5"></oncology-search>
  *
- * Attributes: endpoint, placeholder, limit, tag, target (see docs/widget.md).
+ * Attributes: endpoint, placeholder, limit, tag, target, history (see docs/widget.md).
+ *
+ * Memory, only in the visitor's browser: the query survives opening a result and
+ * coming back (sessionStorage), and the last few searches are offered when the box
+ * is focused empty (localStorage of the host page's origin). history="off" turns
+ * both off. Result links carry ?q= so the interview page marks the query's terms.
  *
  * Security: everything the API returns is inserted as text nodes. The
  * server's *_html fields (escaped text plus <mark>) are parsed by splitting on
@@ -30,6 +35,9 @@
   var DEFAULT_LIMIT = 5;
   var MAX_LIMIT = 20;
   var MAX_QUERY_CHARS = 200;
+  var MAX_RECENT = 5;
+  var RECENT_KEY = "oncology-search:recent";
+  var SESSION_KEY = "oncology-search:query:";
 
   var TEXT = {
     placeholder: "搜索肿瘤专家访谈，如 KRAS G12C、奥希替尼",
@@ -48,7 +56,10 @@
     orMode: "没有同时包含全部关键词的访谈，以下为部分匹配",
     didYouMean: "您是不是要找：",
     question: "问：",
-    listbox: "搜索建议与结果"
+    listbox: "搜索建议与结果",
+    recent: "最近搜索",
+    clearRecent: "清除搜索记录",
+    recentNote: "仅保存在本浏览器中"
   };
 
   var KIND_LABELS = {
@@ -104,7 +115,7 @@
     "  font: inherit; color: inherit;",
     "  -webkit-appearance: none; appearance: none;",
     "}",
-    "input::placeholder { color: var(--oncology-search-muted, #6b7785); opacity: 1; }",
+    "input::placeholder { color: var(--oncology-search-muted, #56616e); opacity: 1; }",
     "input::-webkit-search-cancel-button { -webkit-appearance: none; }",
     "button {",
     "  flex: 0 0 auto; margin: 0; border: 0; cursor: pointer;",
@@ -126,7 +137,7 @@
     "  box-shadow: var(--oncology-search-shadow, 0 8px 24px rgba(15, 30, 45, 0.16));",
     "}",
     ".panel[hidden], [hidden] { display: none !important; }",
-    ".status { padding: 0.55em 0.9em; color: var(--oncology-search-muted, #6b7785); font-size: 0.88em; }",
+    ".status { padding: 0.55em 0.9em; color: var(--oncology-search-muted, #56616e); font-size: 0.94em; }",
     ".status:empty { display: none; }",
     ".status.error { color: var(--oncology-search-error, #b42318); }",
     ".status .hint { display: block; }",
@@ -134,34 +145,39 @@
     "[role=group] { margin: 0; padding: 0.25em 0; }",
     "[role=group] + [role=group] { border-top: 1px solid var(--oncology-search-divider, #e6eaee); }",
     ".group-label {",
-    "  padding: 0.35em 0.9em 0.15em; font-size: 0.78em; font-weight: 600;",
-    "  letter-spacing: 0.04em; color: var(--oncology-search-muted, #6b7785);",
+    "  padding: 0.35em 0.9em 0.15em; font-size: 0.94em; font-weight: 600;",
+    "  letter-spacing: 0.04em; color: var(--oncology-search-muted, #56616e);",
     "}",
-    "[role=option] { display: block; padding: 0.4em 0.9em; cursor: pointer; }",
+    "[role=option] { display: block; padding: 0.4em 0.9em; cursor: pointer; min-height: 24px; }",
     "[role=option][aria-selected=true] { background: var(--oncology-search-active-bg, #e8f3f8); }",
     ".suggestion { display: flex; align-items: baseline; gap: 0.6em; padding-top: 0.3em; padding-bottom: 0.3em; }",
     ".kind {",
-    "  flex: 0 0 auto; font-size: 0.75em; padding: 0 0.45em; border-radius: 4px;",
-    "  color: var(--oncology-search-muted, #6b7785); border: 1px solid var(--oncology-search-divider, #e6eaee);",
+    "  flex: 0 0 auto; font-size: 0.94em; padding: 0 0.45em; border-radius: 4px;",
+    "  color: var(--oncology-search-muted, #56616e); border: 1px solid var(--oncology-search-divider, #e6eaee);",
     "}",
     ".result { padding-top: 0.55em; padding-bottom: 0.55em; }",
     ".title {",
     "  display: block; font-weight: 600; text-decoration: none;",
     "  color: var(--oncology-search-link, var(--oncology-search-accent, #0b6e99));",
     "}",
-    ".title:hover, [aria-selected=true] .title { text-decoration: underline; }",
-    ".meta { display: block; font-size: 0.8em; color: var(--oncology-search-muted, #6b7785); margin-top: 0.1em; }",
-    ".question { display: block; font-size: 0.88em; margin-top: 0.25em; font-weight: 500; }",
-    ".snippet { display: block; font-size: 0.88em; color: var(--oncology-search-snippet, #3e4c59); margin-top: 0.1em; }",
+    ".result:hover .title, [aria-selected=true] .title { text-decoration: underline; }",
+    ".recent { display: flex; align-items: baseline; gap: 0.6em; }",
+    ".recent .text::before { content: \"\u21BA\"; margin-right: 0.45em; color: var(--oncology-search-muted, #56616e); }",
+    ".clear-recent { font-size: 0.94em; color: var(--oncology-search-muted, #56616e); }",
+    ".navigator { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }",
+    ".meta { display: block; font-size: 0.94em; color: var(--oncology-search-muted, #56616e); margin-top: 0.1em; }",
+    ".question { display: block; font-size: 0.94em; margin-top: 0.25em; font-weight: 500; }",
+    ".snippet { display: block; font-size: 0.94em; color: var(--oncology-search-snippet, #3e4c59); margin-top: 0.1em; }",
     "mark {",
     "  background: var(--oncology-search-mark-bg, #fff1a8);",
     "  color: var(--oncology-search-mark-color, inherit);",
     "  border-radius: 2px; padding: 0 1px;",
     "}",
     ".more { padding-top: 0.55em; padding-bottom: 0.55em; }",
-    ".more a { color: var(--oncology-search-accent, #0b6e99); text-decoration: none; font-weight: 600; font-size: 0.9em; }",
+    ".more .label { color: var(--oncology-search-link, var(--oncology-search-accent, #0b6e99)); font-weight: 600; font-size: 0.94em; }",
+    ".more:hover .label, .more[aria-selected=true] .label { text-decoration: underline; }",
     ".stale { opacity: 0.55; }",
-    ".note { padding: 0.3em 0.9em; font-size: 0.8em; color: var(--oncology-search-muted, #6b7785); }",
+    ".note { padding: 0.3em 0.9em; font-size: 0.94em; color: var(--oncology-search-muted, #56616e); }",
     ".visually-hidden {",
     "  position: absolute; width: 1px; height: 1px; padding: 0; margin: -1px;",
     "  overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; border: 0;",
@@ -256,12 +272,40 @@
     return out;
   }
 
+  /** ``href`` with the reader's query in ?q= (the interview page marks its terms and links back). */
+  function withQuery(href, q) {
+    try {
+      var url = new URL(href);
+      if (q) url.searchParams.set("q", q);
+      return url.href;
+    } catch (e) {
+      return href;
+    }
+  }
+
+  /** Web Storage that may be missing or refused (a sandboxed iframe, privacy settings): never throws. */
+  var stores = {};
+  function store(kind) {
+    if (!(kind in stores)) {
+      try {
+        var s = window[kind];
+        var probe = "oncology-search:probe";
+        s.setItem(probe, "1");
+        s.removeItem(probe);
+        stores[kind] = s;
+      } catch (e) {
+        stores[kind] = null;
+      }
+    }
+    return stores[kind];
+  }
+
   var uid = 0;
 
   // -- the element --------------------------------------------------------------------
 
   class OncologySearch extends HTMLElement {
-    static get observedAttributes() { return ["endpoint", "placeholder", "limit", "tag", "target"]; }
+    static get observedAttributes() { return ["endpoint", "placeholder", "limit", "tag", "target", "history"]; }
   }
 
   var proto = OncologySearch.prototype;
@@ -283,6 +327,7 @@
     this._search = null;    // {q, state: "loading"|"done"|"error"|"bad", data}
     this._suggestCache = new Map();
     this._composing = false;
+    this._index = uid - 1;
 
     var root = this.attachShadow({ mode: "open" });
     var sheet = styleSheet();
@@ -312,28 +357,47 @@
     this._listbox = el("div", { id: this._ids.listbox, role: "listbox", part: "listbox", "aria-label": TEXT.listbox });
     this._panel = el("div", { class: "panel", part: "panel" }, [this._status, this._listbox]);
     this._panel.hidden = true;
+    // Options are the activatable elements (no links nested in them); choosing one clicks this
+    // anchor, which follows target and rel like a link the reader clicked.
+    this._navigator = el("a", { class: "navigator", tabindex: "-1", "aria-hidden": "true" });
     var bar = el("div", { class: "bar", part: "bar", role: "search" }, [this._input, this._button]);
-    root.appendChild(el("div", { class: "root", part: "container", lang: "zh-CN" }, [bar, this._panel]));
+    root.appendChild(el("div", { class: "root", part: "container", lang: "zh-CN" }, [bar, this._panel, this._navigator]));
 
     var self = this;
     this._input.addEventListener("input", function () { if (!self._composing) self._onInput(); });
     this._input.addEventListener("compositionstart", function () { self._composing = true; });
     this._input.addEventListener("compositionend", function () { self._composing = false; self._onInput(); });
     this._input.addEventListener("keydown", function (event) { self._onKeydown(event); });
-    this._input.addEventListener("focus", function () { self._open(); });
+    this._input.addEventListener("focus", function () {
+      if (!self._query()) self._render();
+      self._open();
+    });
     this._input.addEventListener("click", function () { if (!self._isOpen()) self._open(); });
     // Focus moving elsewhere (Tab, a click outside, a script) closes the popup.
     this._input.addEventListener("blur", function () { self._close(); });
     this._button.addEventListener("mousedown", function (event) { event.preventDefault(); });
-    this._button.addEventListener("click", function () { self._input.focus(); self._searchNow(self._query()); });
+    this._button.addEventListener("click", function () {
+      self._input.focus();
+      self._remember(self._query());
+      self._searchNow(self._query());
+    });
     // Keep focus in the input while clicking options; pick on click.
     this._panel.addEventListener("mousedown", function (event) { event.preventDefault(); });
     this._listbox.addEventListener("click", function (event) { self._onOptionClick(event); });
+    this._listbox.addEventListener("auxclick", function (event) { if (event.button === 1) self._onOptionClick(event); });
     this._listbox.addEventListener("mousemove", function (event) {
       var index = self._optionIndex(event.target);
       if (index !== -1 && index !== self._active) self._setActive(index, false);
     });
     this._applyPlaceholder();
+    // Back from an interview: the box shows what the reader had searched (results ready on focus).
+    Promise.resolve().then(function () {
+      var saved = self._session("get");
+      if (saved && !self._input.value) {
+        self._input.value = saved;
+        self._runSearch(saved);
+      }
+    });
   };
 
   proto.connectedCallback = function () {
@@ -405,6 +469,55 @@
     return this._api("/search", params);
   };
 
+  // -- memory (only in the visitor's browser) ---------------------------------------
+
+  proto._historyOn = function () {
+    return (this.getAttribute("history") || "").trim().toLowerCase() !== "off";
+  };
+
+  /** The query kept for this page and this element across opening a result and coming back. */
+  proto._session = function (action, value) {
+    if (!this._historyOn()) return null;
+    var s = store("sessionStorage");
+    if (!s) return null;
+    var key = SESSION_KEY + location.pathname + "#" + (this.id || String(this._index));
+    try {
+      if (action === "get") return (s.getItem(key) || "").slice(0, MAX_QUERY_CHARS);
+      if (value) s.setItem(key, value); else s.removeItem(key);
+    } catch (e) { /* full or refused: memory is optional */ }
+    return null;
+  };
+
+  proto._recentList = function () {
+    if (!this._historyOn()) return [];
+    var s = store("localStorage");
+    if (!s) return [];
+    try {
+      var list = JSON.parse(s.getItem(RECENT_KEY) || "[]");
+      return Array.isArray(list) ? strings(list).map(function (q) { return q.slice(0, MAX_QUERY_CHARS); }).slice(0, MAX_RECENT) : [];
+    } catch (e) {
+      return [];
+    }
+  };
+
+  proto._remember = function (q) {
+    q = (q || "").trim().slice(0, MAX_QUERY_CHARS);
+    if (!q || !this._historyOn()) return;
+    var s = store("localStorage");
+    if (!s) return;
+    var list = [q].concat(this._recentList().filter(function (old) { return old !== q; })).slice(0, MAX_RECENT);
+    try { s.setItem(RECENT_KEY, JSON.stringify(list)); } catch (e) { /* optional */ }
+  };
+
+  proto._forget = function () {
+    var s = store("localStorage");
+    if (s) { try { s.removeItem(RECENT_KEY); } catch (e) { /* optional */ } }
+  };
+
+  proto._showRecent = function () {
+    return !this._query() && this._recentList().length > 0;
+  };
+
   // -- public API -------------------------------------------------------------------
 
   /** The current text of the search box. */
@@ -429,12 +542,13 @@
 
   proto._onInput = function () {
     var q = this._query();
+    this._session("set", q);
     if (!q) {
       this._cancel();
       this._suggestions = [];
       this._search = null;
       this._render();
-      this._close();
+      if (this._showRecent() && this._hasFocus()) this._open(); else this._close();
       return;
     }
     this._schedule(q);
@@ -475,6 +589,7 @@
         if (this._isOpen() && this._active >= 0 && this._active < count) {
           this._pick(this._options[this._active], event);
         } else if (this._query()) {
+          this._remember(this._query());
           this._searchNow(this._query());
         }
         break;
@@ -513,32 +628,34 @@
   proto._onOptionClick = function (event) {
     var index = this._optionIndex(event.target);
     if (index === -1) return;
-    var option = this._options[index];
-    // A click on a real link follows it natively (middle-click, modifier keys...).
-    var node = event.target;
-    while (node && node !== option.node) {
-      if (node.tagName === "A") return;
-      node = node.parentNode;
-    }
     event.preventDefault();
-    this._pick(option, event);
+    this._pick(this._options[index], event);
   };
 
   proto._pick = function (option, event) {
-    if (option.kind === "suggestion") {
+    if (option.kind === "suggestion" || option.kind === "recent") {
       this._input.value = option.value;
+      this._session("set", option.value);
+      this._remember(option.value);
       this._suggestions = [];
       this._searchNow(option.value, true);
       return;
     }
-    var link = option.node.querySelector("a[href]");
-    if (!link) return;
-    var openNew = event && (event.ctrlKey || event.metaKey || event.shiftKey);
-    if (openNew) {
-      window.open(link.href, "_blank", "noopener");
-    } else {
-      link.click(); // honours target and rel like a real click
+    if (option.kind === "clear-recent") {
+      this._forget();
+      this._render();
+      this._close();
+      return;
     }
+    if (!option.href) return;
+    if (this._search && this._search.q) this._remember(this._search.q);
+    var openNew = event && (event.ctrlKey || event.metaKey || event.shiftKey || event.button === 1);
+    var link = this._navigator;
+    var target = openNew ? "_blank" : this._target();
+    link.setAttribute("href", option.href);
+    if (target) link.setAttribute("target", target); else link.removeAttribute("target");
+    if (target === "_blank") link.setAttribute("rel", "noopener"); else link.removeAttribute("rel");
+    link.click(); // follows target and rel like a click on a real link, with the reader's activation
     this._close();
   };
 
@@ -649,7 +766,7 @@
   // -- popup state ------------------------------------------------------------------
 
   proto._hasContent = function () {
-    return this._suggestions.length > 0 || this._search !== null;
+    return this._suggestions.length > 0 || this._search !== null || this._showRecent();
   };
 
   proto._isOpen = function () {
@@ -657,7 +774,7 @@
   };
 
   proto._open = function () {
-    if (!this._hasContent() || !this._query()) return;
+    if (!this._hasContent() || (!this._query() && !this._showRecent())) return;
     this._panel.hidden = false;
     this._input.setAttribute("aria-expanded", "true");
   };
@@ -689,6 +806,11 @@
 
   proto._scrollIntoPanel = function (node) {
     var panel = this._panel;
+    if (panel.scrollHeight <= panel.clientHeight) {
+      // The popup does not scroll (the /embed page lets the page scroll instead): bring the option into view.
+      if (node.scrollIntoView) node.scrollIntoView({ block: "nearest" });
+      return;
+    }
     var top = node.getBoundingClientRect().top - panel.getBoundingClientRect().top + panel.scrollTop;
     var bottom = top + node.offsetHeight;
     if (top < panel.scrollTop) panel.scrollTop = top;
@@ -710,6 +832,22 @@
     var done = !!search && search.state === "done";
     // While a new search runs, the previous results stay (dimmed) instead of flashing away.
     var data = search && (done || search.state === "loading") ? search.data : null;
+
+    // Recent searches, when the box is empty.
+    if (this._showRecent()) {
+      var recentGroup = this._group(prefix + "hg", TEXT.recent);
+      this._recentList().forEach(function (q, i) {
+        var node = el("div", { id: prefix + "h" + i, role: "option", "aria-selected": "false", class: "recent", part: "recent" },
+          [el("span", { class: "text" }, [q])]);
+        recentGroup.appendChild(node);
+        self._options.push({ node: node, kind: "recent", part: "recent", value: q, key: "h:" + q });
+      });
+      var clear = el("div", { id: prefix + "hclear", role: "option", "aria-selected": "false", class: "clear-recent", part: "clear-recent" },
+        [TEXT.clearRecent + "（" + TEXT.recentNote + "）"]);
+      recentGroup.appendChild(clear);
+      this._options.push({ node: clear, kind: "clear-recent", part: "clear-recent", key: "hclear" });
+      listbox.appendChild(recentGroup);
+    }
 
     // Suggestions, with the server's "did you mean" first.
     var suggestionItems = [];
@@ -772,13 +910,12 @@
       if (!done) rGroup.className = "stale";
       if (data.mode === "or") rGroup.appendChild(el("div", { class: "note", part: "note", role: "presentation" }, [TEXT.orMode]));
       var endpoint = this._endpoint();
-      var target = this._target();
       hits.slice(0, this._limit()).forEach(function (hit, i) {
         if (!hit || typeof hit !== "object") return;
-        var node = self._resultNode(hit, prefix + "r" + i, endpoint, target);
-        if (!node) return;
-        rGroup.appendChild(node);
-        self._options.push({ node: node, kind: "result", part: "result", key: "r:" + String(hit.id) });
+        var found = self._resultNode(hit, prefix + "r" + i, endpoint, search.q);
+        if (!found) return;
+        rGroup.appendChild(found.node);
+        self._options.push({ node: found.node, kind: "result", part: "result", href: found.href, key: "r:" + String(hit.id) });
       });
       listbox.appendChild(rGroup);
     }
@@ -788,16 +925,18 @@
       var moreUrl = this._fullSearchUrl(search.q);
       if (moreUrl) {
         var totalHits = typeof data.total === "number" ? data.total : hits.length;
-        var link = el("a", { href: moreUrl, part: "more-link", tabindex: "-1" }, [totalHits > 0 ? TEXT.more(totalHits) : TEXT.moreNone]);
-        if (target) link.setAttribute("target", target);
-        if (target === "_blank") link.setAttribute("rel", "noopener");
-        var more = el("div", { id: prefix + "more", role: "option", "aria-selected": "false", class: "more", part: "more" }, [link]);
+        var label = el("span", { class: "label", part: "more-link" }, [totalHits > 0 ? TEXT.more(totalHits) : TEXT.moreNone]);
+        var more = el("div", { id: prefix + "more", role: "option", "aria-selected": "false", class: "more", part: "more",
+                               "data-href": moreUrl }, [label]);
         var mGroup = el("div", { role: "group", "aria-label": TEXT.moreNone }, [more]);
         listbox.appendChild(mGroup);
-        this._options.push({ node: more, kind: "more", part: "more", key: "more" });
+        this._options.push({ node: more, kind: "more", part: "more", href: moreUrl, key: "more" });
       }
     }
 
+    // Options are focusable (never tabbable: focus stays in the box, aria-activedescendant moves), which
+    // tells assistive tech the scrolling popup has keyboard-reachable content: the arrow keys scroll it.
+    for (var o = 0; o < this._options.length; o++) this._options[o].node.setAttribute("tabindex", "-1");
     if (!this._options.length) {
       listbox.hidden = true;
     } else {
@@ -816,21 +955,21 @@
     return el("div", { role: "group", "aria-labelledby": id + "-label" }, [labelNode]);
   };
 
-  proto._resultNode = function (hit, id, endpoint, target) {
+  /** A result option: {node, href} (the interview's page with ?q= and #qa-N), or null. */
+  proto._resultNode = function (hit, id, endpoint, q) {
     var match = Array.isArray(hit.matches) && hit.matches.length && hit.matches[0] && typeof hit.matches[0] === "object" ? hit.matches[0] : null;
     var href = safeUrl(hit.url, endpoint + "/");
     if (!href && typeof hit.id === "string" && hit.id) {
       href = safeUrl(endpoint + "/articles/" + encodeURIComponent(hit.id));
     }
     if (!href) return null;
+    href = withQuery(href, q);
     if (match && typeof match.qa === "number" && match.qa > 0 && href.indexOf("#") === -1) {
       href += "#qa-" + Math.floor(match.qa);
     }
     var titleHtml = typeof hit.title_html === "string" ? hit.title_html : (typeof hit.title === "string" ? hit.title : "");
-    var title = el("a", { id: id + "-title", href: href, class: "title", part: "result-title", tabindex: "-1" });
+    var title = el("span", { id: id + "-title", class: "title", part: "result-title" });
     title.appendChild(highlighted(titleHtml));
-    if (target) title.setAttribute("target", target);
-    if (target === "_blank") title.setAttribute("rel", "noopener");
 
     var metaBits = [];
     if (typeof hit.date === "string" && hit.date) metaBits.push(hit.date.slice(0, 10));
@@ -852,11 +991,11 @@
         children.push(snippet);
       }
     }
-    return el("div", {
-      id: id, role: "option", "aria-selected": "false", class: "result", part: "result",
-      "aria-labelledby": id + "-title",
-      "aria-describedby": match && match.snippet_html ? id + "-snippet" : null
-    }, children);
+    // Named by its content, so the accessible name holds every visible word of the option.
+    return {
+      node: el("div", { id: id, role: "option", "aria-selected": "false", class: "result", part: "result", "data-href": href }, children),
+      href: href
+    };
   };
 
   window.customElements.define(TAG_NAME, OncologySearch);

@@ -136,6 +136,8 @@ def create_app(config: dict | None = None) -> Flask:
     # (e.g. the embeddable widget: /widget.js and /embed)
     from . import widget
     app.register_blueprint(widget.bp)
+    from . import feeds
+    app.register_blueprint(feeds.bp)
 
     return app
 

@@ -16,24 +16,43 @@ from .http import filter_args, int_arg, search_args
 bp = Blueprint("api", __name__)
 
 
+YEAR_FILTERS = ("year", "year_from", "year_to")
+
+
 def run_search(args: dict):
     """(SearchResult, took_ms) for validated search args, through the result cache."""
     started = time.perf_counter()
-    key = (args["q"], args["page"], args["per_page"], args["tag"], args["expert"], args["year"], args["sort"])
+    key = (args["q"], args["page"], args["per_page"], args["tag"], args["expert"], args["year"], args["sort"],
+           args.get("year_from"), args.get("year_to"))
     stop_at = deadline()  # read here: the work runs on the budget pool, outside this request's context
     result = cached("search", *key, compute=lambda: searcher().search(
         args["q"], page=args["page"], per_page=args["per_page"], tag=args["tag"], expert=args["expert"],
-        year=args["year"], sort=args["sort"], deadline=stop_at))
+        year=args["year"], sort=args["sort"], year_from=args.get("year_from"), year_to=args.get("year_to"),
+        deadline=stop_at))
     return result, round((time.perf_counter() - started) * 1000, 2)
 
 
-def run_articles(page: int, per_page: int, tag=None, expert=None, year=None):
+def run_articles(page: int, per_page: int, tag=None, expert=None, year=None, year_from=None, year_to=None):
     started = time.perf_counter()
     stop_at = deadline()
-    result = cached("articles", page, per_page, tag, expert, year,
+    result = cached("articles", page, per_page, tag, expert, year, year_from, year_to,
                     compute=lambda: searcher().articles(page, per_page, tag=tag, expert=expert, year=year,
-                                                        deadline=stop_at))
+                                                        year_from=year_from, year_to=year_to, deadline=stop_at))
     return result, round((time.perf_counter() - started) * 1000, 2)
+
+
+def year_counts(args: dict, result) -> list[dict]:
+    """Matching interviews per year, as if no year filter were set.
+
+    The results-by-year chart draws every year the search spans, with the chosen
+    ones marked, so a reader sees where the selection sits and can widen it.
+    """
+    if not any(args.get(k) for k in YEAR_FILTERS):
+        return result.facets["years"]
+    unfiltered = {**args, "page": 1, **{k: None for k in YEAR_FILTERS}}
+    if "q" in args:
+        return run_search(unfiltered)[0].facets["years"]
+    return run_articles(1, args.get("per_page") or 10, **{k: unfiltered.get(k) for k in ("tag", "expert", *YEAR_FILTERS)})[0].facets["years"]
 
 
 def get_article(article_id: str):
@@ -49,7 +68,7 @@ def get_related(article_id: str, limit: int):
 def search():
     args = search_args()
     result, took = run_search(args)
-    return jsonify(present.search_dict(result, took))
+    return jsonify(present.search_dict(result, took, years=year_counts(args, result)))
 
 
 @bp.get("/api/articles")
@@ -59,7 +78,8 @@ def articles():
     per_page = int_arg("per_page", 10, 1, 50)
     filters = filter_args()
     result, took = run_articles(page, per_page, **filters)
-    body = present.search_dict(result, took, with_matches=False)
+    body = present.search_dict(result, took, with_matches=False,
+                               years=year_counts({**filters, "per_page": per_page}, result))
     for key in ("query", "mode", "suggestion", "understood"):
         body.pop(key)
     body["filters"] = filters

@@ -35,6 +35,8 @@ PARAM_MESSAGES_ZH = {
     "per_page": f"每页条数必须是 1 到 {MAX_PER_PAGE} 之间的整数。",
     "sort": "排序方式只能是“相关度”或“时间”。",
     "year": "年份必须是四位数字，例如 2025。",
+    "year_from": "起始年份必须是四位数字，例如 2024。",
+    "year_to": "截止年份必须是四位数字，例如 2025，并且不早于起始年份。",
     "tag": f"标签太长了：最多 {MAX_FILTER_CHARS} 个字符。",
     "expert": f"专家姓名太长了：最多 {MAX_FILTER_CHARS} 个字符。",
     "limit": "数量必须是 1 到 20 之间的整数。",
@@ -76,11 +78,19 @@ def search_args() -> dict:
     return {"q": q, "page": page, "per_page": per_page, "sort": sort, **filter_args()}
 
 
-def filter_args() -> dict:
-    year = request.args.get("year", "").strip()
+def year_arg(name: str) -> int | None:
+    year = request.args.get(name, "").strip()
     if year and not re.fullmatch(r"[12]\d{3}", year):
-        raise BadRequest("year", f"year must be a four-digit year such as 2025, not {year[:20]!r}")
-    return {"tag": text_arg("tag"), "expert": text_arg("expert"), "year": int(year) if year else None}
+        raise BadRequest(name, f"{name} must be a four-digit year such as 2025, not {year[:20]!r}")
+    return int(year) if year else None
+
+
+def filter_args() -> dict:
+    year_from, year_to = year_arg("year_from"), year_arg("year_to")
+    if year_from is not None and year_to is not None and year_from > year_to:
+        raise BadRequest("year_to", f"year_to ({year_to}) is before year_from ({year_from})")
+    return {"tag": text_arg("tag"), "expert": text_arg("expert"), "year": year_arg("year"),
+            "year_from": year_from, "year_to": year_to}
 
 
 # -- errors ----------------------------------------------------------------------

@@ -52,7 +52,14 @@ SCHEMAS = {
         "experts": {"type": "array", "items": STRING}, "tags": {"type": "array", "items": STRING},
     }),
     "FacetValue": _obj({"value": {"type": ["string", "integer"]}, "count": INTEGER}),
-    "Facets": _obj({name: {"type": "array", "items": _ref("FacetValue")} for name in ("tags", "experts", "years")}),
+    "Facets": _obj({
+        "tags": {"type": "array", "items": _ref("FacetValue"), "description": "Up to 20 tags, most frequent first."},
+        "experts": {"type": "array", "items": _ref("FacetValue"), "description": "Up to 20 experts, most frequent first."},
+        "years": {"type": "array", "items": _ref("FacetValue"),
+                  "description": "Matching interviews per year, every year, newest first: the results-by-year chart. "
+                                 "Counted as if no year filter (year, year_from, year_to) were set, so a chart can show "
+                                 "where the chosen years sit; the other filters apply."},
+    }),
     "SearchResponse": _obj({
         "query": STRING, "total": INTEGER, "page": INTEGER, "per_page": INTEGER,
         "pages": {"type": "integer", "description": "Number of pages for this per_page."},
@@ -98,7 +105,8 @@ SCHEMAS = {
         "total": INTEGER, "page": INTEGER, "per_page": INTEGER, "pages": INTEGER, "took_ms": NUMBER,
         "hits": {"type": "array", "items": _ref("ArticleSummary")}, "facets": _ref("Facets"),
         "index_version": STRING,
-        "filters": _obj({"tag": NULLABLE_STRING, "expert": NULLABLE_STRING, "year": {"type": ["integer", "null"]}}),
+        "filters": _obj({"tag": NULLABLE_STRING, "expert": NULLABLE_STRING, "year": {"type": ["integer", "null"]},
+                         "year_from": {"type": ["integer", "null"]}, "year_to": {"type": ["integer", "null"]}}),
     }),
     "Expert": _obj({"name": STRING, "title": STRING, "bio": STRING}),
     "QA": _obj({"question": STRING, "answer": STRING, "expert": STRING,
@@ -113,9 +121,25 @@ SCHEMAS = {
         "qa": {"type": "array", "items": _ref("QA")},
         "related_url": {"type": "string", "format": "uri"},
         "title_html": {**HTML, "description": "Only with ?q=: the title with the query's terms marked."},
-    }, ["id", "title", "url", "date", "outlet", "views", "lead", "experts", "tags", "qa"]),
+        "citation": _ref("Citation"),
+    }, ["id", "title", "url", "date", "outlet", "views", "lead", "experts", "tags", "qa", "citation"]),
+    "Citation": _obj({
+        "title": STRING, "experts": {"type": "array", "items": STRING}, "outlet": STRING,
+        "date": {"type": "string", "description": "YYYY-MM-DD (may be empty)."},
+        "source_url": {"type": "string", "description": "The original article's address when the source gave one, else empty."},
+        "url": URL,
+        "text": {"type": "string", "description": "One citation line (GB/T 7714 style): experts. title[EB/OL]. outlet, date. URL."},
+    }),
     "RelatedResponse": _obj({"id": STRING, "related": {"type": "array", "items": _obj({
-        "id": STRING, "title": STRING, "url": URL, "date": STRING, "score": NUMBER})}}),
+        "id": STRING, "title": STRING, "url": URL, "date": STRING, "score": NUMBER,
+        "experts": {"type": "array", "items": STRING}, "tags": {"type": "array", "items": STRING},
+        "why": _obj({
+            "experts": {"type": "array", "items": STRING, "description": "Experts both interviews have."},
+            "tags": {"type": "array", "items": STRING, "description": "Tags both interviews have."},
+            "concepts": {"type": "array", "items": STRING,
+                         "description": "Lexicon terms (drugs, genes, diseases…) both discuss, most specific first, "
+                                        "named as the interview asked about names them; those a shared tag says are left out."},
+        }, extra=False)})}}),
     "SuggestResponse": _obj({"query": STRING, "suggestions": {"type": "array", "items": _obj({
         "text": STRING, "kind": {"type": "string", "description": "Where it comes from: expert, tag, a lexicon "
                                                                   "kind (drug, gene, disease, …) or term."}})}}),
@@ -139,6 +163,9 @@ PER_PAGE = _param("per_page", {"type": "integer", "minimum": 1, "maximum": 50, "
 TAG = _param("tag", {"type": "string", "maxLength": 100}, "Only interviews with this tag (exact).")
 EXPERT = _param("expert", {"type": "string", "maxLength": 100}, "Only interviews of this expert (exact name).")
 YEAR = _param("year", {"type": "integer", "minimum": 1000, "maximum": 2999}, "Only interviews of this year.")
+YEAR_FROM = _param("year_from", {"type": "integer", "minimum": 1000, "maximum": 2999},
+                   "Only interviews of this year or later (with year_to: a range; 400 if after year_to).")
+YEAR_TO = _param("year_to", {"type": "integer", "minimum": 1000, "maximum": 2999}, "Only interviews of this year or earlier.")
 ARTICLE_ID = _param("id", STRING, "The interview's id (from a hit).", required=True, where="path")
 Q_HIGHLIGHT = _param("q", {"type": "string", "maxLength": 200}, "A search query whose terms to mark (adds *_html fields).")
 
@@ -158,6 +185,16 @@ def _responses(ok_schema: str, *errors: int, ok_description: str = "OK") -> dict
     return out
 
 
+def _feed_responses(*errors: int) -> dict:
+    out = {"200": {"description": "An Atom 1.0 feed (RFC 4287), up to 20 entries, newest first.",
+                   "content": {"application/atom+xml": {"schema": STRING}}},
+           "304": {"description": "Not modified: the If-None-Match ETag is still current."},
+           "400": {"description": "A bad parameter.", "content": {"text/html": {"schema": STRING}}}}
+    for code in errors:
+        out[str(code)] = {"description": "No interview of this tag or expert.", "content": {"text/html": {"schema": STRING}}}
+    return out
+
+
 PATHS = {
     "/api/search": {"get": {
         "operationId": "search",
@@ -170,14 +207,14 @@ PATHS = {
                        "year:2025. An empty q lists everything, newest first.",
         "parameters": [
             _param("q", {"type": "string", "maxLength": 200, "default": ""}, "The query."),
-            PAGE, PER_PAGE, TAG, EXPERT, YEAR,
+            PAGE, PER_PAGE, TAG, EXPERT, YEAR, YEAR_FROM, YEAR_TO,
             _param("sort", {"type": "string", "enum": ["relevance", "date"], "default": "relevance"}, "Result order."),
         ],
         "responses": _responses("SearchResponse", 400),
     }},
     "/api/articles": {"get": {
-        "operationId": "listArticles", "summary": "Every interview (optionally of a tag, expert or year), newest first.",
-        "parameters": [PAGE, PER_PAGE, TAG, EXPERT, YEAR],
+        "operationId": "listArticles", "summary": "Every interview (optionally of a tag, expert or years), newest first.",
+        "parameters": [PAGE, PER_PAGE, TAG, EXPERT, YEAR, YEAR_FROM, YEAR_TO],
         "responses": _responses("ArticlesResponse", 400),
     }},
     "/api/articles/{id}": {"get": {
@@ -187,7 +224,8 @@ PATHS = {
     }},
     "/api/articles/{id}/related": {"get": {
         "operationId": "relatedArticles",
-        "summary": "Related interviews: more like this, over the interview's own distinctive terms.",
+        "summary": "Related interviews: more like this, over the interview's distinctive terms, lexicon concepts, tags "
+                   "and experts; each says why (why.experts, why.tags, why.concepts).",
         "parameters": [ARTICLE_ID, _param("limit", {"type": "integer", "minimum": 1, "maximum": 20, "default": 5},
                                           "How many.")],
         "responses": _responses("RelatedResponse", 400, 404),
@@ -198,6 +236,26 @@ PATHS = {
         "parameters": [_param("q", {"type": "string", "maxLength": 200}, "What has been typed so far."),
                        _param("limit", {"type": "integer", "minimum": 1, "maximum": 20, "default": 8}, "How many.")],
         "responses": _responses("SuggestResponse", 400),
+    }},
+    "/search.atom": {"get": {
+        "operationId": "searchFeed",
+        "summary": "Atom feed of a search, newest first: follow a topic as new interviews arrive.",
+        "parameters": [
+            _param("q", {"type": "string", "maxLength": 200, "default": ""}, "The query (empty: every interview)."),
+            TAG, EXPERT, YEAR, YEAR_FROM, YEAR_TO,
+            _param("per_page", {"type": "integer", "minimum": 1, "maximum": 50, "default": 20}, "Entries."),
+        ],
+        "responses": _feed_responses(),
+    }},
+    "/tags/{tag}.atom": {"get": {
+        "operationId": "tagFeed", "summary": "Atom feed of a tag's interviews, newest first.",
+        "parameters": [_param("tag", STRING, "The tag.", required=True, where="path")],
+        "responses": _feed_responses(404),
+    }},
+    "/experts/{name}.atom": {"get": {
+        "operationId": "expertFeed", "summary": "Atom feed of an expert's interviews, newest first.",
+        "parameters": [_param("name", STRING, "The expert's name.", required=True, where="path")],
+        "responses": _feed_responses(404),
     }},
     "/healthz": {"get": {
         "operationId": "health", "summary": "Liveness and the published index (503 with a reason when there is none).",
@@ -220,7 +278,8 @@ def spec(server: str = "") -> dict:
                            "Fields ending in _html are HTML-escaped with only <mark> added; every other string is "
                            "plain text. Errors are {\"error\": {\"code\", \"message\", \"param\"?}}. GET responses "
                            "carry a weak ETag derived from the index version (conditional requests get 304) and "
-                           "CORS headers for the configured origins.",
+                           "CORS headers for the configured origins. Atom feeds (/search.atom, /tags/{tag}.atom, "
+                           "/experts/{name}.atom) follow a search, a tag or an expert.",
         },
         "servers": [{"url": server or "/"}],
         "paths": deepcopy(PATHS),

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from flask import Blueprint, abort, render_template, request, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, send_from_directory, url_for
 
 from ..search import MAX_QUERY_CHARS, BadRequest
-from . import present
-from .api import get_article, get_related, run_articles, run_search
-from .caching import cached, index_backed, searcher
+from . import present, yearchart
+from .api import YEAR_FILTERS, get_article, get_related, run_articles, run_search, year_counts
+from .caching import cached, index_backed, searcher, static_cacheable
 from .http import int_arg, search_args
 
 bp = Blueprint("pages", __name__)
 
-SEARCH_PARAMS = ("q", "tag", "expert", "year", "sort", "per_page")
+SEARCH_PARAMS = ("q", "tag", "expert", "year", "year_from", "year_to", "sort", "per_page")
+FILTER_PARAMS = ("tag", "expert", *YEAR_FILTERS)
 EXAMPLE_QUERIES = ("KRAS G12C", "奥希替尼 耐药", "免疫治疗 不良反应", "小细胞肺癌", "HER2 乳腺癌", "expert:林晓舟")
 
 
@@ -55,6 +56,31 @@ def url_with(**changes) -> str:
 
 
 @bp.app_template_global()
+def result_url(article_id: str, qa: int | None = None) -> str:
+    """An interview's page, from a search: it carries the search (to mark its terms and link back)."""
+    params = {}
+    if request.endpoint == "pages.search":
+        params = {k: v for k in (*SEARCH_PARAMS, "page") if (v := (request.args.get(k) or "").strip())}
+    url = url_for("pages.article", article_id=article_id, **params)
+    return f"{url}#qa-{qa}" if qa else url
+
+
+def back_params() -> dict:
+    """The search an interview was opened from (see result_url), for its back link."""
+    return {k: v[:MAX_QUERY_CHARS] for k in (*SEARCH_PARAMS, "page") if (v := (request.args.get(k) or "").strip())}
+
+
+@bp.app_template_global()
+def year_span(low, high) -> str:
+    """A year filter as a reader says it: 2024 年, 2023–2025 年, 2024 年起, 截至 2025 年."""
+    if low is not None and low == high:
+        return f"{low} 年"
+    if low is not None and high is not None:
+        return f"{low}–{high} 年"
+    return f"{low} 年起" if low is not None else f"截至 {high} 年"
+
+
+@bp.app_template_global()
 def facet_shown(values: list[dict], active) -> int:
     """How many facet values to show before "more": 8, or up to the active one."""
     shown = 8
@@ -74,19 +100,38 @@ def day(iso: str) -> str:
 @index_backed
 def search():
     args = search_args()
-    filtered = any(args[k] for k in ("tag", "expert", "year"))
+    filtered = any(args[k] for k in FILTER_PARAMS)
     result, took = run_search(args)  # an empty query lists every interview, newest first
+    pages = present.page_count(result)
+    if pages and result.page > pages:  # a stale or hand-made link past the end: the last page
+        return redirect(url_with(page=pages))
     everything = None
     if result.total == 0:  # the empty state offers the whole corpus's tags and experts
         everything, _ = run_articles(1, 1)
     json_url = url_for("api.search", **{k: v for k, v in request.args.items() if k in (*SEARCH_PARAMS, "page")})
-    if not args["q"] and not filtered and request.path == "/":
+    home = request.path == "/" and not args["q"] and not filtered
+    if home:
         json_url = url_for("api.articles", **{k: v for k, v in request.args.items() if k in ("page", "per_page")})
+    years = year_counts(args, result)
+    chart = yearchart.build(years, args["year"], args["year_from"], args["year_to"])
+    chosen = yearchart.chosen_range(args["year"], args["year_from"], args["year_to"])
+    feed_url = url_for("feeds.search", **{k: v for k, v in request.args.items() if k in SEARCH_PARAMS})
     return render_template(
-        "search.html", args=args, result=result, took=took, pages=present.page_count(result),
-        pagination=pagination(result.page, present.page_count(result)), filtered=filtered, everything=everything,
-        json_url=json_url, examples=EXAMPLE_QUERIES, home=request.path == "/" and not args["q"] and not filtered,
+        "search.html", args=args, result=result, took=took, pages=pages,
+        pagination=pagination(result.page, pages), filtered=filtered, everything=everything,
+        json_url=json_url, examples=EXAMPLE_QUERIES, home=home, chart=chart, years=years, chosen=chosen,
+        filter_count=sum(1 for k in ("tag", "expert") if args[k]) + (1 if any(args[k] for k in YEAR_FILTERS) else 0),
+        feed_url=feed_url, feed_title=_feed_title(args),
     )
+
+
+def _feed_title(args: dict) -> str:
+    parts = [f"“{args['q']}”"] if args["q"] else []
+    parts += [f"{label}：{args[k]}" for k, label in (("tag", "标签"), ("expert", "专家")) if args[k]]
+    low, high = yearchart.chosen_range(args["year"], args["year_from"], args["year_to"])
+    if low is not None or high is not None:
+        parts.append(year_span(low, high))
+    return "订阅" + "，".join(parts) + "的新访谈（Atom）" if parts else "订阅新访谈（Atom）"
 
 
 @bp.get("/articles/<article_id>")
@@ -101,7 +146,11 @@ def article(article_id: str):
     highlighted = cached("highlight", article_id, q, compute=lambda: present.highlight_article(found, searcher().query_words(q)))
     related = get_related(article_id, 5) or []
     json_url = url_for("api.article", article_id=article_id, **({"q": q} if q else {}))
-    return render_template("article.html", article=found, h=highlighted, q=q, related=related, json_url=json_url)
+    back = back_params()
+    return render_template("article.html", article=found, h=highlighted, q=q, related=related, json_url=json_url,
+                           back=back, back_url=url_for("pages.search", **back) if back else None,
+                           citation=present.citation(found),
+                           canonical_url=present.article_url(article_id, external=True))
 
 
 def _listing(kind: str, value: str):
@@ -112,6 +161,9 @@ def _listing(kind: str, value: str):
     result, _ = run_articles(page, 20, **filters)
     if result.total == 0:
         abort(404)
+    pages = present.page_count(result)
+    if result.page > pages:
+        return redirect(url_for(request.endpoint, **request.view_args, **({"page": pages} if pages > 1 else {})))
     expert = None
     if kind == "expert" and result.hits:  # title and bio from the newest interview that has them
         for hit in result.hits[:3]:
@@ -120,9 +172,10 @@ def _listing(kind: str, value: str):
             if expert:
                 break
     json_url = url_for("api.articles", **filters, **({"page": page} if page > 1 else {}), per_page=20)
-    pages = present.page_count(result)
+    feed_url = url_for(f"feeds.{kind}", **{"name" if kind == "expert" else "tag": value})
     return render_template("listing.html", kind=kind, value=value, result=result, expert=expert,
-                           pages=pages, pagination=pagination(result.page, pages), json_url=json_url)
+                           pages=pages, pagination=pagination(result.page, pages), json_url=json_url,
+                           feed_url=feed_url, feed_title=f"订阅{'专家' if kind == 'expert' else '标签'}“{value}”的新访谈（Atom）")
 
 
 @bp.get("/experts/<path:name>")
@@ -135,3 +188,10 @@ def expert(name: str):
 @index_backed
 def tag(tag: str):
     return _listing("tag", tag)
+
+
+@bp.get("/favicon.ico")
+@static_cacheable
+def favicon():
+    """Browsers ask for /favicon.ico before reading the page's <link rel="icon">: the same SVG."""
+    return send_from_directory(current_app.static_folder, "favicon.svg", mimetype="image/svg+xml", max_age=86400)

@@ -12,7 +12,7 @@ from flask import url_for
 from ..article import Article
 from ..highlight import mark, spans_by_analysis
 from ..results import Hit, Related, SearchResult
-from ..understanding import readable_word
+from ..queryplan import readable_word
 
 
 def article_url(article_id: str, external: bool = False, q: str | None = None, qa: int | None = None) -> str:
@@ -42,7 +42,12 @@ def hit_dict(hit: Hit, with_matches: bool = True) -> dict:
     return out
 
 
-def search_dict(result: SearchResult, took_ms: float, with_matches: bool = True) -> dict:
+def search_dict(result: SearchResult, took_ms: float, with_matches: bool = True,
+                years: list[dict] | None = None) -> dict:
+    """The JSON of a search; ``years`` replaces the year facet (see api.year_counts)."""
+    facets = {name: [dict(f) for f in values] for name, values in result.facets.items()}
+    if years is not None:
+        facets["years"] = [dict(f) for f in years]
     return {
         "query": result.query,
         "total": result.total,
@@ -52,7 +57,7 @@ def search_dict(result: SearchResult, took_ms: float, with_matches: bool = True)
         "took_ms": took_ms,
         "mode": result.mode,
         "hits": [hit_dict(h, with_matches) for h in result.hits],
-        "facets": {name: [dict(f) for f in values] for name, values in result.facets.items()},
+        "facets": facets,
         "suggestion": result.suggestion,
         "understood": result.understood,
         "index_version": result.index_version,
@@ -77,6 +82,7 @@ def article_dict(article: Article, highlighted: dict | None = None) -> dict:
         "tags": list(article.tags),
         "qa": [{"question": q.question, "answer": q.answer, "expert": q.expert} for q in article.qa],
         "related_url": url_for("api.related", article_id=article.id, _external=True),
+        "citation": citation(article),
     }
     if highlighted is not None:
         out["title_html"] = highlighted["title_html"]
@@ -90,8 +96,32 @@ def related_dict(article_id: str, related: list[Related]) -> dict:
     return {
         "id": article_id,
         "related": [{"id": r.id, "title": r.title, "url": article_url(r.id, external=True), "date": r.date,
-                     "score": r.score} for r in related],
+                     "score": r.score, "experts": list(r.experts), "tags": list(r.tags),
+                     "why": {"experts": list(r.shared_experts), "tags": list(r.shared_tags),
+                             "concepts": list(r.shared_concepts)}}
+                    for r in related],
     }
+
+
+def source_url(article: Article) -> str:
+    """The interview's original address when the source gave one (http or https only)."""
+    url = (getattr(article, "source_url", "") or "").strip()
+    return url if url.lower().startswith(("http://", "https://")) else ""
+
+
+def citation(article: Article) -> dict:
+    """What an editor needs to cite the interview, and one formatted line (GB/T 7714 style)."""
+    url = article_url(article.id, external=True)
+    original = source_url(article)
+    experts = ", ".join(f"{e.name}" for e in article.experts)
+    date = (article.date or "")[:10]
+    head = f"{experts}. " if experts else ""
+    where = ", ".join(part for part in (article.outlet, date) if part)
+    text = f"{head}{article.title}[EB/OL]. {where + '. ' if where else ''}{original or url}"
+    if original:
+        text += f" (本站：{url})"
+    return {"title": article.title, "experts": [e.name for e in article.experts], "outlet": article.outlet,
+            "date": date, "source_url": original, "url": url, "text": text}
 
 
 # -- the query's terms on an article page ------------------------------------------

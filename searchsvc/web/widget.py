@@ -38,7 +38,7 @@ EMBED_CSS = (
     "html,body{margin:0;padding:0;background:transparent}"
     "body{padding:8px}"
     "oncology-search{max-width:none;--oncology-search-panel-position:static;"
-    "--oncology-search-panel-gap:6px;--oncology-search-panel-max-height:calc(100vh - 76px);"
+    "--oncology-search-panel-gap:6px;--oncology-search-panel-max-height:none;"
     "--oncology-search-shadow:none}"
 )
 EMBED_CSS_HASH = "sha256-" + base64.b64encode(hashlib.sha256(EMBED_CSS.encode("utf-8")).digest()).decode("ascii")
