@@ -61,8 +61,7 @@ def documents(article):
 
 
 def _articles(paths):
-    sources, _ = find_sources([Path(p) for p in paths])
-    for source in sources:
+    for source in find_sources([Path(p) for p in paths]).sources:
         for item in read_source(source):
             if not isinstance(item, Exception):
                 yield item

@@ -20,7 +20,14 @@ The text is synthetic word salad, but with the statistics that matter to an inde
 - numbers and percentages, English trial names;
 - the site's structure: breadcrumb, title, 作者/日期/浏览量, a notice line saying the
   page is synthetic benchmark data, lead, 编者按, 3-6 Q&As (《肿瘤瞭望》: / <name>教授:),
-  expert name line and bio, disclaimer, tags and the share line; ~3,500 characters.
+  expert name line and bio, disclaimer, tags and the share line; ~3,500 characters;
+- in about one page in six, one to three look-alikes planted in answers: a sentence or
+  a paragraph that looks like a part of the page around the body (the disclaimer, the
+  share line, the expert's name line, 标签, 编者按), drawn from a random stream of their
+  own so the rest of the page is what it was without them.
+
+``qa.json`` beside the pages gives each page's number of Q&As (what ``run.py``'s
+conservation phase checks the ingest against).
 """
 
 from __future__ import annotations
@@ -101,6 +108,11 @@ QUESTION_CLOSERS = ("有哪些新进展？", "应当如何选择？", "有哪些
                     "您有哪些经验可以分享？", "的地位发生了怎样的变化？", "如何优化治疗策略？")
 # Words that would make a line look like a page part (disclaimer, notice, share) to the parser.
 PAGE_PART = re.compile(r"仅供.{0,12}参考|免责声明|版权所有|谢绝.{0,8}转载|示例数据|未经授权|分享到")
+# Look-alikes planted in answers (``Page.plant``): inline sentences and whole paragraphs.
+LOOKALIKE_SENTENCES = ("以上数据仅供临床参考。", "这些结论仅供同行参考。", "这里并不是免责声明。", "欢迎把这些经验分享到科室群。",
+                       "编者按中也提到了这一点。", "标签式的简单分层并不可取。")
+LOOKALIKE_PARAGRAPHS = ("本内容仅供医学专业人士参考", "免责声明：个案经验不能替代指南。", "分享到: 更多", "标签",
+                        "标签：肺癌", "编者按：以下为现场补充。", "{name}{title}", "肺癌")
 UNSAFE = re.compile(r"仅供|免责|分享|示例|版权|转载|授权|编者|当前位置|作者|日期|浏览|阅读量|来源|时间|教授|医师|主任|博士|研究员|医生|老师")
 
 
@@ -151,7 +163,8 @@ class Page:
 
     def __init__(self, seed: int, number: int, salt: str = ""):
         self.rng = random.Random(f"{seed}:{number}:{salt}")
-        self.number = number
+        self.seed, self.number, self.salt = seed, number, salt
+        self.qa_count = 0
         self.words, self.word_cum = general_vocabulary()
         self.terms = clinical_terms()
         self.term_cum = zipf_cum(len(self.terms), 1.05)
@@ -242,6 +255,7 @@ class Page:
             + f",就{t1}与{t2}等话题分享见解。" + self.paragraph(90), "",
             "编者按:" + self.paragraph(160), "",
         ]
+        answers = []  # (index in lines, expert) of every answer paragraph
         for i in range(n_qa):
             who = self.experts[i % len(self.experts)]
             topic = self.term_text(rng.choice(self.topic))
@@ -250,13 +264,31 @@ class Page:
             paragraphs = rng.randint(1, 3)
             for p in range(paragraphs):
                 body = self.paragraph(answer_chars // paragraphs)
+                answers.append((len(lines), who))
                 lines += [f"{who['name']}{who['title']}:{body}" if p == 0 else body, ""]
+        self.qa_count = n_qa
+        self.plant(lines, answers)
         lines.append("")
         for e in self.experts:
             lines += [f"{e['name']}{e['title']}", e["bio"]]
         tags = sorted({TAGS[self._zipf_index(len(TAGS), 1.0)] for _ in range(rng.randint(1, 3))})
         lines += ["", "本内容仅供医学专业人士参考", "", "", *tags, "", "分享到: 更多", ""]
         return "\n".join(lines)
+
+    def plant(self, lines: list[str], answers: list[tuple[int, dict]]) -> None:
+        """Plant look-alikes of the page's other parts in about one page in six (a stream of their own)."""
+        rng = random.Random(f"{self.seed}:{self.number}:{self.salt}:lookalikes")
+        if rng.random() >= 1 / 6:
+            return
+        for index, who in sorted(rng.sample(answers, min(len(answers), rng.randint(1, 3))), reverse=True):
+            if rng.random() < 0.5:
+                sentence = rng.choice(LOOKALIKE_SENTENCES)
+                text = lines[index]
+                cut = text.rfind("。", 0, len(text) - 1) + 1 or len(text)
+                lines[index] = text[:cut] + sentence + text[cut:]
+            else:
+                paragraph = rng.choice(LOOKALIKE_PARAGRAPHS).format(name=who["name"], title=who["title"])
+                lines[index + 1:index + 1] = [paragraph, ""]  # a paragraph of its own after this one
 
 
 @lru_cache(maxsize=4096)
@@ -278,18 +310,21 @@ def page_path(root: Path, number: int) -> Path:
     return root / f"{number // 1000:03d}" / f"{number:05d}.txt"
 
 
-def _write_range(args) -> tuple[int, int]:
+def _write_range(args) -> tuple[int, int, dict[str, int]]:
     seed, root, start, stop = args
     chars = size = 0
+    qa = {}
     for i in range(start, stop):
-        text = page_text(seed, i)
+        page = Page(seed, i)
+        text = page.text()
         path = page_path(Path(root), i)
         path.parent.mkdir(parents=True, exist_ok=True)
         data = text.encode("utf-8")
         path.write_bytes(data)
         chars += len(text)
         size += len(data)
-    return chars, size
+        qa[path.relative_to(root).as_posix()] = page.qa_count
+    return chars, size, qa
 
 
 def generate(size: str | int, out: Path, seed: int = DEFAULT_SEED, procs: int | None = None) -> dict:
@@ -314,7 +349,9 @@ def generate(size: str | int, out: Path, seed: int = DEFAULT_SEED, procs: int | 
     ranges = [(seed, str(root), s, min(s + step, count)) for s in range(0, count, step)]
     with Pool(procs or os.cpu_count()) as pool:
         totals = pool.map(_write_range, ranges)
-    info.update(chars=sum(c for c, _ in totals), bytes=sum(b for _, b in totals),
+    counts = {name: n for _, _, qa in totals for name, n in qa.items()}
+    (root / "qa.json").write_text(json.dumps(counts, sort_keys=True))
+    info.update(chars=sum(c for c, _, _ in totals), bytes=sum(b for _, b, _ in totals), qa=sum(counts.values()),
                 seconds=round(time.perf_counter() - started, 1))
     stamp.write_text(json.dumps(info, indent=1))
     return info

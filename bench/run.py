@@ -19,6 +19,8 @@ Phases (``--only`` picks some):
               The rate limiter is on (2000/minute: its shared counters are part of the cost);
               the load phase runs with it off (one client sending thousands of requests)
   load        sustained requests/s with wrk on loopback (errors counted), ours and baseline
+  conservation  every Q&A the generator wrote is served: per page, the Q&As in the index (ours)
+              against ``qa.json``; lost Q&As, pages short, failed files (must all be 0)
 
 Results go to ``bench/out/results-<size>.json`` and a Markdown table to
 ``bench/out/report-<size>.md``; the corpus to ``bench/corpus/<size>/`` (both ignored by git).
@@ -47,7 +49,7 @@ from common import BENCH, ROOT, machine, pss_kb, queries, run_measured, status_k
 
 OUT = BENCH / "out"
 PY = sys.executable
-PHASES = ("ingest", "update", "inproc", "http", "load")
+PHASES = ("ingest", "update", "inproc", "http", "load", "conservation")
 MARKER = "zqbenchupd"
 
 
@@ -112,7 +114,7 @@ def phase_ingest(info: dict, corpus: Path, work: Path, before: str | None, repea
                        mb_per_s=round(mb / r["seconds"], 3), peak_total_mb=r["peak_total_mb"],
                        peak_process_mb=r["peak_process_mb"], processes=r["processes"], added=report["added"],
                        busiest_process_cpu_s=r["busiest_process_cpu_s"],
-                       failed=report["failed"], index_mb=round(_du(index) / 1e6, 1))
+                       failed=report["failed"], lost=report.get("lost"), index_mb=round(_du(index) / 1e6, 1))
             out.setdefault(name, []).append(row)
             log(f"  {row}")
     if not baseline:
@@ -129,6 +131,38 @@ def phase_ingest(info: dict, corpus: Path, work: Path, before: str | None, repea
                             peak_process_mb=r["peak_process_mb"], processes=r["processes"],
                             documents=report["documents"], index_mb=round(_du(index) / 1e6, 1))]
     log(f"  {out['baseline'][0]}")
+    return out
+
+
+def phase_conservation(corpus: Path, work: Path, built_now: bool) -> dict:
+    """Every Q&A the generator wrote is in the index ours serves: per page, from the stored articles."""
+    from whoosh import index as whoosh_index
+
+    expected = json.loads((corpus / "qa.json").read_text())
+    index = work / "index-ours"
+    report = None
+    if not built_now:  # an index from an earlier run may be of another corpus or code: build one here
+        index = work / "index-conservation"
+        shutil.rmtree(index, ignore_errors=True)
+        log("conservation: ingest ...")
+        r = subprocess.run(ingest_cmd(corpus, index), env=env_for(), cwd=ROOT, capture_output=True, text=True)
+        if r.returncode not in (0, 1):
+            raise SystemExit(f"conservation ingest failed: {r.stderr[-3000:]}")
+        report = json.loads(r.stdout)
+    served: dict[str, int] = {}
+    ix = whoosh_index.open_dir(str(index / "current"))
+    with ix.searcher() as searcher:
+        for fields in searcher.all_stored_fields():
+            article = json.loads(fields["article"])
+            served[article["source"].split("#")[0]] = served.get(article["source"].split("#")[0], 0) + len(article["qa"])
+    short = sorted((name, n, served.get(name, 0)) for name, n in expected.items() if served.get(name, 0) != n)
+    out = dict(pages=len(expected), expected_qa=sum(expected.values()), served_qa=sum(served.get(n, 0) for n in expected),
+               lost_qa=sum(max(0, n - got) for _, n, got in short), pages_short=len(short),
+               pages_missing=sum(1 for name in expected if name not in served), examples=short[:10])
+    if report is not None:
+        out.update(failed=report["failed"], reported_lost=report.get("lost"), reported_qa=report.get("qa"),
+                   reported_questions=report.get("questions"))
+    log(f"  {out}")
     return out
 
 
@@ -526,6 +560,14 @@ def report(results: dict) -> str:
             lines.append(f"| {name} ({r['connections']} connections, {r['seconds']} s after {r.get('warmup_s', 0)} s warm-up) | {r['requests_per_s']} | {r['errors']} {r.get('error_kinds', '')} | "
                          f"{r['p50_ms']} | {r['p99_ms']} | {', '.join(map(str, r['worker_rss_mb']))} |")
         lines.append("")
+    cons = results.get("conservation")
+    if cons:
+        lines += ["| conservation | pages | Q&As written | Q&As served | lost Q&As | pages short | failed files | lost (ingest's report) |",
+                  "|---|---|---|---|---|---|---|---|",
+                  f"| ours | {cons['pages']} | {cons['expected_qa']} | {cons['served_qa']} | {cons['lost_qa']} | "
+                  f"{cons['pages_short']} | {cons.get('failed')} | {cons.get('reported_lost')} |", ""]
+        if cons["examples"]:
+            lines += ["pages short (page, written, served): " + ", ".join(map(str, cons["examples"])), ""]
     return "\n".join(lines)
 
 
@@ -572,12 +614,23 @@ def main(argv=None) -> int:
     if "load" in phases:
         results["load"] = phase_load(work, 5 if args.smoke else args.seconds, args.connections,
                                      0 if args.smoke else args.warmup)
+    if "conservation" in phases:
+        built_now = "ingest" in phases
+        results["conservation"] = phase_conservation(corpus, work, built_now)
+        if built_now:
+            row = results["ingest"]["ours"][-1]
+            results["conservation"].update(failed=row["failed"], reported_lost=row.get("lost"))
     results["finished"] = time.strftime("%Y-%m-%d %H:%M:%S")
     results["loadavg_end"] = open("/proc/loadavg").read().split()[:3]
     results_path.write_text(json.dumps(results, ensure_ascii=False, indent=1))
     text = report(results)
     (OUT / f"report-{info['size']}.md").write_text(text + "\n")
     print(text)
+    cons = results.get("conservation") if "conservation" in phases else None
+    if cons and (cons["lost_qa"] or cons["pages_short"] or cons.get("failed")):
+        log(f"conservation: {cons['lost_qa']} Q&As lost, {cons['pages_short']} pages short, "
+            f"{cons.get('failed')} files failed (all must be 0)")
+        return 1
     return 0
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import asdict, dataclass, field
+from typing import ClassVar
 
 
 @dataclass
@@ -21,6 +22,15 @@ class QA:
 
 
 @dataclass
+class Census:
+    """What one page held against what was made of it: nothing may go missing unsaid."""
+
+    questions: int = 0  # question labels seen in the page
+    qa: int = 0  # Q&As made from them
+    lost: list[tuple[int, str]] = field(default_factory=list)  # (line, reason) for each question label with no Q&A
+
+
+@dataclass
 class Article:
     id: str
     title: str
@@ -33,6 +43,9 @@ class Article:
     tags: list[str] = field(default_factory=list)
     qa: list[QA] = field(default_factory=list)
     source: str = ""  # where it came from: a path, with '#line' for a JSON Lines record
+    source_url: str = ""  # the original article on the web (HTML canonical / og:url, JSON Lines 'url'), http(s) only
+    # What reading the page counted (not stored): set by the readers in ``sources``.
+    census: ClassVar["Census | None"] = None
 
     def to_dict(self) -> dict:
         return asdict(self)

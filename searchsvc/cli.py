@@ -33,28 +33,45 @@ def main():
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @INDEX_OPTION
-@click.option("--prune", is_flag=True, help="Remove interviews whose source file is gone from the given folders.")
+@click.option("--prune", is_flag=True,
+              help="Also remove the interviews of files that are gone from under the given folders (or files); "
+                   "nothing outside them is touched.")
 @click.option("--rebuild", is_flag=True, help="Index everything from scratch (after a lexicon change, say).")
+@click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Corpus root: pages are identified by their path relative to it. A new index takes the deepest "
+                   "folder holding every given path; an existing one keeps the root it recorded. Pass it to say "
+                   "where a moved corpus is now, or with --rebuild to start over from another root.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON instead of text.")
 @click.option("--progress/--no-progress", default=None, help="Show a progress bar (default: only on a terminal).")
-def ingest(paths, index_dir, prune, rebuild, as_json, progress):
+def ingest(paths, index_dir, prune, rebuild, root, as_json, progress):
     """Parse interview pages and publish them to the index.
 
     PATHS are files or folders (searched recursively) of .txt and .html/.htm pages
     in the site's layout, and .jsonl exports (one article per line; see README).
 
     \b
-    - Unchanged files are skipped; a changed file replaces what it held.
+    - A page is known by its canonical URL (HTML), its record's id or url (JSON
+      Lines), else its path relative to the corpus root the index records: the
+      same file named by another route (a folder, the file itself, a symlink) is
+      the same page. Two files claiming one URL or id are reported, never merged.
+    - Unchanged files are skipped; a changed file replaces what it held; a file
+      moved within the corpus (same bytes, old path gone) keeps its id.
+    - --prune removes only the pages of files gone from under the given PATHS.
+    - Every question label becomes a Q&A or a warning with its file and line; the
+      summary line gives the Q&A totals ("Q&As N from M question labels, lost K").
     - After editing synonyms.tsv or userdict.txt, run with --rebuild: every page is
       analysed again with the new lexicon (until then searches stay correct, but slower).
     - The new index is published atomically: searches see the old or the new one.
     - A file that fails is reported with its reason; the others go on.
-    - Exit code 1 when any file failed, 2 when the index could not be written
-      (a full disk, say; the previous index stays live), 0 otherwise.
+    - Exit code 1 when any file failed or any question was lost, 2 when the index
+      could not be written (a full disk, say; the previous index stays live) or
+      the root does not fit the index, 0 otherwise.
 
     \b
-    Example:
+    Examples:
       searchsvc ingest samples/ --index index/ --prune
+      searchsvc ingest corpus/lung/ corpus/breast/        # root: corpus/
+      searchsvc ingest /new/place/corpus --root /new/place/corpus   # the corpus moved
     """
     from tqdm import tqdm
 
@@ -68,7 +85,7 @@ def ingest(paths, index_dir, prune, rebuild, as_json, progress):
         bar.refresh()
 
     try:
-        report = run_ingest(list(paths), IndexStore(index_dir), prune=prune, rebuild=rebuild,
+        report = run_ingest(list(paths), IndexStore(index_dir), prune=prune, rebuild=rebuild, root=root,
                             progress=bar.update, on_sources=sized)
     except IngestError as exc:  # a full disk, say: the previous index stays live
         bar.close()
@@ -80,6 +97,8 @@ def ingest(paths, index_dir, prune, rebuild, as_json, progress):
     else:
         for failure in report.failures:
             click.echo(f"failed: {failure.source}: {failure.reason}", err=True)
+        for warning in report.warnings:
+            click.echo(f"warning: {warning}", err=True)
         published = f"; published {report.version}" if report.version else "; index unchanged"
         click.echo(report.summary() + published)
         if not report.lexicon_current:
@@ -88,7 +107,7 @@ def ingest(paths, index_dir, prune, rebuild, as_json, progress):
             click.echo("note: the lexicon (or the analysis) changed since this index was built; searches expand "
                        "synonyms name by name, which is slower, until the index is rebuilt from all of its "
                        f"source folders: {command}", err=True)
-    sys.exit(1 if report.failures else 0)
+    sys.exit(1 if report.failures or report.warnings else 0)
 
 
 @main.command()

@@ -14,8 +14,8 @@ from functools import lru_cache
 
 from . import analysis
 from .queryplan import Understanding, Unit, Vocabulary, Words
-from .wordlists import (MIN_TYPO_CHARS, CJK_RUN, concept_for, english_words, lexicon_name_set,
-                        lexicon_names_by_mask, question_phrases)
+from .wordlists import (MIN_TYPO_CHARS, CJK_RUN, concept_for, english_words, lexicon_name_parts,
+                        lexicon_name_set, lexicon_names_by_mask, question_phrases)
 
 MAX_CORRECTIONS = 4  # unknown words a query looks up in the index's term list (each walk costs ~50 ms at 5k)
 
@@ -93,6 +93,7 @@ def _cjk_slips(norm: str) -> list[tuple[int, int, str]]:
         return []
     longest = max(len(k) for k in masks)
     freq = analysis.segmenter().jieba.FREQ
+    parts = lexicon_name_parts()
     edits: list[tuple[int, int, str]] = []
     everywhere = _names_in(norm, names, max(len(n) for n in names))  # names with letters too: 5年生存率
     for m in CJK_RUN.finditer(norm):
@@ -108,7 +109,8 @@ def _cjk_slips(norm: str) -> list[tuple[int, int, str]]:
             for size in range(min(longest, len(text) - i), MIN_TYPO_CHARS - 1, -1):
                 window = text[i:i + size]
                 cuts_a_name = any(a < i + size and b > i and not (i <= a and b <= i + size) for a, b in written)
-                if cuts_a_name or freq.get(window, 0) > 0 or i - 1 in loose or i + size in loose:
+                known = freq.get(window, 0) > 0 or window in parts  # a word, or part of a name (亚叶酸 of 亚叶酸钙)
+                if cuts_a_name or known or i - 1 in loose or i + size in loose:
                     continue
                 name = _slip(window, masks, names)
                 if name:

@@ -68,6 +68,7 @@ class Engine:
         self.n = columns.count
         self.doc_count = max(searcher.doc_count_all(), 1)
         self._terms: dict[tuple[str, str], _Scored] = {}
+        self.postings: dict[tuple[str, str], np.ndarray] = {}  # (field, token) -> documents: what the highlighter opens
 
     # -- the whole query ------------------------------------------------------------
     def rank(self, understood: Understanding, mask: np.ndarray, by_date: bool) -> Ranked:
@@ -169,6 +170,7 @@ class Engine:
         for fieldname in fields:
             check_deadline(self.deadline)
             postings = read_postings(self.reader, fieldname, token)
+            self.postings[(fieldname, token)] = postings.docs
             if not len(postings.docs):
                 continue
             B = self.ranking.B

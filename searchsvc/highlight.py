@@ -85,8 +85,12 @@ def spans_by_analysis(text: str, words: set[str]) -> list[Span]:
 class Highlighter:
     """Finds, for one results page, each hit's best-matching Q&As and its title marks."""
 
-    def __init__(self, searcher, words: set[str], offsets: str = "index", docnums: list[int] | None = None):
+    def __init__(self, searcher, words: set[str], offsets: str = "index", docnums: list[int] | None = None,
+                 holders: dict | None = None):
+        """``holders`` (field, word) -> the documents holding the word there, when the search knows
+        them already (``engine.Engine.postings``): a word is looked for only in the hits that hold it."""
         self.searcher = searcher
+        self.holders = holders or {}
         self.reader = searcher.reader()
         self.offsets = offsets
         self.words = set(words)
@@ -105,13 +109,18 @@ class Highlighter:
         """Character offsets of every query word in these documents: one pass per word's postings."""
         found: dict[int, list[tuple[str, Span]]] = {d: [] for d in docnums}
         for word in self.words:
+            targets = docnums
+            if (fieldname, word) in self.holders:
+                targets = [d for d in docnums if d in _as_set(self.holders, (fieldname, word), docnums)]
+                if not targets:
+                    continue
             try:
                 matcher = self.reader.postings(fieldname, word)
             except Exception:  # TermNotFound: the word is not in this field
                 continue
             if not matcher.is_active() or not matcher.supports("characters"):
                 continue  # inactive: every posting is of a deleted document (an updated article's old copy)
-            for docnum in docnums:  # ascending, so the matcher only moves forward
+            for docnum in targets:  # ascending, so the matcher only moves forward
                 if matcher.id() < docnum:
                     matcher.skip_to(docnum)
                 if not matcher.is_active():
@@ -150,6 +159,15 @@ class Highlighter:
             matches.append(Match(qa=i + 1, question_html=mark(qa.question, [sp for _, sp in per_qa[i]["question"]]),
                                  snippet_html=snippet(qa.answer, [sp for _, sp in per_qa[i]["answer"]]), expert=qa.expert))
         return matches, mark(article.title, title_spans)
+
+
+def _as_set(holders: dict, key, docnums: list[int]) -> set[int]:
+    """Which of ``docnums`` are among the holders of ``key`` (a sorted array of documents)."""
+    import numpy as np
+
+    docs = holders[key]
+    at = np.searchsorted(docs, docnums)
+    return {d for d, i in zip(docnums, at) if i < len(docs) and docs[i] == d}
 
 
 def _which(starts: list[int], offset: int) -> int | None:

@@ -43,7 +43,7 @@ from whoosh import index as whoosh_index
 from whoosh import columns
 from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
-from . import analysis
+from . import analysis, names
 from .analysis import analyzer
 from .article import Article
 from .crashpoint import checkpoint
@@ -129,8 +129,8 @@ def document(article: Article) -> dict:
         question=field_layout(article, "question")[0],
         answer=field_layout(article, "answer")[0],
         meta=" ".join([f"{e.name} {e.title}" for e in article.experts] + article.tags),
-        expert=",".join(n.replace(",", " ") for n in article.expert_names),
-        tag=",".join(t.replace(",", " ") for t in article.tags),
+        expert=",".join(names.key(n).replace(",", " ") for n in article.expert_names),  # canonical keys: see names
+        tag=",".join(names.key(t).replace(",", " ") for t in article.tags),
         article=json.dumps(article.to_dict(), ensure_ascii=False),
     )
     if article.year:
@@ -144,19 +144,22 @@ def document(article: Article) -> dict:
 class Manifest:
     """What each source held at the last ingest: how unchanged files are skipped."""
 
-    sources: dict[str, dict] = field(default_factory=dict)  # identity -> {path, size, mtime_ns, sha256, articles: {id: hash}}
+    # identity (path relative to root) -> {path, size, mtime_ns, sha256, format, questions, qa, lost, articles: {id: hash}}
+    sources: dict[str, dict] = field(default_factory=dict)
+    root: str | None = None  # the corpus root every identity is relative to (None: an index from before roots)
 
     @classmethod
     def read(cls, folder: Path) -> "Manifest":
         path = folder / MANIFEST
         if not path.exists():
             return cls()
-        return cls(sources=json.loads(path.read_text("utf-8"))["sources"])
+        data = json.loads(path.read_text("utf-8"))
+        return cls(sources=data["sources"], root=data.get("root"))
 
     def write(self, folder: Path) -> None:
         path = folder / MANIFEST
         with open(path, "w", encoding="utf-8") as handle:
-            json.dump({"sources": self.sources}, handle, ensure_ascii=False, indent=0, sort_keys=True)
+            json.dump({"root": self.root, "sources": self.sources}, handle, ensure_ascii=False, indent=0, sort_keys=True)
             checkpoint("manifest.unsynced")
             handle.flush()
             os.fsync(handle.fileno())

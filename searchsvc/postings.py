@@ -21,11 +21,12 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from datetime import datetime
 
 import numpy as np
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.util.numeric import byte_to_length
+
+from .codec import SplitBlockMatcher
 
 LENGTH_OF_BYTE = np.array([byte_to_length(b) for b in range(256)], dtype=np.float32)
 NO_YEAR = 0
@@ -152,24 +153,37 @@ class SegmentCache:
 
 def _read_all(matcher) -> tuple[np.ndarray, np.ndarray]:
     """All (document, frequency) pairs of a leaf matcher, a block at a time where the codec allows."""
-    if isinstance(matcher, W3LeafMatcher):
-        ids, tfs = [], []
-        while not matcher._atend:
-            matcher._read_data()
-            raw = matcher._data[0]
-            ids.append(np.cumsum(np.asarray(raw, dtype=np.int64)))  # ids are delta-encoded per block
-            matcher._read_weights()
-            tfs.append(np.asarray(matcher._weights, dtype=np.float32))
-            matcher._next_block()
-        if not ids:
-            return np.zeros(0, np.int64), np.zeros(0, np.float32)
-        return np.concatenate(ids), np.concatenate(tfs)
+    if isinstance(matcher, SplitBlockMatcher):
+        return _read_blocks(matcher, lambda m: m.head())
+    if isinstance(matcher, W3LeafMatcher):  # a segment written before the split codec: whole blocks
+        return _read_blocks(matcher, _whole_block)
     docs, weights = [], []
     while matcher.is_active():
         docs.append(matcher.id())
         weights.append(matcher.weight())
         matcher.next()
     return np.asarray(docs, np.int64), np.asarray(weights, np.float32)
+
+
+def _whole_block(matcher) -> tuple:
+    matcher._read_data()
+    return matcher._data
+
+
+def _read_blocks(matcher, read) -> tuple[np.ndarray, np.ndarray]:
+    ids, tfs = [], []
+    while not matcher._atend:
+        data = read(matcher)
+        ids.append(np.cumsum(np.asarray(data[0], dtype=np.int64)))  # ids are delta-encoded per block
+        weights, count = data[1], matcher._blocklength
+        if weights is None or isinstance(weights, float):  # all 1.0, or all the same
+            tfs.append(np.full(count, 1.0 if weights is None else weights, np.float32))
+        else:
+            tfs.append(np.asarray(weights, dtype=np.float32))
+        matcher._next_block()
+    if not ids:
+        return np.zeros(0, np.int64), np.zeros(0, np.float32)
+    return np.concatenate(ids), np.concatenate(tfs)
 
 
 def _lengths(leaf, fieldname: str, n: int) -> np.ndarray:
@@ -185,21 +199,33 @@ def _lengths(leaf, fieldname: str, n: int) -> np.ndarray:
 
 
 def _numbers(leaf, fieldname: str, n: int, missing: int) -> np.ndarray:
-    if not leaf.has_column(fieldname):
+    """A sortable NUMERIC(int) column as the numbers indexed (Whoosh stores them shifted by 2**31)."""
+    raw, default = _raw_column(leaf, fieldname, n)
+    if raw is None:
         return np.full(n, missing, np.int32)
-    column = leaf.column_reader(fieldname)
-    return np.asarray([v if v is not None else missing for v in column], np.int32)
+    return np.where(raw == default, missing, raw.astype(np.int64) - 2**31).astype(np.int32)
 
 
 def _dates(leaf, fieldname: str, n: int) -> np.ndarray:
-    if not leaf.has_column(fieldname):
+    """A sortable DATETIME column as Whoosh's microseconds since year 1 (NO_DATE where none was given)."""
+    raw, default = _raw_column(leaf, fieldname, n)
+    if raw is None:
         return np.full(n, NO_DATE, np.int64)
-    column = leaf.column_reader(fieldname)
-    out = np.full(n, NO_DATE, np.int64)
-    for d, value in enumerate(column):
-        if isinstance(value, datetime):
-            out[d] = int(value.timestamp())
-    return out
+    return np.where(raw == default, NO_DATE, raw.astype(np.int64))
+
+
+def _raw_column(leaf, fieldname: str, n: int):
+    """(the column's numbers for every document, the value of a document without one), read in one go."""
+    if not leaf.has_column(fieldname):
+        return None, None
+    reader = leaf.column_reader(fieldname, translate=False)
+    typecode, default = reader._typecode, reader._default
+    dtype = np.dtype(typecode).newbyteorder(">")
+    out = np.full(n, default, dtype=np.uint64)
+    count = min(reader._count, n)
+    data = reader._dbfile.get(reader._basepos, count * dtype.itemsize)
+    out[:count] = np.frombuffer(data, dtype)
+    return out, default
 
 
 def _lists(leaf, fieldname: str, n: int) -> Labels:

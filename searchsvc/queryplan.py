@@ -94,9 +94,9 @@ class Understanding:
     notices: list[str] = field(default_factory=list)  # what the reader should know about how the query was read
 
     def words(self, concept_tokens: bool = True) -> set[str]:
-        """The indexed words the query looks for (to mark them): every word of its units, a concept's
-        token (whose span is the whole name wherever any of its names occurs) and its one-word
-        names, or, in an index without concept tokens, every word of every name."""
+        """The indexed words the query looks for (to mark them): every word of its units and a concept's
+        token (whose span is the whole name wherever any of its names occurs), or, in an index
+        without concept tokens, every word of every name."""
         out: set[str] = set()
         for unit in self.units:
             if unit.role != "absent":
@@ -155,8 +155,7 @@ def _collect_words(node, concept_tokens: bool, out: set[str]) -> None:
         out.update(node.tokens)
     elif isinstance(node, Concept):
         if concept_tokens:
-            out.add(node.token)
-            out.update(seq[0] for seq in node.seqs if len(seq) == 1)
+            out.add(node.token)  # spans every name of the group as the page writes it
         else:
             out.update(w for seq in node.seqs for w in seq)
     else:

@@ -18,8 +18,7 @@ import json
 import re
 import time
 
-from . import related as related_module, suggest as suggest_module
-from .analysis import tokens
+from . import names, related as related_module, suggest as suggest_module
 from .article import Article
 from .engine import Engine, facets, filter_mask
 from .highlight import Highlighter
@@ -28,7 +27,7 @@ from .ranking import RANKING, Ranking
 from .results import (MAX_PER_PAGE, MAX_QUERY_CHARS, SORTS, BadRequest, Hit, Match, OutOfTime,  # noqa: F401 (re-exported)
                       Related, SearchResult, check_deadline, validate)
 from .snapshot import SnapshotReader
-from .queryplan import Understanding, Words
+from .queryplan import Understanding
 from .understanding import understand
 from .vocabulary import IndexVocabulary
 
@@ -70,12 +69,13 @@ class Searcher:
         check_deadline(deadline)
         columns = self.snapshots.columns(searcher)
         engine = Engine(columns, searcher, self.ranking, TEXT_FIELDS, self.snapshots.concepts_indexed(), deadline)
-        mask = filter_mask(columns, tags=[tag] if tag else (), experts=[expert] if expert else (),
+        mask = filter_mask(columns, tags=[names.key(tag)] if tag else (), experts=[names.key(expert)] if expert else (),
                            years=[int(year)] if year is not None else (), year_from=year_from, year_to=year_to)
-        mask &= self._query_filters(understood, engine, columns)
+        mask &= self._query_filters(understood, columns)
         ranked = engine.rank(understood, mask, by_date=sort == "date")
         on_page = [int(d) for d in ranked.order[(page - 1) * per_page: page * per_page]]
-        highlighter = Highlighter(searcher, understood.words(self.snapshots.concepts_indexed()), docnums=on_page)
+        highlighter = Highlighter(searcher, understood.words(self.snapshots.concepts_indexed()), docnums=on_page,
+                                  holders=engine.postings)
         scores = dict(zip(on_page, ranked.scores[(page - 1) * per_page: page * per_page].tolist()))
         hits = []
         for d in on_page:
@@ -100,18 +100,15 @@ class Searcher:
         return self.understand(q).words(self.snapshots.concepts_indexed()) if q else set()
 
     @staticmethod
-    def _query_filters(understood: Understanding, engine: Engine, columns):
-        """expert:, tag: and year: written in the query: the exact name, or the words in the experts and tags."""
+    def _query_filters(understood: Understanding, columns):
+        """expert:, tag: and year: written in the query: the same interviews as /experts/, /tags/ and the facets."""
         mask = columns.live.copy()
         for kind, values in understood.filters.items():
             for value in values:
                 if kind == "year":
                     mask &= columns.years == int(value) if re.fullmatch(r"[0-9]{4}", value) else False
-                    continue
-                labels = columns.tags if kind == "tag" else columns.experts
-                words = tuple(tokens(value))
-                in_meta = engine.node(Words(words), ("meta",)).matched if words else False
-                mask &= labels.docs_with(value) | in_meta
+                else:
+                    mask &= (columns.tags if kind == "tag" else columns.experts).docs_with(names.key(value))
         return mask
 
     @staticmethod

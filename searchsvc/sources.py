@@ -9,13 +9,14 @@ reported, not guessed at.
 from __future__ import annotations
 
 import json
+import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
-from .article import QA, Article, Expert, article_id
-from .parse import ParseError, article_from_text, iso_date
+from .article import QA, Article, Census, Expert, article_id
+from .parse import ParseError, article_from_text, iso_date, repeats
 
 TEXT_SUFFIXES = {".txt"}
 HTML_SUFFIXES = {".html", ".htm"}
@@ -50,12 +51,24 @@ class SourceError(Exception):
         self.reason = reason
 
 
+class SourceWarning:
+    """Something a file held that did not make it into the index (a question without an answer, say)."""
+
+    def __init__(self, source: str, line: int | None, reason: str):
+        self.source, self.line, self.reason = source, line, reason
+
+    def __str__(self) -> str:
+        return f"{self.source}:{self.line}: {self.reason}" if self.line else f"{self.source}: {self.reason}"
+
+
 @dataclass
 class Source:
     """A file to ingest and the identity its articles' ids derive from."""
 
     path: Path
-    identity: str  # path relative to the ingest root, with '/' separators
+    identity: str  # the file's path relative to the corpus root, with '/' separators
+    key: str = ""  # what its articles' ids derive from when the page names no URL: the identity it was
+    # first ingested under (kept when the root widens or the file moves), '' for the identity itself
 
     @property
     def kind(self) -> str:
@@ -65,23 +78,68 @@ class Source:
         return "jsonl" if suffix in JSONL_SUFFIXES else "text"
 
 
-def find_sources(paths: list[Path]) -> tuple[list[Source], list[SourceError]]:
-    """Expand files and directories (recursively) into the sources to ingest."""
-    found: dict[Path, Source] = {}
-    errors = []
+@dataclass
+class Scan:
+    """What the paths named in one run hold, relative to the corpus root."""
+
+    root: Path
+    sources: list[Source] = field(default_factory=list)
+    errors: list[SourceError] = field(default_factory=list)
+    scopes: list[str] = field(default_factory=list)  # identity prefixes of the named paths ("" = the whole root)
+    missing: dict[str, SourceError] = field(default_factory=dict)  # scope of a named path that does not exist -> error
+
+
+def corpus_root(paths: list[Path]) -> Path:
+    """The root a new index chooses: the deepest folder holding every named path (a file counts as its folder)."""
+    folders = [os.path.realpath(p if Path(p).is_dir() else os.path.dirname(os.path.abspath(p))) for p in paths]
+    return Path(os.path.commonpath(folders)) if folders else Path.cwd().resolve()
+
+
+def identity_under(root: Path, path: Path) -> str | None:
+    """``path`` relative to ``root`` with '/' separators, by its real path (so every route to a file,
+    symlinks and '..' included, gives one identity), else by its absolute path; None when outside."""
+    for candidate in (os.path.realpath(path), os.path.abspath(path)):
+        rel = os.path.relpath(candidate, root)
+        if rel != os.pardir and not rel.startswith(os.pardir + os.sep):
+            return "" if rel == os.curdir else Path(rel).as_posix()
+    return None
+
+
+def find_sources(paths: list[Path], root: Path | None = None) -> Scan:
+    """Expand files and directories (recursively) into the sources to ingest, each identified by
+    its path relative to ``root`` (default: the deepest folder holding every path)."""
+    scan = Scan(root=Path(os.path.realpath(root)) if root else corpus_root(paths))
+    found: dict[str, Source] = {}
     for given in paths:
+        scope = identity_under(scan.root, given)
+        if scope is None:
+            scan.errors.append(SourceError(str(given), f"outside the corpus root {scan.root} (ids are paths relative to "
+                                           "it): move it under the root, or start a new index with --rebuild --root"))
+            continue
         if given.is_dir():
+            scan.scopes.append(scope)
             for path in sorted(given.rglob("*")):
                 if path.is_file() and path.suffix.lower() in SUFFIXES and not _hidden(path, given):
-                    found.setdefault(path.resolve(), Source(path, path.relative_to(given).as_posix()))
+                    _add(scan, found, path)
         elif given.is_file():
             if given.suffix.lower() not in SUFFIXES:
-                errors.append(SourceError(str(given), f"unsupported file type {given.suffix!r} (expected .txt, .html, .htm or .jsonl)"))
+                scan.errors.append(SourceError(str(given), f"unsupported file type {given.suffix!r} (expected .txt, .html, .htm or .jsonl)"))
             else:
-                found.setdefault(given.resolve(), Source(given, given.name))
+                scan.scopes.append(scope)
+                _add(scan, found, given)
         else:
-            errors.append(SourceError(str(given), "no such file or directory"))
-    return list(found.values()), errors
+            scan.scopes.append(scope)
+            scan.missing[scope] = SourceError(str(given), "no such file or directory")
+    scan.sources = list(found.values())
+    return scan
+
+
+def _add(scan: Scan, found: dict[str, Source], path: Path) -> None:
+    identity = identity_under(scan.root, path)
+    if identity is None:  # a symlink inside a named folder whose target is outside the root
+        scan.errors.append(SourceError(str(path), f"resolves outside the corpus root {scan.root} ({os.path.realpath(path)})"))
+    else:
+        found.setdefault(identity, Source(path, identity))
 
 
 def _hidden(path: Path, root: Path) -> bool:
@@ -133,10 +191,11 @@ def read_source(source: Source) -> Iterator[Article | SourceError]:
             from .htmlpage import page_text
 
             text, hints, canonical = page_text(text, max_depth=MAX_HTML_DEPTH, max_tags=MAX_HTML_TAGS)
-            identity = canonical or source.identity
+            identity = canonical or source.key or source.identity
         else:
-            hints, identity = None, source.identity
-        yield article_from_text(text, id=article_id(identity), source=source.identity, hints=hints)
+            hints, identity, canonical = None, source.key or source.identity, ""
+        yield article_from_text(text, id=article_id(identity), source=source.identity, hints=hints,
+                                source_url=canonical)
     except SourceError as exc:
         yield exc
     except ParseError as exc:
@@ -183,6 +242,8 @@ def article_from_record(record: object, *, source: str) -> Article:
     identity = record.get("id") or record.get("url")
     if not isinstance(identity, str) or not identity.strip():
         raise ValueError("a record needs a non-empty 'id' or 'url' string")
+    url = record.get("url")
+    url = url.strip() if isinstance(url, str) and re.match(r"https?://\S+$", url.strip()) else ""
     title = _text(record, "title")
     if not title:
         raise ValueError("a record needs a non-empty 'title'")
@@ -197,19 +258,23 @@ def article_from_record(record: object, *, source: str) -> Article:
                bio=_text(e, "bio")) for e in _list(record, "experts")
     ]
     views = record.get("views")
-    return Article(
+    lead, editor_note = _text(record, "lead"), _text(record, "editor_note")
+    article = Article(
         id=article_id(identity.strip()),
         title=title,
         date=iso_date(str(record.get("date") or "")),
         outlet=_text(record, "outlet"),
         views=int(views) if isinstance(views, (int, float)) or (isinstance(views, str) and views.isdigit()) else None,
-        lead=_text(record, "lead"),
-        editor_note=_text(record, "editor_note"),
+        lead="" if repeats(lead, editor_note) else lead,
+        editor_note=editor_note,
         experts=[e for e in experts if e.name],
         tags=_tags(_list(record, "tags")),
         qa=qa,
         source=source,
+        source_url=url,
     )
+    article.census = Census(questions=len(qa), qa=len(qa))
+    return article
 
 
 def _tags(values: list) -> list[str]:

@@ -61,9 +61,21 @@ def understand(q: str, vocabulary: Vocabulary, complete_last: bool = True) -> Un
         _explicit(group, vocabulary, result)
     flush(True)
     correct_unknown(result, vocabulary)
+    if not result.units and not result.filters and not result.excluded:
+        _search_question_words(result, vocabulary)
     for typed, fixed in result.corrections[len(corrections):]:  # made while reading words: say so in the query
         result.searched = result.searched.replace(typed, fixed, 1)
     return result
+
+
+def _search_question_words(result: Understanding, vocabulary: Vocabulary) -> None:
+    """A query of question words alone (有效, typed on the way to 有效率) searches them: they are
+    never required beside a topic, and never all a reader gets back."""
+    for ignored in [i for i in result.ignored if i.reason == "question"]:
+        tokens = tuple(analysis.tokens(ignored.text))
+        if tokens and all(vocabulary.frequency(t) > 0 for t in tokens):
+            result.ignored.remove(ignored)
+            result.units.append(Unit(text=ignored.text, node=Words(tokens)))
 
 
 def _free_text(text: str, vocabulary: Vocabulary, result: Understanding, prefix: str | None) -> None:

@@ -78,3 +78,13 @@ def lexicon_names_by_mask() -> dict[str, set[str]]:
 @lru_cache(maxsize=1)
 def lexicon_name_set() -> frozenset[str]:
     return frozenset(analysis.normalize(term) for term, _ in analysis.lexicon().terms())
+
+
+@lru_cache(maxsize=1)
+def lexicon_name_parts() -> frozenset[str]:
+    """Every run of two or more characters inside a Chinese lexicon name (亚叶酸 in 亚叶酸钙)."""
+    out = set()
+    for name in lexicon_name_set():
+        if CJK_RUN.fullmatch(name):
+            out.update(name[i:j] for i in range(len(name)) for j in range(i + 2, len(name) + 1))
+    return frozenset(out)

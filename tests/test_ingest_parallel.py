@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from searchsvc import build as build_module
 from searchsvc import ingest as ingest_module
 from searchsvc.index import IndexStore
 from searchsvc.ingest import ingest
@@ -61,7 +62,7 @@ def test_a_failing_streaming_ingest_publishes_nothing(corpus, tmp_path, monkeypa
     ingest([corpus], store)
     version = store.version()
     calls = {"n": 0}
-    real = ingest_module._StreamingBuild.add
+    real = build_module.StreamingBuild.add
 
     def boom(self, article):
         calls["n"] += 1
@@ -69,7 +70,7 @@ def test_a_failing_streaming_ingest_publishes_nothing(corpus, tmp_path, monkeypa
             raise KeyboardInterrupt
         real(self, article)
 
-    monkeypatch.setattr(ingest_module._StreamingBuild, "add", boom)
+    monkeypatch.setattr(build_module.StreamingBuild, "add", boom)
     for page in corpus.glob("*.txt"):
         data = page.read_bytes()
         if "。".encode() in data:
@@ -78,5 +79,5 @@ def test_a_failing_streaming_ingest_publishes_nothing(corpus, tmp_path, monkeypa
     with pytest.raises(KeyboardInterrupt):
         ingest([corpus], store)
     assert store.version() == version
-    monkeypatch.setattr(ingest_module._StreamingBuild, "add", real)
+    monkeypatch.setattr(build_module.StreamingBuild, "add", real)
     assert ingest([corpus], store).version  # the lock was released; the next ingest works

@@ -269,9 +269,9 @@ def _summary(fields: dict) -> tuple:
 def _sample_articles():
     from searchsvc.sources import find_sources
 
-    sources, errors = find_sources([SAMPLES])
-    assert not errors
-    for source in sources:
+    scan = find_sources([SAMPLES])
+    assert not scan.errors
+    for source in scan.sources:
         for item in read_source(source):
             yield source.identity, item
 
@@ -296,8 +296,7 @@ def test_every_sample_parses_with_every_field_filled(identity, item):
 def test_every_sample_file_says_it_is_sample_data():
     from searchsvc.sources import find_sources
 
-    sources, _ = find_sources([SAMPLES])
-    for source in sources:
+    for source in find_sources([SAMPLES]).sources:
         text = decode(source.path.read_bytes(), source.identity)
         assert "示例" in text or "示範" in text or "sample_data" in text, source.identity
 

@@ -129,10 +129,15 @@ def content(store: IndexStore) -> dict[str, dict[str, str]]:
 @pytest.fixture(scope="module")
 def setup(tmp_path_factory):
     root = tmp_path_factory.mktemp("crash")
-    corpus_a = root / "a"
+    corpus_a = root / "corpus"  # the corpus as the base index saw it; then edited in place into corpus_b
     shutil.copytree(SAMPLES, corpus_a)
-    corpus_b = root / "b"
-    shutil.copytree(SAMPLES, corpus_b)
+    base = IndexStore(root / "base")
+    assert ingest([corpus_a], base).failed == 0
+    for _ in range(KEEP_SNAPSHOTS - 1):  # three snapshots: the next publish drops the oldest
+        ingest([corpus_a], base, rebuild=True)
+    assert len(list(base.snapshots.iterdir())) == KEEP_SNAPSHOTS
+
+    corpus_b = corpus_a
     page = corpus_b / "01-kras-g12c-nsclc.txt"  # changed
     text = page.read_text("utf-8")
     page.write_text(text.replace(text.splitlines()[2], "林晓舟教授:测试用新标题ZEBRAFISH"), "utf-8")
@@ -142,18 +147,12 @@ def setup(tmp_path_factory):
             (corpus_b / "extra" / f"copy{n}").mkdir(parents=True, exist_ok=True)
             shutil.copy(SAMPLES / name, corpus_b / "extra" / f"copy{n}" / name)
 
-    base = IndexStore(root / "base")
-    assert ingest([corpus_a], base).failed == 0
-    for _ in range(KEEP_SNAPSHOTS - 1):  # three snapshots: the next publish drops the oldest
-        ingest([corpus_a], base, rebuild=True)
-    assert len(list(base.snapshots.iterdir())) == KEEP_SNAPSHOTS
-
     clean = IndexStore(root / "clean")
     assert ingest([corpus_b], clean).failed == 0
     reference = dict(content=content(clean), articles=Searcher(clean).health()["articles"],
                      answers=answers(Searcher(clean)))
     assert reference["answers"]["ZEBRAFISH"][0] == 1
-    return dict(corpus_a=corpus_a, corpus_b=corpus_b, base=base, reference=reference, before=answers(Searcher(base)))
+    return dict(corpus_b=corpus_b, base=base, reference=reference, before=answers(Searcher(base)))
 
 
 def run_crashing_ingest(point: str, n: int, stream_after: int, flags, corpus: Path, index: Path) -> subprocess.Popen:

@@ -47,12 +47,19 @@ def ids(searcher: Searcher, q: str) -> list[str]:
 QUESTION_ENDINGS = [e for e in question_entries() if len(e) >= 2]
 
 
-def test_the_question_word_list_is_data_and_every_entry_is_understood_as_a_question_word(searcher):
+def test_the_question_word_list_is_data_and_every_entry_beside_a_topic_is_ignored(searcher):
     assert len(QUESTION_ENDINGS) > 40
     for entry in question_entries():
-        understood = searcher.understand(entry)
-        searched = [u.text for u in understood.units]
-        assert searched == [] or entry in {"一下"}, (entry, searched)
+        understood = searcher.understand("骨髓瘤 " + entry)
+        assert [u.text for u in understood.units] == ["骨髓瘤"], entry
+        assert {"text": entry, "reason": "question"} in [vars(i) for i in understood.ignored] or \
+            all(i.reason == "question" for i in understood.ignored), entry
+
+
+def test_a_query_of_question_words_alone_searches_them(searcher):
+    """有效, typed on the way to 有效率: never all ignored."""
+    result = searcher.search("有效")
+    assert result.total >= 1 and result.understood["words"] == ["有效"]
 
 
 @SETTINGS

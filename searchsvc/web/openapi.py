@@ -120,6 +120,9 @@ SCHEMAS = {
         "experts": {"type": "array", "items": _ref("Expert")}, "tags": {"type": "array", "items": STRING},
         "qa": {"type": "array", "items": _ref("QA")},
         "related_url": {"type": "string", "format": "uri"},
+        "source_url": {"type": ["string", "null"], "format": "uri",
+                       "description": "The original article on the web (the page's canonical URL, or the JSON Lines "
+                                      "record's url); null when the source names none."},
         "title_html": {**HTML, "description": "Only with ?q=: the title with the query's terms marked."},
         "citation": _ref("Citation"),
     }, ["id", "title", "url", "date", "outlet", "views", "lead", "experts", "tags", "qa", "citation"]),

@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, send_from_directory, url_for
 
+from .. import names
 from ..search import MAX_QUERY_CHARS, BadRequest
 from . import present, yearchart
 from .api import YEAR_FILTERS, get_article, get_related, run_articles, run_search, year_counts
@@ -90,6 +91,17 @@ def facet_shown(values: list[dict], active) -> int:
     return shown
 
 
+@bp.app_template_global()
+def tag_url(tag: str) -> str:
+    """The listing of a tag, at its canonical key whatever script the page wrote it in."""
+    return url_for("pages.tag", tag=names.key(tag))
+
+
+@bp.app_template_global()
+def expert_url(name: str) -> str:
+    return url_for("pages.expert", name=names.key(name))
+
+
 @bp.app_template_filter("day")
 def day(iso: str) -> str:
     return (iso or "")[:10]
@@ -157,10 +169,16 @@ def _listing(kind: str, value: str):
     page = int_arg("page", 1, 1, 10_000)
     if len(value) > 100:
         abort(404)
-    filters = {kind: value}
+    key = names.key(value)
+    if not key:
+        abort(404)
+    filters = {kind: key}
     result, _ = run_articles(page, 20, **filters)
     if result.total == 0:
         abort(404)
+    if key != value:  # 免疫治療 and 免疫治疗 are one listing, at the Simplified key
+        endpoint_arg = {"expert": "name", "tag": "tag"}[kind]
+        return redirect(url_for(f"pages.{kind}", **{endpoint_arg: key}, **({"page": page} if page > 1 else {})), 301)
     pages = present.page_count(result)
     if result.page > pages:
         return redirect(url_for(request.endpoint, **request.view_args, **({"page": pages} if pages > 1 else {})))
@@ -168,14 +186,17 @@ def _listing(kind: str, value: str):
     if kind == "expert" and result.hits:  # title and bio from the newest interview that has them
         for hit in result.hits[:3]:
             found = get_article(hit.id)
-            expert = next((e for e in (found.experts if found else []) if e.name == value and (e.title or e.bio)), None)
+            expert = next((e for e in (found.experts if found else []) if names.key(e.name) == key and (e.title or e.bio)),
+                          None)
             if expert:
                 break
+    written = [v for hit in result.hits for v in (hit.experts if kind == "expert" else hit.tags) if names.key(v) == key]
+    shown = expert.name if expert else (written[0] if written else key)  # as the newest interview writes it
     json_url = url_for("api.articles", **filters, **({"page": page} if page > 1 else {}), per_page=20)
-    feed_url = url_for(f"feeds.{kind}", **{"name" if kind == "expert" else "tag": value})
-    return render_template("listing.html", kind=kind, value=value, result=result, expert=expert,
+    feed_url = url_for(f"feeds.{kind}", **{"name" if kind == "expert" else "tag": key})
+    return render_template("listing.html", kind=kind, value=key, shown=shown, result=result, expert=expert,
                            pages=pages, pagination=pagination(result.page, pages), json_url=json_url,
-                           feed_url=feed_url, feed_title=f"订阅{'专家' if kind == 'expert' else '标签'}“{value}”的新访谈（Atom）")
+                           feed_url=feed_url, feed_title=f"订阅{'专家' if kind == 'expert' else '标签'}“{shown}”的新访谈（Atom）")
 
 
 @bp.get("/experts/<path:name>")

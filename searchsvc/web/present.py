@@ -82,6 +82,7 @@ def article_dict(article: Article, highlighted: dict | None = None) -> dict:
         "tags": list(article.tags),
         "qa": [{"question": q.question, "answer": q.answer, "expert": q.expert} for q in article.qa],
         "related_url": url_for("api.related", article_id=article.id, _external=True),
+        "source_url": article.source_url or None,  # the original article on the web, when the source names it
         "citation": citation(article),
     }
     if highlighted is not None:
