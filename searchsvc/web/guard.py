@@ -5,9 +5,10 @@
   per-process pool and is waited for until the request's deadline; past it the
   request gets a 503 with ``Retry-After`` and a message naming the budget, and the
   thread serving it is free again.  The work stops too: searches get the deadline
-  (``Searcher.search(deadline=...)``: Whoosh's ``TimeLimitCollector`` while matching,
-  checks between the later steps), so a slow query costs its own budget and nothing
-  more; the pool thread is free for the next request.  The pool
+  (``Searcher.search(deadline=...)``: the ranking engine checks it before each posting
+  list and while walking a phrase, the search before highlighting each hit), so a slow
+  query costs its own budget and nothing more; the pool thread is free for the next
+  request.  The pool
   (``SEARCHSVC_BUDGET_THREADS``, default 4) bounds how much CPU runaway work can take:
   when it is busy, new work waits within its own budget instead of piling up.
 - **Rate limit**: see ``ratelimit.py``.
