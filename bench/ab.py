@@ -9,7 +9,7 @@ Per round, in alternating order so that a change in the machine's load hits both
 
 - in process: ``bench/inproc.py`` (``Searcher.search``, uncached, highlighting on; its second pass);
 - over HTTP: ``searchsvc serve`` with its default workers and the result cache off
-  (``SEARCHSVC_CACHE_SIZE=0``), one kept-alive connection, the query log twice (the second pass counts).
+  (``SEARCHSVC_CACHE_MB=0``), one kept-alive connection, the query log twice (the second pass counts).
 
 Prints one JSON document: the figures per side and round, and after/before ratios of the medians
 over rounds.
@@ -46,7 +46,7 @@ def inproc(tree: Path | None, index: Path) -> dict:
 def http(tree: Path | None, index: Path) -> dict:
     head = [PY, str(BENCH / "revcli.py"), str(tree)] if tree else [PY, "-m", "searchsvc.cli"]
     port = free_port()
-    env = env_for(SEARCHSVC_CACHE_SIZE=0)
+    env = env_for(SEARCHSVC_CACHE_MB=0, SEARCHSVC_CACHE_SIZE=0)
     env.pop("BENCH_TREE", None)
     server = Server([*head, "serve", "--index", str(index), "--port", str(port), "--no-access-log"], port, env)
     rows = queries()

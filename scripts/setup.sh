@@ -3,7 +3,8 @@
 #   scripts/setup.sh          the service
 #   scripts/setup.sh --test   the service, the test tools, and the system packages the tests drive
 #                             (Debian's chromium for browser tests, nginx for the scale-out test,
-#                             wrk for the benchmark's load phase, npm for the pinned axe-core of
+#                             redis-server for the shared rate limit and cache tests, wrk for the
+#                             benchmark's load phase, npm for the pinned axe-core of
 #                             the accessibility tests)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,6 +26,7 @@ if [ "${1:-}" = "--test" ]; then
   command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx)
   [ -n "$(fc-list :lang=zh 2>/dev/null)" ] || need+=(fonts-noto-cjk)
   command -v wrk >/dev/null 2>&1 || need+=(wrk)
+  command -v redis-server >/dev/null 2>&1 || [ -x /usr/bin/redis-server ] || need+=(redis-server)
   command -v npm >/dev/null 2>&1 || need+=(npm)
   if [ ${#need[@]} -gt 0 ]; then
     sudo=""

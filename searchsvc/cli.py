@@ -185,11 +185,14 @@ def serve(index_dir, host, port, workers, threads, access_log, dev):
 
     \b
     Environment: SEARCHSVC_INDEX, SEARCHSVC_CORS_ORIGINS (default *),
-    SEARCHSVC_CACHE_SIZE (results kept in memory, default 512),
+    SEARCHSVC_CACHE_MB (megabytes of results cached for all workers, default 64; 0 = off),
+    SEARCHSVC_CACHE_STORAGE (empty = embedded, or redis://host:port/db),
     SEARCHSVC_CACHE_MAX_AGE (seconds for Cache-Control, default 60),
     SEARCHSVC_TRUSTED_PROXIES (reverse proxies in front, default 0),
-    SEARCHSVC_RATE_LIMIT (per client on /api/*, default 600/minute; off),
-    SEARCHSVC_RATE_LIMIT_EXEMPT (addresses never limited, default 127.0.0.1,::1),
+    SEARCHSVC_RATE_LIMIT (per client on /api/*, over all workers; default 600/minute; off),
+    SEARCHSVC_RATE_LIMIT_STORAGE (empty = embedded, or redis://host:port/db to share across machines),
+    SEARCHSVC_RATE_LIMIT_EXEMPT (addresses never limited, default none),
+    SEARCHSVC_STATE_DIR (folder for the embedded cache and counters; default a private one per server),
     SEARCHSVC_TIME_BUDGET (seconds of index work per request, default 5; 0 = none),
     SEARCHSVC_BUDGET_THREADS (threads doing that work per worker, default 4),
     SEARCHSVC_MAX_BODY (largest request body in bytes, default 16384).

@@ -31,6 +31,7 @@ import numpy as np
 from .postings import DocColumns, read_occurrences, read_postings
 from .ranking import Ranking
 from .queryplan import AllOf, AnyOf, Concept, Ignored, Understanding, Unit, Words
+from .results import check_deadline
 
 
 @dataclass
@@ -55,8 +56,9 @@ class Engine:
     """Evaluates understood queries over one snapshot; one instance per search (it holds a thread's reader)."""
 
     def __init__(self, columns: DocColumns, searcher, ranking: Ranking, fields: tuple[str, ...],
-                 concepts_indexed: bool = True):
+                 concepts_indexed: bool = True, deadline: float | None = None):
         self.columns = columns
+        self.deadline = deadline  # time.monotonic() value: past it, reading postings stops with OutOfTime
         self.searcher = searcher
         self.reader = searcher.reader()
         self.ranking = ranking
@@ -164,6 +166,7 @@ class Engine:
             return found
         score = np.zeros(self.n, np.float32)
         for fieldname in fields:
+            check_deadline(self.deadline)
             postings = read_postings(self.reader, fieldname, token)
             self.postings[(fieldname, token)] = postings.docs
             if len(postings.docs):
@@ -177,6 +180,7 @@ class Engine:
         """Documents holding ``tokens`` at consecutive positions, scored by BM25 of the phrase's frequency."""
         score = np.zeros(self.n, np.float32)
         for fieldname in fields:
+            check_deadline(self.deadline)
             candidates = None
             for token in dict.fromkeys(tokens):
                 docs = self._postings(fieldname, token)
@@ -187,6 +191,7 @@ class Engine:
                 continue
             starts = None  # (document << 32) + where the phrase would start, for each occurrence read so far
             for i, token in enumerate(tokens):
+                check_deadline(self.deadline)
                 found = read_occurrences(self.reader, fieldname, token, candidates)
                 keys = (found.docs << 32) + (found.positions - i)
                 starts = keys if starts is None else starts[np.isin(starts, keys)]

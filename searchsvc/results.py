@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import asdict, dataclass, field
 
 SORTS = ("relevance", "date")
@@ -16,6 +17,16 @@ class BadRequest(ValueError):
     def __init__(self, param: str, message: str):
         super().__init__(message)
         self.param = param
+
+
+class OutOfTime(Exception):
+    """The work ran past its deadline (a ``time.monotonic()`` value) and was stopped there."""
+
+
+def check_deadline(deadline: float | None) -> None:
+    """Raise OutOfTime once ``deadline`` has passed (None: no deadline)."""
+    if deadline is not None and time.monotonic() >= deadline:
+        raise OutOfTime
 
 
 def validate(q: str = "", page: int = 1, per_page: int = 10, sort: str = "relevance") -> None:

@@ -24,14 +24,14 @@ from .engine import Engine, facets, filter_mask
 from .highlight import Highlighter
 from .index import TEXT_FIELDS, IndexStore
 from .ranking import RANKING, Ranking
-from .results import (MAX_PER_PAGE, MAX_QUERY_CHARS, SORTS, BadRequest, Hit, Match, Related,  # noqa: F401 (re-exported)
-                      SearchResult, validate)
+from .results import (MAX_PER_PAGE, MAX_QUERY_CHARS, SORTS, BadRequest, Hit, Match, OutOfTime,  # noqa: F401 (re-exported)
+                      Related, SearchResult, check_deadline, validate)
 from .snapshot import SnapshotReader
 from .queryplan import Understanding
 from .understanding import understand
 from .vocabulary import IndexVocabulary
 
-__all__ = ["Searcher", "BadRequest", "SearchResult", "Hit", "Match", "Related", "Ranking", "RANKING",
+__all__ = ["Searcher", "BadRequest", "OutOfTime", "SearchResult", "Hit", "Match", "Related", "Ranking", "RANKING",
            "MAX_QUERY_CHARS", "MAX_PER_PAGE", "SORTS", "validate"]
 
 FACET_LIMIT = 20
@@ -60,13 +60,15 @@ class Searcher:
     # -- search ----------------------------------------------------------------
     def search(self, q: str, page: int = 1, per_page: int = 10, tag: str | None = None,
                expert: str | None = None, year: int | None = None, sort: str = "relevance",
-               year_from: int | None = None, year_to: int | None = None) -> SearchResult:
+               year_from: int | None = None, year_to: int | None = None, deadline: float | None = None) -> SearchResult:
+        """``deadline`` (a ``time.monotonic()`` value): past it the work stops with OutOfTime."""
         validate(q, page, per_page, sort)
         started = time.perf_counter()
         version, searcher = self._current()
         understood = self.understand(q, searcher)
+        check_deadline(deadline)
         columns = self.snapshots.columns(searcher)
-        engine = Engine(columns, searcher, self.ranking, TEXT_FIELDS, self.snapshots.concepts_indexed())
+        engine = Engine(columns, searcher, self.ranking, TEXT_FIELDS, self.snapshots.concepts_indexed(), deadline)
         mask = filter_mask(columns, tags=[names.key(tag)] if tag else (), experts=[names.key(expert)] if expert else (),
                            years=[int(year)] if year is not None else (), year_from=year_from, year_to=year_to)
         mask &= self._query_filters(understood, columns)
@@ -75,7 +77,10 @@ class Searcher:
         highlighter = Highlighter(searcher, understood.words(self.snapshots.concepts_indexed()), docnums=on_page,
                                   holders=engine.postings)
         scores = dict(zip(on_page, ranked.scores[(page - 1) * per_page: page * per_page].tolist()))
-        hits = [self._hit(searcher, d, scores[d], highlighter) for d in on_page]
+        hits = []
+        for d in on_page:
+            check_deadline(deadline)
+            hits.append(self._hit(searcher, d, scores[d], highlighter))
         details = understood.to_dict()
         details["results_matching_everything"] = ranked.full_matches
         return SearchResult(query=q, total=ranked.total, page=page, per_page=per_page,
@@ -121,10 +126,10 @@ class Searcher:
 
     def articles(self, page: int = 1, per_page: int = 10, tag: str | None = None,
                  expert: str | None = None, year: int | None = None,
-                 year_from: int | None = None, year_to: int | None = None) -> SearchResult:
+                 year_from: int | None = None, year_to: int | None = None, deadline: float | None = None) -> SearchResult:
         """Every interview (or those of a tag, expert or year), newest first."""
         return self.search("", page=page, per_page=per_page, tag=tag, expert=expert, year=year, sort="date",
-                           year_from=year_from, year_to=year_to)
+                           year_from=year_from, year_to=year_to, deadline=deadline)
 
     def related(self, article_id: str, limit: int = 5) -> list[Related] | None:
         """More like this: the interview's own distinctive terms, searched across the index."""

@@ -1,4 +1,13 @@
-"""Shared fixtures: a published index of the sample corpus, built once per session."""
+"""Shared fixtures, as in Flask's tutorial: ``app``, ``client`` and ``runner``, over the sample index.
+
+- ``sample_index``: the samples/ corpus, ingested once per session (read-only).
+- ``make_app(store=None, **settings)``: ``create_app`` over the sample index (or ``store``)
+  with settings; every app gets its own state folder, so rate-limit counters and cached
+  results never leak from one test into another.
+- ``app`` / ``client``: the default app over the sample index, and its test client.
+- ``runner``: invokes the ``searchsvc`` command line in-process (click's CliRunner).
+- ``fresh_store`` / ``corpus``: an empty index folder, a writable copy of samples/.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +15,12 @@ import shutil
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from searchsvc.cli import main as searchsvc_main
 from searchsvc.index import IndexStore
 from searchsvc.ingest import ingest
+from searchsvc.web import create_app
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
@@ -36,3 +48,39 @@ def corpus(tmp_path) -> Path:
     target = tmp_path / "corpus"
     shutil.copytree(SAMPLES, target)
     return target
+
+
+@pytest.fixture(scope="session")
+def make_app(sample_index, tmp_path_factory):
+    """Build an app: ``make_app(store=None, **settings)``; settings override the environment."""
+
+    def make(store: IndexStore | None = None, **settings):
+        state = tmp_path_factory.mktemp("state")
+        app = create_app({"SEARCHSVC_INDEX": str((store or sample_index).root), "SEARCHSVC_STATE_DIR": str(state),
+                          **settings})
+        app.testing = True
+        return app
+
+    return make
+
+
+@pytest.fixture
+def app(make_app):
+    """The service over the sample index, with the default settings."""
+    return make_app()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner():
+    """``runner.invoke(["search", "KRAS", "--index", ...])`` runs ``searchsvc`` in-process."""
+
+    class SearchsvcRunner(CliRunner):
+        def invoke(self, args=None, **kwargs):
+            return super().invoke(searchsvc_main, args, **kwargs)
+
+    return SearchsvcRunner()

@@ -34,7 +34,7 @@ SIZES = {"phone": PHONE, "desktop": DESKTOP}
 
 @pytest.fixture(scope="module")
 def api(sample_index, tmp_path_factory):
-    server = ApiServer(sample_index.root, tmp_path_factory.mktemp("readers-log") / "serve.log")
+    server = ApiServer(sample_index.root)
     yield server.url
     server.stop()
 

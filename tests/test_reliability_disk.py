@@ -24,7 +24,6 @@ from searchsvc.ingest import ingest
 from searchsvc.search import Searcher
 
 from conftest import ROOT, SAMPLES
-from test_web_support import client_for
 
 pytestmark = pytest.mark.slow
 QUERIES = ["KRAS G12C", "奥希替尼", "乳腺癌", "expert:林晓舟", ""]
@@ -83,13 +82,13 @@ WRITERS = {"in-memory": (13, 2), "streaming, 2 processes": (15, 2), "streaming, 
 
 
 @pytest.mark.parametrize("writer", list(WRITERS))
-def test_a_full_disk_fails_clearly_and_keeps_the_previous_index_live(small_disk, tmp_path, writer):
+def test_a_full_disk_fails_clearly_and_keeps_the_previous_index_live(make_app, small_disk, tmp_path, writer):
     count, procs = WRITERS[writer]
     root = small_disk / "index"
     store = IndexStore(root)
     assert ingest([SAMPLES], store).failed == 0
     before, expected = store.version(), answers(store)
-    service = client_for(store)
+    service = make_app(store).test_client()
     free_before = free_bytes(small_disk)
     big = copies(tmp_path / "big", count)
 
@@ -115,13 +114,13 @@ def test_a_full_disk_fails_clearly_and_keeps_the_previous_index_live(small_disk,
     assert service.get("/healthz").get_json()["articles"] == Searcher(clean).health()["articles"]
 
 
-def test_a_full_disk_on_the_first_ingest_leaves_no_index_and_says_so(small_disk, tmp_path):
+def test_a_full_disk_on_the_first_ingest_leaves_no_index_and_says_so(make_app, small_disk, tmp_path):
     root = small_disk / "index"
     run = run_ingest(copies(tmp_path / "big", 26), root, 2)  # ~5.5 MB of index: twice the disk
     assert run.returncode == 2 and "Traceback" not in run.stderr
     assert run.stderr.strip() == (f"error: cannot write the new index under {root}: No space left on device; "
                                   "nothing was published; there is no index yet")
-    health = client_for(IndexStore(root)).get("/healthz")
+    health = make_app(IndexStore(root)).test_client().get("/healthz")
     assert health.status_code == 503
     assert health.get_json()["reason"] == f"no index at {root}: nothing has been published yet (run an ingest first)"
 

@@ -16,7 +16,6 @@ from searchsvc.ingest import ingest
 from searchsvc.search import Searcher
 
 from conftest import SAMPLES
-from test_web_support import client_for
 
 QUERIES = ["KRAS G12C", "KRAS", "G12C", "林晓舟", "奥希替尼", "title:KRAS", "expert:林晓舟", "肺癌", "ZEBRAFISH"]
 
@@ -48,9 +47,9 @@ def test_every_query_answers_after_an_update_as_a_clean_build_does(updated, q):
     assert {h.id: h.title_html for h in got.hits} == {h.id: h.title_html for h in want.hits}
 
 
-def test_the_api_answers_200_after_an_update(updated):
+def test_the_api_answers_200_after_an_update(make_app, updated):
     store, _ = updated
-    client = client_for(store)
+    client = make_app(store).test_client()
     for q in QUERIES:
         response = client.get("/api/search", query_string={"q": q})
         assert response.status_code == 200, (q, response.get_data(as_text=True)[:300])

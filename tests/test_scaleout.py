@@ -11,6 +11,7 @@ nginx's own API rate limit answers JSON 429 with Retry-After.
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import re
@@ -18,9 +19,11 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 from urllib.parse import quote
 
@@ -36,6 +39,7 @@ pytestmark = pytest.mark.slow
 
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if os.path.exists("/usr/sbin/nginx") else None)
 HOST = "search.example.org"
+MAX_AGE = 1  # seconds the replicas let nginx keep a response before it revalidates
 NEW_PAGE = dict(title="顾岚教授:恶性间皮瘤免疫治疗进入新时代", date="2025/06/01 10:00:00", expert="顾岚",
                 qa=[("恶性间皮瘤的一线治疗有哪些变化?", "双免疫治疗已经成为不可手术恶性间皮瘤的一线选择之一。")],
                 tags=["胸部肿瘤"])
@@ -68,6 +72,9 @@ def comparable(headers, body: bytes):
 
 
 class Nginx:
+    """nginx in the foreground; its error and access logs come back on its stderr, read line by line,
+    so the test waits on what nginx reports (listening, a request done) instead of on a clock."""
+
     def __init__(self, folder: Path, upstreams: list[int]):
         self.folder = folder
         self.port = free_port()
@@ -83,11 +90,12 @@ class Nginx:
         temp = " ".join(f"{kind}_temp_path {folder / kind};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
         (folder / "nginx.conf").write_text(f"""
 daemon off; worker_processes 1; {user}
-pid {folder / 'nginx.pid'}; error_log {folder / 'error.log'} warn;
+pid {folder / 'nginx.pid'}; error_log stderr notice;
 events {{ worker_connections 256; }}
 http {{
-    log_format upstream '$status $upstream_addr $upstream_cache_status "$request"';
-    access_log {folder / 'access.log'} upstream;
+    log_format upstream 'ACCESS $status $upstream_addr $upstream_cache_status "$request"';
+    access_log /dev/stderr upstream;
+    log_subrequest on;
     {temp}
     include {folder / 'searchsvc.conf'};
 }}
@@ -95,20 +103,41 @@ http {{
         check = subprocess.run([NGINX, "-t", "-p", str(folder), "-c", str(folder / "nginx.conf")],
                                capture_output=True, text=True)
         assert check.returncode == 0, check.stderr
+        self.lines: list[str] = []
+        self.logged = threading.Condition()
         self.proc = subprocess.Popen([NGINX, "-p", str(folder), "-c", str(folder / "nginx.conf")],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            try:
-                if get(self.base, "/healthz")[0] in (200, 503):
-                    return
-            except OSError:
-                time.sleep(0.1)
-        raise RuntimeError(f"nginx did not start: {(folder / 'error.log').read_text()[-2000:]}")
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                                     start_new_session=True)
+        threading.Thread(target=self._read, daemon=True).start()
+        self.wait_for(lambda line: "start worker process" in line, "nginx did not start")  # bound and serving
+
+    def _read(self) -> None:
+        for line in self.proc.stderr:
+            with self.logged:
+                self.lines.append(line.rstrip("\n"))
+                self.logged.notify_all()
+        with self.logged:
+            self.lines.append("EXIT")
+            self.logged.notify_all()
+
+    def wait_for(self, match, what: str, after: int = 0) -> str:
+        """The first log line from index ``after`` on that ``match``es (waits for nginx to write it)."""
+        found = []
+
+        def seen() -> bool:
+            found[:] = [line for line in self.lines[after:] if match(line) or line == "EXIT"]
+            return bool(found)
+
+        with self.logged:
+            assert self.logged.wait_for(seen, timeout=60) and found[0] != "EXIT", f"{what}: {self.lines[-20:]}"
+        return found[0]
+
+    def access(self) -> list[list[str]]:
+        with self.logged:
+            return [line.split(" ", 4)[1:] for line in self.lines if line.startswith("ACCESS ")]
 
     def upstreams_used(self) -> set[str]:
-        return {line.split()[1] for line in (self.folder / "access.log").read_text().splitlines()
-                if line.split()[1] != "-"}
+        return {fields[1] for fields in self.access() if fields[1] != "-"}
 
     def stop(self) -> None:
         if self.proc.poll() is None:
@@ -118,6 +147,13 @@ http {{
             except subprocess.TimeoutExpired:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait()
+
+
+def wait_until_expired(headers, max_age: int) -> None:
+    """max-age is a clock: sleep until the instant a copy stored with these headers has expired for
+    nginx (its Date, plus max-age, plus nginx's one-second time resolution), not for a guessed pause."""
+    expires = parsedate_to_datetime(headers["Date"]).timestamp() + max_age + 2
+    time.sleep(max(0.0, expires - time.time()))
 
 
 @pytest.fixture(scope="module")
@@ -130,7 +166,7 @@ def cluster(tmp_path_factory):
     store = IndexStore(index_a)
     assert ingest([SAMPLES], store).failed == 0
     sync(index_a, index_b)
-    env = {"SEARCHSVC_TRUSTED_PROXIES": "1", "SEARCHSVC_CACHE_MAX_AGE": "1"}
+    env = {"SEARCHSVC_TRUSTED_PROXIES": "1", "SEARCHSVC_CACHE_MAX_AGE": str(MAX_AGE)}
     replicas = [Server(index_a, workers=2, env=env), Server(index_b, workers=2, env=env)]
     nginx = None
     try:
@@ -171,7 +207,9 @@ def test_both_replicas_give_the_same_answers_and_the_same_etags(cluster):
 def test_nginx_spreads_caches_and_revalidates(cluster):
     nginx = cluster["nginx"]
     for n in range(12):  # distinct URLs: cache misses, so they go upstream
-        assert get(nginx.base, "/api/search?q=" + quote(f"肺癌 {n}"))[0] == 200
+        path = "/api/search?q=" + quote(f"肺癌 {n}")
+        assert get(nginx.base, path)[0] == 200
+        nginx.wait_for(lambda line, path=path: line.startswith("ACCESS ") and f"GET {path} " in line, path)
     assert {f"127.0.0.1:{r.port}" for r in cluster["replicas"]} <= nginx.upstreams_used()
     path = "/api/search?q=" + quote("EGFR")
     first = get(nginx.base, path)
@@ -179,9 +217,10 @@ def test_nginx_spreads_caches_and_revalidates(cluster):
     assert first[0] == second[0] == 200 and second[1]["X-Cache-Status"] == "HIT"
     assert second[1]["ETag"] == first[1]["ETag"] and second[2] == first[2]
     assert get(nginx.base, path, {"If-None-Match": first[1]["ETag"]})[0] == 304
-    time.sleep(1.5)  # past max-age: nginx revalidates upstream with the ETag and keeps its copy
+    wait_until_expired(first[1], MAX_AGE)  # then nginx revalidates upstream with the ETag and keeps its copy
     third = get(nginx.base, path)
-    assert third[0] == 200 and third[1]["X-Cache-Status"] in ("REVALIDATED", "EXPIRED", "UPDATING", "STALE", "HIT")
+    assert third[0] == 200 and third[1]["X-Cache-Status"] in ("REVALIDATED", "EXPIRED", "UPDATING", "STALE")
+    assert third[1]["ETag"] == first[1]["ETag"] and third[2] == first[2]
     assert get(nginx.base, "/healthz")[1].get("X-Cache-Status") in (None, "")  # never cached
     security = get(nginx.base, "/search?q=EGFR")[1]
     assert security["X-Content-Type-Options"] == "nosniff" and "frame-ancestors 'none'" in security["Content-Security-Policy"]
@@ -189,22 +228,26 @@ def test_nginx_spreads_caches_and_revalidates(cluster):
 
 def test_both_replicas_pick_up_a_new_snapshot(cluster):
     store, nginx = cluster["store"], cluster["nginx"]
+    path = "/api/search?q=" + quote("间皮瘤")
+    cached_before = get(nginx.base, path)  # nginx keeps the old answer (nothing found) for max-age
+    assert json.loads(cached_before[2])["total"] == 0
     before = store.version()
     report = ingest([SAMPLES, write_page(cluster["root"] / "new", "meso.txt", **NEW_PAGE)], store)
     assert report.added == 1 and report.version != before
     assert sync(store.root, cluster["index_b"]).endswith(report.version)
-    path = "/api/search?q=" + quote("间皮瘤")
     answers = [get(r.base, path) for r in cluster["replicas"] for _ in range(3)]  # every worker of each replica
     assert {a[1]["X-Index-Version"] for a in answers} == {report.version}
     assert {a[1]["ETag"] for a in answers} == {answers[0][1]["ETag"]}
     assert all(json.loads(a[2])["total"] == 1 for a in answers)
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:  # through nginx once its cached copies expire (max-age 1 s here)
+    wait_until_expired(cached_before[1], MAX_AGE)
+    logged = len(nginx.lines)
+    status, headers, body = get(nginx.base, path)  # expired: a stale answer now, the update in the background
+    if headers["X-Cache-Status"] in ("STALE", "UPDATING"):
+        nginx.wait_for(lambda line: line.startswith("ACCESS ") and f"GET {path} " in line
+                       and line.split()[2] != "-", "the background update", after=logged)
         status, headers, body = get(nginx.base, path)
-        if status == 200 and headers["X-Index-Version"] == report.version:
-            break
-        time.sleep(0.3)
-    assert headers["X-Index-Version"] == report.version and json.loads(body)["hits"][0]["title"] == NEW_PAGE["title"]
+    assert status == 200 and headers["X-Index-Version"] == report.version
+    assert json.loads(body)["hits"][0]["title"] == NEW_PAGE["title"]
 
 
 def test_nginx_rate_limit_answers_json_429_with_retry_after(cluster):
@@ -220,8 +263,10 @@ def test_nginx_rate_limit_answers_json_429_with_retry_after(cluster):
     headers, body = refused
     assert headers["Content-Type"] == "application/json" and headers["Retry-After"] == "1"
     assert json.loads(body)["error"]["code"] == 429
-    time.sleep(2.5)  # the bucket refills
-    assert get(nginx.base, "/api/suggest?q=" + quote("林"))[0] == 200
+    other = http.client.HTTPConnection("127.0.0.1", nginx.port, timeout=20, source_address=("127.0.0.2", 0))
+    other.request("GET", "/api/suggest?q=" + quote("林"), headers={"Host": HOST})
+    assert other.getresponse().status == 200  # another client address has a budget of its own
+    other.close()
 
 
 def test_with_one_replica_down_nginx_still_answers(cluster):

@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import random
 import threading
-import time
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
@@ -21,7 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from test_web_support import Server, client_for
+from test_web_support import Server
 
 ROUTES = {  # route -> the parameters it reads
     "/api/search": ["q", "page", "per_page", "sort", "tag", "expert", "year"],
@@ -48,21 +47,15 @@ VALUE = st.one_of(
 )
 LIMIT_REQUEST_LINE = 8190  # gunicorn's limit_request_line (searchsvc/web/server.py)
 FUZZ = settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-SECONDS = 3.0
 
 
-@pytest.fixture(scope="module")
-def client(sample_index):
-    return client_for(sample_index)
-
-
-@pytest.fixture(scope="module")
+@pytest.fixture
 def article_id(client):
     return client.get("/api/search?q=KRAS").get_json()["hits"][0]["id"]
 
 
-def check(response, path: str, sent: list[tuple[str, str]], elapsed: float) -> None:
-    assert elapsed < SECONDS, (path, sent, elapsed)
+def check(response, path: str, sent: list[tuple[str, str]]) -> None:
+    """200, 400 naming a parameter sent, or 404; a request past its time budget would be a 503."""
     status = response.status_code
     assert status in (200, 400, 404), (path, sent, status, response.get_data(as_text=True)[:300])
     assert response.headers["Content-Type"] == "application/json", (path, response.headers["Content-Type"])
@@ -87,9 +80,8 @@ def test_every_api_parameter_answers_200_400_or_404(client, article_id, route, d
     path = route.format(id=article_id) if data.draw(st.booleans()) else route.format(id=data.draw(st.text(max_size=20)) or "x")
     path = path.replace("/api/articles/" + path.split("/")[3], "/api/articles/" + quote(path.split("/")[3], safe=""), 1) \
         if path.startswith("/api/articles/") else path
-    started = time.monotonic()
     response = client.get(path, query_string=sent)
-    check(response, path, sent, time.monotonic() - started)
+    check(response, path, sent)
 
 
 @FUZZ
@@ -98,9 +90,8 @@ def test_every_api_parameter_answers_200_400_or_404(client, article_id, route, d
        raw=st.binary(max_size=40))
 def test_raw_percent_encoded_bytes_in_any_parameter(client, route, name, raw):
     path = f"{route}?{name}={''.join(f'%{b:02X}' for b in raw)}"
-    started = time.monotonic()
     response = client.get(path)
-    check(response, path, [(name, "")], time.monotonic() - started)
+    check(response, path, [(name, "")])
 
 
 @pytest.mark.parametrize("name,value,param", [
@@ -157,7 +148,7 @@ def _workers(server: Server) -> list[int]:
 
 @pytest.mark.slow
 def test_a_bounded_random_run_against_gunicorn_never_gives_a_5xx(sample_index):
-    server = Server(sample_index.root, workers=2)
+    server = Server(sample_index.root, workers=2, env={"SEARCHSVC_RATE_LIMIT": "off"})  # one client, 1,400 requests
     try:
         server.wait_ready()
         status, _, body = server.get("/api/search?q=KRAS")
@@ -165,27 +156,23 @@ def test_a_bounded_random_run_against_gunicorn_never_gives_a_5xx(sample_index):
         warm = _random_requests(article_id, 200, seed=1)
         requests = _random_requests(article_id, 1200)
         statuses: dict[int, int] = {}
-        slowest = [0.0]
         failures: list[str] = []
         lock = threading.Lock()
 
         def run(paths):
             for path in paths:
-                started = time.monotonic()
                 try:
                     code, headers, payload = server.get(path)
                 except OSError as exc:  # a reset or a timeout: the server hung up or hung
                     with lock:
                         failures.append(f"{path}: {exc}")
                     continue
-                elapsed = time.monotonic() - started
                 with lock:
                     statuses[code] = statuses.get(code, 0) + 1
-                    slowest[0] = max(slowest[0], elapsed)
                     if len(f"GET {path} HTTP/1.1") > LIMIT_REQUEST_LINE:  # gunicorn refuses it before the app
                         if code != 414:
                             failures.append(f"{path[:80]}...: {code}, expected 414 URI Too Long")
-                    elif code >= 500 or headers["Content-Type"] != "application/json":
+                    elif code >= 500 or headers["Content-Type"] != "application/json":  # 503: over its time budget
                         failures.append(f"{path}: {code} {headers['Content-Type']} {payload[:200]!r}")
 
         for path in warm:
@@ -200,7 +187,6 @@ def test_a_bounded_random_run_against_gunicorn_never_gives_a_5xx(sample_index):
         assert not failures, failures[:10]
         assert sum(statuses.values()) == len(requests) and set(statuses) <= {200, 400, 404, 414}, statuses
         assert statuses.get(200, 0) > 100 and statuses.get(400, 0) > 100
-        assert slowest[0] < 5, slowest[0]
         assert after - before < 60 * 1024, f"workers grew by {(after - before) / 1024:.0f} MB"
     finally:
         server.stop()

@@ -7,15 +7,18 @@ repeats the essentials against a real ``searchsvc serve``.
 from __future__ import annotations
 
 import os
+import threading
 import time
+
+from urllib.parse import quote
 
 import pytest
 
 from searchsvc.index import IndexStore
+from searchsvc.search import OutOfTime, Searcher
 
-from test_web_support import client_for
 
-CLIENT = {"REMOTE_ADDR": "203.0.113.7"}  # a non-loopback client (loopback is exempt by default)
+CLIENT = {"REMOTE_ADDR": "203.0.113.7"}
 OTHER = {"REMOTE_ADDR": "198.51.100.9"}
 
 API_ROUTES = ["/api/search?q=KRAS", "/api/articles", "/api/articles/{id}", "/api/articles/{id}/related",
@@ -25,8 +28,8 @@ OTHER_ROUTES = ["/healthz", "/widget.js", "/static/style.css", "/static/app.js"]
 
 
 @pytest.fixture(scope="module")
-def known(sample_index):
-    client = client_for(sample_index)
+def known(make_app, sample_index):
+    client = make_app(sample_index).test_client()
     hit = client.get("/api/search?q=KRAS").get_json()["hits"][0]
     return {"id": hit["id"], "expert": hit["experts"][0], "tag": hit["tags"][0]}
 
@@ -44,8 +47,8 @@ def index_state(store: IndexStore) -> dict:
 
 # -- rate limit ------------------------------------------------------------------
 
-def test_a_client_over_the_limit_gets_429_with_retry_after_and_others_do_not(sample_index):
-    client = client_for(sample_index, SEARCHSVC_RATE_LIMIT="5/minute")
+def test_a_client_over_the_limit_gets_429_with_retry_after_and_others_do_not(make_app, sample_index):
+    client = make_app(sample_index, SEARCHSVC_RATE_LIMIT="5/minute").test_client()
     for n in range(5):
         response = client.get(f"/api/search?q=KRAS&page={n + 1}", environ_base=CLIENT)
         assert response.status_code == 200
@@ -59,15 +62,17 @@ def test_a_client_over_the_limit_gets_429_with_retry_after_and_others_do_not(sam
     for path in ("/api/articles", "/api/suggest?q=K"):  # every /api/* route shares the client's budget
         assert client.get(path, environ_base=CLIENT).status_code == 429
     assert client.get("/api/search?q=EGFR", environ_base=OTHER).status_code == 200
-    # pages, /healthz and the widget are not rate-limited; neither is the loopback address by default
+    # pages, /healthz and the widget are not rate-limited
     for path in ("/search?q=EGFR", "/healthz", "/widget.js", "/embed"):
         assert client.get(path, environ_base=CLIENT).status_code == 200, path
-    assert all(client.get("/api/search?q=EGFR").status_code == 200 for _ in range(8))
+    # nobody is exempt by default, not even loopback (an nginx on the same host without
+    # SEARCHSVC_TRUSTED_PROXIES must not switch the limit off): it has a budget of its own
+    assert [client.get("/api/search?q=EGFR").status_code for _ in range(6)] == [200] * 5 + [429]
 
 
-def test_the_limit_counts_the_forwarded_client_behind_a_trusted_proxy(sample_index):
-    client = client_for(sample_index, SEARCHSVC_RATE_LIMIT="2/minute", SEARCHSVC_TRUSTED_PROXIES=1,
-                        SEARCHSVC_RATE_LIMIT_EXEMPT="")
+def test_the_limit_counts_the_forwarded_client_behind_a_trusted_proxy(make_app, sample_index):
+    client = make_app(sample_index, SEARCHSVC_RATE_LIMIT="2/minute", SEARCHSVC_TRUSTED_PROXIES=1,
+                        SEARCHSVC_RATE_LIMIT_EXEMPT="").test_client()
     proxy = {"REMOTE_ADDR": "127.0.0.1"}
     for _ in range(2):
         assert client.get("/api/articles", environ_base=proxy, headers={"X-Forwarded-For": "192.0.2.1"}).status_code == 200
@@ -75,15 +80,16 @@ def test_the_limit_counts_the_forwarded_client_behind_a_trusted_proxy(sample_ind
     assert client.get("/api/articles", environ_base=proxy, headers={"X-Forwarded-For": "192.0.2.2"}).status_code == 200
 
 
-def test_the_rate_limit_can_be_turned_off_or_applied_to_loopback(sample_index):
-    off = client_for(sample_index, SEARCHSVC_RATE_LIMIT="off")
+def test_the_rate_limit_can_be_turned_off_or_exempt_listed_addresses(make_app, sample_index):
+    off = make_app(sample_index, SEARCHSVC_RATE_LIMIT="off").test_client()
     assert all(off.get("/api/articles", environ_base=CLIENT).status_code == 200 for _ in range(30))
-    strict = client_for(sample_index, SEARCHSVC_RATE_LIMIT="3/minute", SEARCHSVC_RATE_LIMIT_EXEMPT="")
-    assert [strict.get("/api/articles").status_code for _ in range(4)] == [200, 200, 200, 429]
+    listed = make_app(sample_index, SEARCHSVC_RATE_LIMIT="3/minute", SEARCHSVC_RATE_LIMIT_EXEMPT="127.0.0.1").test_client()
+    assert all(listed.get("/api/articles").status_code == 200 for _ in range(6))
+    assert [listed.get("/api/articles", environ_base=CLIENT).status_code for _ in range(4)] == [200, 200, 200, 429]
 
 
-def test_the_default_limit_is_600_a_minute(sample_index):
-    client = client_for(sample_index)
+def test_the_default_limit_is_600_a_minute(make_app, sample_index):
+    client = make_app(sample_index).test_client()
     assert client.application.config["SEARCHSVC_RATE_LIMIT"] == os.environ.get("SEARCHSVC_RATE_LIMIT", "600/minute")
     statuses = [client.get("/api/suggest?q=K", environ_base=CLIENT).status_code for _ in range(601)]
     assert statuses.count(200) == 600 and statuses[-1] == 429
@@ -91,8 +97,8 @@ def test_the_default_limit_is_600_a_minute(sample_index):
 
 # -- time budget -----------------------------------------------------------------
 
-def test_a_request_past_its_time_budget_is_a_clear_503(sample_index, known):
-    client = client_for(sample_index, SEARCHSVC_TIME_BUDGET="0.000001", SEARCHSVC_CACHE_SIZE=0)
+def test_a_request_past_its_time_budget_is_a_clear_503(make_app, sample_index, known):
+    client = make_app(sample_index, SEARCHSVC_TIME_BUDGET="0.000001", SEARCHSVC_CACHE_MB=0).test_client()
     for path in routes(known, API_ROUTES[:5]):
         response = client.get(path)
         assert response.status_code == 503 and response.mimetype == "application/json", path
@@ -105,23 +111,75 @@ def test_a_request_past_its_time_budget_is_a_clear_503(sample_index, known):
     assert client.get("/healthz").status_code == 200  # health is not index work: it still answers
 
 
-def test_the_budget_frees_the_request_even_when_the_work_runs_on(sample_index):
-    """A saturated pool: requests wait within their own budget and get 503, never hang."""
-    client = client_for(sample_index, SEARCHSVC_TIME_BUDGET="0.3", SEARCHSVC_BUDGET_THREADS=1, SEARCHSVC_CACHE_SIZE=0)
+def test_with_the_pool_saturated_a_request_waits_within_its_own_budget_and_gets_503(make_app, sample_index):
+    """Runaway work holds the only pool thread: a request is answered 503 at its deadline, never hangs."""
+    client = make_app(sample_index, SEARCHSVC_TIME_BUDGET="0.3", SEARCHSVC_BUDGET_THREADS=1,
+                      SEARCHSVC_CACHE_MB=0).test_client()
     pool = client.application.extensions["searchsvc"]["budget_pool"]
-    blocker = pool.submit(time.sleep, 2)  # runaway work holds the only pool thread
+    release = threading.Event()
+    blocker = pool.submit(release.wait)
     try:
-        started = time.monotonic()
-        response = client.get("/api/search?q=KRAS")
-        elapsed = time.monotonic() - started
-        assert response.status_code == 503 and 0.3 <= elapsed < 1.0, elapsed
+        assert client.get("/api/search?q=KRAS").status_code == 503
     finally:
+        release.set()
         blocker.result()
     assert client.get("/api/search?q=KRAS").status_code == 200
 
 
-def test_with_the_default_budget_ordinary_and_heavy_queries_answer(sample_index):
-    client = client_for(sample_index, SEARCHSVC_CACHE_SIZE=0)
+class SlowMatching:
+    """Makes the first search in the threads started from now on slow, where the ranking engine reads
+    a posting list (``searchsvc.postings.read_postings``): each read waits for a permit from the
+    test.  A trace hook in those threads; the search and its deadline checks are the real ones."""
+
+    def __init__(self):
+        self.permits = threading.Semaphore(0)
+        self.searches = 0
+        self.waiting = threading.Event()  # a read is waiting for a permit
+
+    def __enter__(self):
+        threading.settrace(self.hook)
+        return self
+
+    def __exit__(self, *exc):
+        threading.settrace(None)
+        self.permits.release(10_000)  # whatever still waits finishes now
+
+    def hook(self, frame, event, arg):
+        code = frame.f_code
+        if code.co_name == "search" and code.co_filename.endswith("searchsvc/search.py"):
+            self.searches += 1
+        elif code.co_name == "read_postings" and code.co_filename.endswith("searchsvc/postings.py") \
+                and self.searches == 1:
+            self.waiting.set()
+            self.permits.acquire()
+        return None
+
+
+def test_a_slow_search_stops_at_its_budget_and_the_next_request_is_served(make_app, sample_index):
+    """The work stops, not only the wait: with one pool thread, the request after a slow one is
+    served normally (before, the slow search kept the thread and the next request got 503 too)."""
+    client = make_app(sample_index, SEARCHSVC_TIME_BUDGET="3", SEARCHSVC_BUDGET_THREADS=1,
+                      SEARCHSVC_CACHE_MB=0).test_client()
+    with SlowMatching() as slow:
+        # three words in three fields: nine posting lists to read, each held until the test allows it
+        assert client.get("/api/search?q=" + quote("奥希替尼 耐药 免疫治疗")).status_code == 503
+        assert slow.waiting.is_set(), "the search never reached a posting list"
+        slow.permits.release()  # the list being read when time ran out may finish; no other starts
+        response = client.get("/api/search?q=KRAS")
+        assert response.status_code == 200 and response.get_json()["total"] >= 1
+        assert slow.searches == 2
+
+
+def test_a_search_past_its_deadline_stops_with_out_of_time(sample_index):
+    searcher = Searcher(sample_index)
+    for call in (lambda d: searcher.search("KRAS", deadline=d), lambda d: searcher.articles(deadline=d)):
+        with pytest.raises(OutOfTime):
+            call(time.monotonic())  # already passed: not one document is matched
+        assert call(time.monotonic() + 60).total >= 1
+
+
+def test_with_the_default_budget_ordinary_and_heavy_queries_answer(make_app, sample_index):
+    client = make_app(sample_index, SEARCHSVC_CACHE_MB=0).test_client()
     assert client.application.extensions["searchsvc"]["budget"] == 5
     for q in ("KRAS G12C", " OR ".join(["奥希替尼", "阿美替尼", "吉非替尼", "厄洛替尼"] * 6)[:200],
               " ".join(f"w{i:03d}x" for i in range(40))[:200]):
@@ -131,8 +189,8 @@ def test_with_the_default_budget_ordinary_and_heavy_queries_answer(sample_index)
 # -- size limits, methods, nothing writes ---------------------------------------------
 
 @pytest.mark.parametrize("path", API_ROUTES[:3] + PAGE_ROUTES[:2])
-def test_a_request_body_over_the_limit_is_413(sample_index, known, path):
-    client = client_for(sample_index)
+def test_a_request_body_over_the_limit_is_413(make_app, sample_index, known, path):
+    client = make_app(sample_index).test_client()
     response = client.get(path.format(**known), data=b"x" * (16 * 1024 + 1))
     assert response.status_code == 413
     if path.startswith("/api/"):
@@ -143,9 +201,9 @@ def test_a_request_body_over_the_limit_is_413(sample_index, known, path):
 
 
 @pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE", "TRACE", "PROPFIND", "MKCOL"])
-def test_only_get_and_head_on_every_public_route_and_nothing_writes_the_index(sample_index, known, method):
+def test_only_get_and_head_on_every_public_route_and_nothing_writes_the_index(make_app, sample_index, known, method):
     before = index_state(sample_index)
-    client = client_for(sample_index)
+    client = make_app(sample_index).test_client()
     for path in routes(known, API_ROUTES, PAGE_ROUTES, OTHER_ROUTES):
         response = client.open(path, method=method, data=b'{"q": "x"}', content_type="application/json")
         assert response.status_code == 405, (method, path, response.status_code)
@@ -159,9 +217,9 @@ def test_only_get_and_head_on_every_public_route_and_nothing_writes_the_index(sa
     assert index_state(sample_index) == before
 
 
-def test_no_route_writes_the_index(sample_index):
+def test_no_route_writes_the_index(make_app, sample_index):
     """The URL map: every rule answers GET/HEAD(/OPTIONS) only; no rule mentions ingest, upload or admin."""
-    app = client_for(sample_index).application
+    app = make_app(sample_index).test_client().application
     for rule in app.url_map.iter_rules():
         assert rule.methods <= {"GET", "HEAD", "OPTIONS"}, (rule.rule, rule.methods)
         assert not any(word in rule.rule for word in ("ingest", "upload", "admin", "reindex", "publish")), rule.rule
@@ -180,8 +238,8 @@ def _responses(client, known):
     return out
 
 
-def test_security_headers_on_every_route_and_status(sample_index, known):
-    client = client_for(sample_index)
+def test_security_headers_on_every_route_and_status(make_app, sample_index, known):
+    client = make_app(sample_index).test_client()
     for path, response in _responses(client, known):
         headers = response.headers
         assert headers["X-Content-Type-Options"] == "nosniff", path
@@ -198,8 +256,8 @@ def test_security_headers_on_every_route_and_status(sample_index, known):
             assert "object-src 'none'" in csp or "default-src 'none'" in csp, path
 
 
-def test_json_is_served_as_application_json_on_every_api_status(sample_index, known):
-    client = client_for(sample_index, SEARCHSVC_RATE_LIMIT="1000/minute")
+def test_json_is_served_as_application_json_on_every_api_status(make_app, sample_index, known):
+    client = make_app(sample_index, SEARCHSVC_RATE_LIMIT="1000/minute").test_client()
     seen = set()
     for path, response in _responses(client, known):
         if path.startswith("/api/") or path == "/healthz":
@@ -210,14 +268,14 @@ def test_json_is_served_as_application_json_on_every_api_status(sample_index, kn
             assert response.headers["Content-Type"] == "application/json", (path, response.headers["Content-Type"])
             assert response.get_json() is not None
     assert {200, 304, 400, 404, 405} <= seen
-    missing = client_for(IndexStore(sample_index.root / "nope"))
+    missing = make_app(IndexStore(sample_index.root / "nope")).test_client()
     for path in ("/healthz", "/api/search?q=KRAS"):
         response = missing.get(path)
         assert response.status_code == 503 and response.headers["Content-Type"] == "application/json"
 
 
-def test_html_is_never_served_for_an_api_path_even_for_unknown_ones(sample_index):
-    client = client_for(sample_index)
+def test_html_is_never_served_for_an_api_path_even_for_unknown_ones(make_app, sample_index):
+    client = make_app(sample_index).test_client()
     for path in ("/api/", "/api/nope", "/api/articles/a/b/c", "/api/search/extra"):
         response = client.get(path)
         assert response.status_code == 404 and response.headers["Content-Type"] == "application/json", path

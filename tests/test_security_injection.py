@@ -24,7 +24,6 @@ import pytest
 from searchsvc.index import IndexStore
 from searchsvc.ingest import ingest
 
-from test_web_support import client_for
 
 PAYLOADS = [
     "<script>alert(1)</script>",
@@ -48,7 +47,7 @@ WORD = "胸膜肿瘤"  # in every record, so one search finds them all
 OUR_SCRIPTS = ("/static/app.js", "/widget.js")
 ROOT = Path(__file__).resolve().parent.parent
 # Every element our templates can emit: anything else on a page was injected.
-ALLOWED_TAGS = {m.lower() for t in (ROOT / "templates").glob("*.html")
+ALLOWED_TAGS = {m.lower() for t in (ROOT / "searchsvc" / "templates").glob("*.html")
                 for m in re.findall(r"<([a-zA-Z][a-zA-Z0-9-]*)", t.read_text("utf-8"))}
 
 
@@ -94,7 +93,7 @@ def html_page() -> str:
 
 
 @pytest.fixture(scope="module")
-def evil(tmp_path_factory):
+def evil(make_app, tmp_path_factory):
     root = tmp_path_factory.mktemp("injection")
     pages = root / "pages"
     pages.mkdir()
@@ -105,7 +104,7 @@ def evil(tmp_path_factory):
     report = ingest([pages], store)
     assert report.failed == 0, [f.reason for f in report.failures]
     assert report.added == len(PAYLOADS) + 2
-    client = client_for(store, SEARCHSVC_RATE_LIMIT="off")
+    client = make_app(store, SEARCHSVC_RATE_LIMIT="off").test_client()
     listing = client.get("/api/articles?per_page=50").get_json()
     return client, {h["id"]: h for h in listing["hits"]}
 

@@ -6,15 +6,9 @@ import re
 
 import pytest
 
-from test_web_support import client_for
 
 
-@pytest.fixture(scope="module")
-def client(sample_index):
-    return client_for(sample_index)
-
-
-@pytest.fixture(scope="module")
+@pytest.fixture
 def openapi(client):
     response = client.get("/api/openapi.json")
     assert response.status_code == 200 and response.mimetype == "application/json"
@@ -223,8 +217,8 @@ def test_cors_allows_any_origin_by_default_get_only(client):
     assert "Access-Control-Allow-Origin" not in page.headers  # only /api/*
 
 
-def test_cors_allowlist_from_config(sample_index):
-    client = client_for(sample_index, SEARCHSVC_CORS_ORIGINS="https://a.example, https://b.example")
+def test_cors_allowlist_from_config(make_app, sample_index):
+    client = make_app(sample_index, SEARCHSVC_CORS_ORIGINS="https://a.example, https://b.example").test_client()
     allowed = client.get("/api/search?q=KRAS", headers={"Origin": "https://b.example"})
     assert allowed.headers["Access-Control-Allow-Origin"] == "https://b.example"
     assert "Origin" in allowed.headers["Vary"]

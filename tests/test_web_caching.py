@@ -1,21 +1,24 @@
-"""ETags, 304s, Cache-Control, the in-process LRU, and picking up a newly published index."""
+"""ETags, 304s, Cache-Control, the shared result cache, and picking up a newly published index."""
 
 from __future__ import annotations
+
+import shutil
 
 import pytest
 
 from searchsvc.index import IndexStore
 from searchsvc.ingest import ingest
-from searchsvc.web.caching import ResultCache
-from test_web_support import MESOTHELIOMA, THYMOMA, build_index, client_for, write_page
+from searchsvc.web.resultcache import DiskStore, ResultCache, open_result_cache
+from test_web_support import MESOTHELIOMA, THYMOMA, build_index, write_page
 
 CACHED_URLS = ("/", "/search?q=KRAS", "/api/search?q=KRAS", "/api/articles", "/api/suggest?q=林",
                "/tags/肺癌", "/experts/林晓舟", "/api/openapi.json")
 
 
-@pytest.fixture(scope="module")
-def client(sample_index):
-    return client_for(sample_index, SEARCHSVC_CACHE_MAX_AGE=120)
+@pytest.fixture
+def client(make_app):
+    """This module's client announces max-age=120."""
+    return make_app(SEARCHSVC_CACHE_MAX_AGE=120).test_client()
 
 
 @pytest.mark.parametrize("url", CACHED_URLS)
@@ -47,43 +50,61 @@ def test_errors_and_health_are_not_cached(client):
         assert "ETag" not in response.headers, url
 
 
-def test_repeated_queries_hit_the_lru(sample_index):
-    client = client_for(sample_index)
-    cache = client.application.extensions["searchsvc"]["cache"]
-    first = client.get("/api/search?q=奥希替尼").get_json()
-    hits = cache.hits
-    second = client.get("/api/search?q=奥希替尼").get_json()
-    assert cache.hits == hits + 1
-    assert second["hits"] == first["hits"] and second["total"] == first["total"]
-    client.get("/search?q=奥希替尼")  # the page shares the API's cached result
-    assert cache.hits == hits + 2
+def test_a_repeat_is_served_from_the_cache_every_worker_shares(make_app, tmp_path):
+    """Two apps on one state folder stand for two worker processes of one server."""
+    first, second = (make_app(SEARCHSVC_STATE_DIR=str(tmp_path / "state")) for _ in range(2))
+    answered = first.test_client().get("/api/search?q=奥希替尼").get_json()
+    cache = second.extensions["searchsvc"]["cache"]
+    again = second.test_client().get("/api/search?q=奥希替尼").get_json()
+    assert (cache.hits, cache.misses) == (1, 0)
+    assert again["hits"] == answered["hits"] and again["total"] == answered["total"]
+    second.test_client().get("/search?q=奥希替尼")  # the page shares the API's cached result
+    assert (cache.hits, cache.misses) == (2, 0)
 
 
-def test_lru_is_bounded_keyed_by_version_and_cleared_on_a_new_one():
-    cache = ResultCache(maxsize=2)
+def test_the_cache_is_keyed_by_index_version_and_release(tmp_path):
     calls = []
 
     def compute(value):
         calls.append(value)
         return value
 
+    store = DiskStore(tmp_path / "cache", megabytes=1)
+    cache = ResultCache(store, namespace="release-1")
     assert cache.get_or_compute("v1", ("a",), lambda: compute("a1")) == "a1"
     assert cache.get_or_compute("v1", ("a",), lambda: compute("never")) == "a1"
-    cache.get_or_compute("v1", ("b",), lambda: compute("b1"))
-    cache.get_or_compute("v1", ("c",), lambda: compute("c1"))  # evicts a, the least recently used
-    assert len(cache) == 2
-    assert cache.get_or_compute("v1", ("a",), lambda: compute("a1-again")) == "a1-again"
-    assert cache.get_or_compute("v2", ("a",), lambda: compute("a2")) == "a2"  # new index: recomputed
-    assert len(cache) == 1
-    assert calls == ["a1", "b1", "c1", "a1-again", "a2"]
-    off = ResultCache(maxsize=0)
-    assert off.get_or_compute("v1", ("a",), lambda: 1) == 1 and len(off) == 0
+    assert cache.get_or_compute("v2", ("a",), lambda: compute("a2")) == "a2"  # a new index: recomputed
+    other_release = ResultCache(store, namespace="release-2")
+    assert other_release.get_or_compute("v1", ("a",), lambda: compute("a1-new-code")) == "a1-new-code"
+    assert calls == ["a1", "a2", "a1-new-code"]
+    off = open_result_cache("", tmp_path, megabytes=0)
+    assert not off.enabled and off.get_or_compute("v1", ("a",), lambda: compute("off")) == "off"
 
 
-def test_a_running_app_picks_up_a_newly_published_index(tmp_path):
+def test_the_cache_is_bounded_in_size(tmp_path):
+    cache = ResultCache(DiskStore(tmp_path / "cache", megabytes=1))
+    for n in range(60):  # 60 results of 100 KB: six times the bound
+        cache.get_or_compute("v1", ("big", n), lambda: "x" * 100_000)
+    volume = cache.store.cache.volume()
+    assert volume <= 2**20 * 1.2, volume  # within one cull of the bound (diskcache culls on write)
+    assert cache.get_or_compute("v1", ("big", 59), lambda: "recomputed") == "x" * 100_000  # the newest stays
+    assert cache.get_or_compute("v1", ("big", 0), lambda: "recomputed") == "recomputed"  # the oldest went
+
+
+def test_a_cache_that_fails_answers_without_it(make_app, tmp_path, caplog):
+    app = make_app(SEARCHSVC_STATE_DIR=str(tmp_path / "state"))
+    app.extensions["searchsvc"]["cache"].store.close()
+    shutil.rmtree(tmp_path / "state")  # the store's files are gone from under it
+    (tmp_path / "state").write_text("not a folder")
+    response = app.test_client().get("/api/search?q=KRAS")
+    assert response.status_code == 200 and response.get_json()["total"] >= 1
+    assert any("result cache" in r.getMessage() and r.levelname == "WARNING" for r in caplog.records)
+
+
+def test_a_running_app_picks_up_a_newly_published_index(make_app, tmp_path):
     pages = tmp_path / "pages"
     store = build_index(tmp_path / "index", [write_page(pages, "thymoma.txt", **THYMOMA)])
-    client = client_for(store)
+    client = make_app(store).test_client()
     before = client.get("/api/search?q=间皮瘤")
     assert before.status_code == 200 and before.get_json()["total"] == 0
     etag = before.headers["ETag"]
@@ -106,8 +127,8 @@ def test_a_running_app_picks_up_a_newly_published_index(tmp_path):
     assert client.get("/healthz").get_json()["index_version"] == store.version()
 
 
-def test_without_an_index_the_app_starts_and_says_why(tmp_path):
-    client = client_for(IndexStore(tmp_path / "missing"))
+def test_without_an_index_the_app_starts_and_says_why(make_app, tmp_path):
+    client = make_app(IndexStore(tmp_path / "missing")).test_client()
     health = client.get("/healthz")
     assert health.status_code == 503
     body = health.get_json()

@@ -7,18 +7,24 @@ from urllib.parse import quote
 
 import pytest
 
-from test_web_support import (EVIL_ATTR, EVIL_SCRIPT, assert_inert_page, assert_only_marks, build_index, client_for,
+from test_web_support import (EVIL_ATTR, EVIL_SCRIPT, assert_inert_page, assert_only_marks, build_index,
                               evil_sources)
 
 
 @pytest.fixture(scope="module")
-def client(tmp_path_factory):
+def evil_store(tmp_path_factory):
+    """An index of pages whose every field holds markup."""
     root = tmp_path_factory.mktemp("evil")
-    store = build_index(root / "index", evil_sources(root / "pages"))
-    return client_for(store)
+    return build_index(root / "index", evil_sources(root / "pages"))
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
+def client(make_app, evil_store):
+    """This module's client serves the evil index, not the sample one."""
+    return make_app(evil_store).test_client()
+
+
+@pytest.fixture
 def ids(client):
     body = client.get("/api/articles").get_json()
     assert body["total"] == 2

@@ -9,14 +9,9 @@ import feedparser
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from test_web_support import EVIL_SCRIPT, audit, build_index, client_for, write_page
+from test_web_support import EVIL_SCRIPT, audit, build_index, write_page
 
 FAST = settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-
-
-@pytest.fixture(scope="module")
-def client(sample_index):
-    return client_for(sample_index)
 
 
 def feed_of(client, url: str):
@@ -89,12 +84,12 @@ def test_an_empty_search_is_an_empty_feed_and_unknown_tags_or_experts_are_404(cl
 
 
 @pytest.fixture(scope="module")
-def evil_client(tmp_path_factory):
+def evil_client(make_app, tmp_path_factory):
     folder = tmp_path_factory.mktemp("feed-pages")
     page = write_page(folder, "evil.txt", title=f"标题{EVIL_SCRIPT}&amp;\x01控制符", date="2025/02/03 08:00:00",
                       expert="贾思明", qa=[(f"问题{EVIL_SCRIPT}", "答案 <b>粗体</b> & 符号")], tags=[f"标签<i>x</i>"],
                       lead=f"导语 {EVIL_SCRIPT} ]]> <![CDATA[")
-    return client_for(build_index(tmp_path_factory.mktemp("feed-index"), [page]))
+    return make_app(build_index(tmp_path_factory.mktemp("feed-index"), [page])).test_client()
 
 
 def test_markup_and_control_characters_in_interviews_stay_text_in_the_feed(evil_client):

@@ -8,7 +8,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from test_web_support import client_for
 
 PATHS = ["/", "/search", "/api/search", "/api/articles", "/api/suggest", "/api/articles/{id}",
          "/api/articles/{id}/related", "/articles/{id}", "/experts/{id}", "/tags/{id}"]
@@ -20,11 +19,6 @@ PIECES = st.sampled_from(["KRAS", "G12C", "肺癌", "奥希替尼", "OR", "AND",
                           "0", "-1", "1e3", "10001", "50", "date", "relevance", " ", "　", "\t", "\n", "\x00", "\ufeff",
                           "𝕏", "👍", "\u202e", "丨", "ＫＲＡＳ", "藥物", "a" * 60])
 TEXT = st.one_of(st.text(max_size=40), st.lists(PIECES, max_size=8).map("".join))
-
-
-@pytest.fixture(scope="module")
-def client(sample_index):
-    return client_for(sample_index)
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

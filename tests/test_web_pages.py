@@ -7,12 +7,7 @@ from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
 
-from test_web_support import audit, client_for
-
-
-@pytest.fixture(scope="module")
-def client(sample_index):
-    return client_for(sample_index)
+from test_web_support import audit
 
 
 def get_ok(client, url):

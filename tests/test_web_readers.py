@@ -17,14 +17,9 @@ from searchsvc.article import Article, Expert, QA
 from searchsvc.web import yearchart
 from searchsvc.web.present import citation
 
-from test_web_support import audit, client_for
+from test_web_support import audit
 
 FAST = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-
-
-@pytest.fixture(scope="module")
-def client(sample_index):
-    return client_for(sample_index)
 
 
 def get_ok(client, url):

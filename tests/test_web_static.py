@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import re
 
-from click.testing import CliRunner
 
-from searchsvc.cli import main
 from searchsvc.web import STATIC_DIR, TEMPLATE_DIR
 
 CSS = (STATIC_DIR / "style.css").read_text("utf-8")
@@ -67,9 +65,9 @@ def test_templates_have_no_inline_script_style_or_handlers():
         assert "|safe" not in text.replace("_html|safe", "").replace("_html[0]|safe", "").replace("p|safe", ""), path.name
 
 
-def test_serve_help_teaches_with_examples():
-    result = CliRunner().invoke(main, ["serve", "--help"])
+def test_serve_help_teaches_with_examples(runner):
+    result = runner.invoke(["serve", "--help"])
     assert result.exit_code == 0
     for text in ("gunicorn", "searchsvc serve --index", "--dev", "--workers", "SEARCHSVC_CORS_ORIGINS", "curl",
-                 "/healthz"):
+                 "/healthz", "SEARCHSVC_RATE_LIMIT_STORAGE", "SEARCHSVC_CACHE_STORAGE", "SEARCHSVC_STATE_DIR"):
         assert text in result.output, text

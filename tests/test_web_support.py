@@ -12,7 +12,7 @@ import signal
 import socket
 import subprocess
 import sys
-import time
+import threading
 import urllib.error
 import urllib.request
 from html.parser import HTMLParser
@@ -20,7 +20,6 @@ from pathlib import Path
 
 from searchsvc.index import IndexStore
 from searchsvc.ingest import ingest
-from searchsvc.web import create_app
 
 EVIL_SCRIPT = "<script>alert(1)</script>"
 EVIL_ATTR = '" onerror=alert(1) x="'
@@ -96,12 +95,6 @@ def evil_sources(folder: Path) -> list[Path]:
     return [page, jsonl]
 
 
-def client_for(store: IndexStore, **config):
-    app = create_app({"SEARCHSVC_INDEX": str(store.root), **config})
-    app.testing = True
-    return app.test_client()
-
-
 class MarkupAudit(HTMLParser):
     """Collects every start tag with its attributes, and the text inside <script> elements."""
 
@@ -166,37 +159,56 @@ def searchsvc_command() -> list[str]:
 
 
 class Server:
-    """``searchsvc serve`` as a subprocess; ``get`` returns (status, headers, body bytes)."""
+    """``searchsvc serve`` as a subprocess; ``get`` returns (status, headers, body bytes).
 
-    def __init__(self, index: Path, workers: int = 2, env: dict | None = None, dev: bool = False):
+    Ready means listening: the server's own log says so ("Listening at" from gunicorn,
+    "Running on" from the dev server), and from then on a request waits in the socket's
+    backlog until a worker takes it, so nothing polls.  ``command`` runs another
+    installation's ``searchsvc`` (a wheel in a fresh venv, say).
+    """
+
+    READY = ("Listening at: ", "Running on http")
+
+    def __init__(self, index: Path, workers: int = 2, env: dict | None = None, dev: bool = False,
+                 command: list[str] | None = None, cwd: Path | None = None, threads: int | None = None):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log = Path(os.environ.get("TMPDIR", "/tmp")) / f"searchsvc-serve-{self.port}.log"
-        self._log_handle = open(self.log, "wb")
+        self.ready = threading.Event()
         mode = ["--dev"] if dev else ["--workers", str(workers), "--no-access-log"]
+        if threads:
+            mode += ["--threads", str(threads)]
         self.proc = subprocess.Popen(
-            [*searchsvc_command(), "serve", "--index", str(index), "--port", str(self.port), *mode],
-            stdout=self._log_handle, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})},
+            [*(command or searchsvc_command()), "serve", "--index", str(index), "--port", str(self.port), *mode],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})}, cwd=cwd,
             start_new_session=True,  # its own process group: the dev server's reloader child goes with it
         )
+        self._copier = threading.Thread(target=self._copy_log, daemon=True)
+        self._copier.start()
 
-    def wait_ready(self, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"searchsvc serve exited with {self.proc.returncode}: {self.log.read_text()[-2000:]}")
-            try:
-                status, _, _ = self.get("/healthz")
-                if status in (200, 503):
-                    return
-            except OSError:
-                time.sleep(0.2)
-        raise RuntimeError(f"searchsvc serve did not answer /healthz in {timeout}s: {self.log.read_text()[-2000:]}")
+    def _copy_log(self) -> None:
+        """Copy the server's output to its log file, and set ``ready`` when it says it listens."""
+        with open(self.log, "wb") as out:
+            for line in self.proc.stdout:
+                out.write(line)
+                out.flush()
+                if any(mark in line.decode("utf-8", "replace") for mark in self.READY):
+                    self.ready.set()
+        self.ready.set()  # the server exited: wait_ready reports it
+
+    def wait_ready(self, timeout: float = 120) -> None:
+        if not self.ready.wait(timeout) or self.proc.poll() is not None:
+            self.stop()
+            raise RuntimeError(f"searchsvc serve did not start (exit code {self.proc.returncode}): "
+                               f"{self.log.read_text()[-2000:]}")
+
+    def log_text(self) -> str:
+        return self.log.read_text(errors="replace")
 
     def get(self, path: str, headers: dict | None = None):
         request = urllib.request.Request(self.base + path, headers=headers or {})
         try:
-            with urllib.request.urlopen(request, timeout=20) as response:
+            with urllib.request.urlopen(request, timeout=60) as response:
                 return response.status, response.headers, response.read()
         except urllib.error.HTTPError as exc:
             return exc.code, exc.headers, exc.read()
@@ -214,4 +226,4 @@ class Server:
             os.killpg(self.proc.pid, signal.SIGKILL)  # a reloader child left behind
         except ProcessLookupError:
             pass
-        self._log_handle.close()
+        self._copier.join(timeout=20)

@@ -23,20 +23,16 @@ import functools
 import http.server
 import os
 import shutil
-import signal
-import socket
-import subprocess
-import sys
 import threading
-import time
 import urllib.parse
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from searchsvc.index import IndexStore
 from searchsvc.ingest import ingest
+
+from test_web_support import Server
 
 pytestmark = pytest.mark.browser
 
@@ -59,51 +55,13 @@ if not Path(CHROMIUM).exists():
 
 # -- servers ------------------------------------------------------------------------
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+class ApiServer(Server):
+    """``searchsvc serve`` (gunicorn: our API, /widget.js and /embed), one worker, started and ready."""
 
-
-class ApiServer:
-    """``searchsvc serve`` in a subprocess (gunicorn), stopped at teardown."""
-
-    def __init__(self, index_dir: Path, log_path: Path):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        command = Path(sys.executable).with_name("searchsvc")
-        argv = [str(command)] if command.exists() else [sys.executable, "-m", "searchsvc.cli"]
-        argv += ["serve", "--index", str(index_dir), "--port", str(self.port),
-                 "--workers", "1", "--threads", "4", "--no-access-log"]
-        self.log_path = log_path
-        self._log = open(log_path, "wb")
-        self.proc = subprocess.Popen(argv, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
-        self._wait_healthy()
-
-    def _wait_healthy(self, timeout: float = 60.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                break
-            try:
-                with urllib.request.urlopen(self.url + "/healthz", timeout=2) as response:
-                    if response.status == 200:
-                        return
-            except OSError:
-                pass
-            time.sleep(0.2)
-        self.stop()
-        raise RuntimeError(f"searchsvc serve did not become healthy:\n{self.log_path.read_text(errors='replace')}")
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(timeout=5)
-        self._log.close()
+    def __init__(self, index_dir: Path):
+        super().__init__(index_dir, workers=1, threads=4)
+        self.url = self.base
+        self.wait_ready()
 
 
 def csp_for(flavour: str, api: str) -> str | None:
@@ -163,7 +121,7 @@ class HostSite:
 
 @pytest.fixture(scope="module")
 def api(sample_index, tmp_path_factory):
-    server = ApiServer(sample_index.root, tmp_path_factory.mktemp("api-log") / "serve.log")
+    server = ApiServer(sample_index.root)
     yield server.url
     server.stop()
 
@@ -174,7 +132,7 @@ def evil_api(tmp_path_factory):
     store = IndexStore(tmp_path_factory.mktemp("evil-index"))
     report = ingest([INJECTION_PAGE], store)
     assert report.failed == 0, [f.reason for f in report.failures]
-    server = ApiServer(store.root, tmp_path_factory.mktemp("evil-log") / "serve.log")
+    server = ApiServer(store.root)
     yield server.url
     server.stop()
 
@@ -426,9 +384,7 @@ def test_loading_state_while_the_api_is_slow(page, host, api):
     expect(status).to_contain_text("正在搜索")
     expect(status).to_have_attribute("part", "status loading")
     expect(widget.locator("[role=listbox]")).to_have_attribute("aria-busy", "true")
-    page.wait_for_timeout(200)
-    expect(status).to_contain_text("正在搜索")
-    assert held
+    assert held  # and nothing can end the loading state until they are let through
     for route in held:
         route.continue_()
     expect(widget.locator("[role=option].result").first).to_be_visible()
@@ -503,7 +459,7 @@ def test_markup_in_interviews_and_queries_is_shown_as_text(page, host, evil_api,
     expect(result.locator(".title")).to_contain_text('<img src=x onerror="window.__pwned=1">')
     expect(result.locator(".question")).to_contain_text("<img src=x")
     expect(result.locator("mark").first).to_be_visible()
-    page.wait_for_timeout(300)
+    # rendered: any element the markup could have made exists now (an <img> is in the DOM before it loads)
     tags = set(page.evaluate(SHADOW_ELEMENTS))
     assert tags <= {"div", "span", "a", "mark", "input", "button"}, tags
     assert page.locator("img").count() == 0 and page.locator("oncology-search img").count() == 0
@@ -557,7 +513,6 @@ def test_a_compromised_api_response_cannot_inject_markup(page, host, api):
     expect(widget.locator("[role=option].suggestion[data-kind=correction]")).to_contain_text("<b onmouseover")
     # A javascript: URL is never used: the option falls back to our article page (with the query to mark).
     assert result.get_attribute("data-href") == f"{api}/articles/abc123?q=KRAS#qa-1"
-    page.wait_for_timeout(300)
     tags = set(page.evaluate(SHADOW_ELEMENTS))
     assert tags <= {"div", "span", "a", "mark", "input", "button"}, tags
     assert page.evaluate("window.__pwned") is None

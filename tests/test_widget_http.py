@@ -6,15 +6,8 @@ import base64
 import hashlib
 import re
 
-import pytest
 
 from searchsvc.web import create_app, widget
-
-
-@pytest.fixture(scope="module")
-def client(sample_index):
-    app = create_app({"SEARCHSVC_INDEX": str(sample_index.root), "TESTING": True})
-    return app.test_client()
 
 
 def test_create_app_registers_the_widget_blueprint(sample_index):

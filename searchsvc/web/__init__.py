@@ -5,18 +5,25 @@ Flask's application-factory layout::
     create_app(config)      builds an app; config overrides the environment
     pages.py                HTML pages (/, /search, /articles/<id>, /experts/<name>, /tags/<tag>)
     api.py                  JSON API (/api/*) and /healthz
-    caching.py              index-version ETags, 304s, Cache-Control and the in-process LRU
+    caching.py              index-version ETags, 304s, Cache-Control, and reading through the result cache
+    resultcache.py          the result cache shared by the workers (diskcache; or Redis)
+    ratelimit.py            the per-client rate limit on /api/* shared by the workers (diskcache; or Redis)
+    guard.py                the time budget per request and the size limits
+    state.py                the folder the workers of one server share their embedded stores in
+    release.py              the release id (code, templates, static files, lexicon) that ETags carry
     http.py                 query-string parsing, errors (JSON on /api/*, HTML elsewhere), security headers
     present.py              shaping search results for the API and the templates
     openapi.py              the OpenAPI document served at /api/openapi.json
     server.py               gunicorn (``searchsvc serve``)
+
+Templates and static files live in the package (``searchsvc/templates``,
+``searchsvc/static``), as in Flask's tutorial layout, so a wheel carries them.
 
 The web layer never touches Whoosh: everything goes through ``searchsvc.search.Searcher``.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
 
@@ -25,11 +32,11 @@ from flask_cors import CORS
 
 from ..index import DEFAULT_INDEX_DIR, IndexStore
 from ..search import Searcher
-from .caching import ResultCache
+from .release import PACKAGE_DIR, release_id
+from .resultcache import open_result_cache
+from .state import state_dir
 
-PACKAGE_DIR = Path(__file__).resolve().parent.parent  # searchsvc/
-PROJECT_DIR = PACKAGE_DIR.parent
-TEMPLATE_DIR = PROJECT_DIR / "templates"
+TEMPLATE_DIR = PACKAGE_DIR / "templates"
 STATIC_DIR = PACKAGE_DIR / "static"
 SITE_NAME = "肿瘤专家访谈检索"
 
@@ -51,16 +58,22 @@ def default_config() -> dict:
         "SEARCHSVC_INDEX": os.environ.get("SEARCHSVC_INDEX") or str(DEFAULT_INDEX_DIR),
         # Origins allowed to call /api/* from a browser: "*" or a comma-separated list.
         "SEARCHSVC_CORS_ORIGINS": os.environ.get("SEARCHSVC_CORS_ORIGINS", "*"),
-        # Entries in the in-process result cache (0 turns it off).
-        "SEARCHSVC_CACHE_SIZE": _env_int("SEARCHSVC_CACHE_SIZE", 512),
+        # Megabytes of search results cached for all workers of the server (0 turns the cache off).
+        "SEARCHSVC_CACHE_MB": _env_int("SEARCHSVC_CACHE_MB", 64),
+        # Where that cache lives: empty = the embedded store in the state folder; redis://host:port/db = Redis.
+        "SEARCHSVC_CACHE_STORAGE": os.environ.get("SEARCHSVC_CACHE_STORAGE", ""),
+        # Folder the workers share their embedded stores in; empty = a private one per `searchsvc serve`.
+        "SEARCHSVC_STATE_DIR": os.environ.get("SEARCHSVC_STATE_DIR", ""),
         # Seconds a browser or CDN may reuse a page or API response before revalidating.
         "SEARCHSVC_CACHE_MAX_AGE": _env_int("SEARCHSVC_CACHE_MAX_AGE", 60),
         # Number of reverse proxies in front (X-Forwarded-* trusted from that many hops); 0 = none.
         "SEARCHSVC_TRUSTED_PROXIES": _env_int("SEARCHSVC_TRUSTED_PROXIES", 0),
-        # Requests per client address on /api/* ("600/minute", "20/second"...; "off" = no limit). See guard.py.
+        # Requests per client address on /api/* ("600/minute", "20/second"...; "off" = no limit). See ratelimit.py.
         "SEARCHSVC_RATE_LIMIT": os.environ.get("SEARCHSVC_RATE_LIMIT", "600/minute"),
+        # Where the counters live: empty = the embedded store in the state folder; redis://host:port/db = Redis.
+        "SEARCHSVC_RATE_LIMIT_STORAGE": os.environ.get("SEARCHSVC_RATE_LIMIT_STORAGE", ""),
         # Client addresses never rate-limited (comma-separated; empty = none).
-        "SEARCHSVC_RATE_LIMIT_EXEMPT": os.environ.get("SEARCHSVC_RATE_LIMIT_EXEMPT", "127.0.0.1,::1"),
+        "SEARCHSVC_RATE_LIMIT_EXEMPT": os.environ.get("SEARCHSVC_RATE_LIMIT_EXEMPT", ""),
         # Seconds a request may spend on index work before it is answered 503 (0 = no budget).
         "SEARCHSVC_TIME_BUDGET": os.environ.get("SEARCHSVC_TIME_BUDGET", "5"),
         # Threads per worker process that run index work under the time budget.
@@ -80,13 +93,19 @@ def create_app(config: dict | None = None) -> Flask:
     app.json.ensure_ascii = False
     app.json.sort_keys = False
     app.json.compact = True
+    # "/api/articles//x" is a 404 in the API's JSON, not Werkzeug's HTML redirect to a merged path
+    app.url_map.merge_slashes = False
 
     store = app.config["SEARCHSVC_INDEX"]
     store = store if isinstance(store, IndexStore) else IndexStore(Path(store))
+    shared = state_dir(app.config["SEARCHSVC_STATE_DIR"])
+    release = release_id()
     app.extensions["searchsvc"] = {
         "searcher": Searcher(store),
-        "cache": ResultCache(int(app.config["SEARCHSVC_CACHE_SIZE"])),
-        "release": _release_id(),
+        "cache": open_result_cache(str(app.config["SEARCHSVC_CACHE_STORAGE"]), shared,
+                                   int(app.config["SEARCHSVC_CACHE_MB"]), release),
+        "release": release,
+        "state_dir": shared,
     }
 
     proxies = int(app.config["SEARCHSVC_TRUSTED_PROXIES"])
@@ -103,11 +122,11 @@ def create_app(config: dict | None = None) -> Flask:
          methods=["GET", "HEAD", "OPTIONS"], expose_headers=["ETag", "X-Index-Version"],
          supports_credentials=False, max_age=86400)
 
-    from . import api, caching, guard, http, pages
+    from . import api, caching, guard, http, pages, ratelimit
 
     http.init_app(app)
-    guard.init_app(app)  # before caching: a rate-limited request is refused before any index work
-    release = app.extensions["searchsvc"]["release"]
+    guard.init_app(app)
+    ratelimit.init_app(app, shared)  # before caching: a rate-limited request is refused before any index work
     app.context_processor(lambda: {"site_name": SITE_NAME, "release": release})
     caching.init_app(app)
     app.register_blueprint(pages.bp)
@@ -122,14 +141,3 @@ def create_app(config: dict | None = None) -> Flask:
 
     return app
 
-
-def _release_id() -> str:
-    """A short hash of the templates and static files, so ETags change on a deploy."""
-    digest = hashlib.sha1()
-    for folder in (TEMPLATE_DIR, STATIC_DIR, Path(__file__).resolve().parent):
-        if folder.is_dir():
-            for path in sorted(folder.rglob("*")):
-                if path.is_file() and path.suffix in {".html", ".css", ".js", ".py", ".svg"}:
-                    digest.update(path.name.encode())
-                    digest.update(path.read_bytes())
-    return digest.hexdigest()[:10]

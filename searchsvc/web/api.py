@@ -10,6 +10,7 @@ from ..index import IndexUnavailable
 from ..search import MAX_QUERY_CHARS, BadRequest
 from . import present
 from .caching import cached, index_backed, searcher, static_cacheable
+from .guard import deadline
 from .http import filter_args, int_arg, search_args
 
 bp = Blueprint("api", __name__)
@@ -23,17 +24,20 @@ def run_search(args: dict):
     started = time.perf_counter()
     key = (args["q"], args["page"], args["per_page"], args["tag"], args["expert"], args["year"], args["sort"],
            args.get("year_from"), args.get("year_to"))
+    stop_at = deadline()  # read here: the work runs on the budget pool, outside this request's context
     result = cached("search", *key, compute=lambda: searcher().search(
         args["q"], page=args["page"], per_page=args["per_page"], tag=args["tag"], expert=args["expert"],
-        year=args["year"], sort=args["sort"], year_from=args.get("year_from"), year_to=args.get("year_to")))
+        year=args["year"], sort=args["sort"], year_from=args.get("year_from"), year_to=args.get("year_to"),
+        deadline=stop_at))
     return result, round((time.perf_counter() - started) * 1000, 2)
 
 
 def run_articles(page: int, per_page: int, tag=None, expert=None, year=None, year_from=None, year_to=None):
     started = time.perf_counter()
+    stop_at = deadline()
     result = cached("articles", page, per_page, tag, expert, year, year_from, year_to,
                     compute=lambda: searcher().articles(page, per_page, tag=tag, expert=expert, year=year,
-                                                        year_from=year_from, year_to=year_to))
+                                                        year_from=year_from, year_to=year_to, deadline=stop_at))
     return result, round((time.perf_counter() - started) * 1000, 2)
 
 

@@ -1,64 +1,25 @@
-"""HTTP caching and the in-process result cache, both keyed by the index version.
+"""HTTP caching, and reading through the shared result cache; both keyed by the index version.
 
 - Views that read the index are marked ``@index_backed``.  Before such a view runs,
   the published index version is read (one readlink); the weak ETag is a hash of
-  that version, the release (templates/static/code), the host and the full URL.
+  that version, the release (``release.py``: code, templates, static files, lexicon),
+  the host and the full URL.
   A matching ``If-None-Match`` is answered 304 at once, without searching.
 - A 200 from such a view carries the ETag, ``Cache-Control: public, max-age=N`` and
   ``X-Index-Version``; anything else is ``no-store``.
-- ``ResultCache`` is a small thread-safe LRU for search results, articles, related
-  lists and suggestions.  Its keys start with the index version, and it empties
-  itself when a new version shows up, so a newly published index is used at once.
+- ``cached`` reads search results, articles, related lists and suggestions through
+  the result cache (``resultcache.py``) that all workers share, keyed by the index
+  version, so a newly published index is used at once.
 """
 
 from __future__ import annotations
 
 import hashlib
-import threading
-from collections import OrderedDict
-
 from typing import Callable
 
 from flask import Flask, current_app, g, request
 
 from ..index import IndexUnavailable
-
-
-class ResultCache:
-    """A least-recently-used map from (index version, call) to a result."""
-
-    def __init__(self, maxsize: int = 512):
-        self.maxsize = max(0, maxsize)
-        self._data: OrderedDict[tuple, object] = OrderedDict()
-        self._version: str | None = None
-        self._lock = threading.Lock()
-        self.hits = 0
-        self.misses = 0
-
-    def get_or_compute(self, version: str, key: tuple, compute: Callable[[], object]):
-        if self.maxsize == 0:
-            return compute()
-        full = (version, *key)
-        with self._lock:
-            if version != self._version:  # a new index: nothing cached is valid any more
-                self._data.clear()
-                self._version = version
-            if full in self._data:
-                self._data.move_to_end(full)
-                self.hits += 1
-                return self._data[full]
-            self.misses += 1
-        value = compute()  # outside the lock: two threads may compute the same thing once each
-        with self._lock:
-            if version == self._version:
-                self._data[full] = value
-                self._data.move_to_end(full)
-                while len(self._data) > self.maxsize:
-                    self._data.popitem(last=False)
-        return value
-
-    def __len__(self) -> int:
-        return len(self._data)
 
 
 def service() -> dict:
@@ -136,4 +97,4 @@ def init_app(app: Flask) -> None:
         return response
 
 
-__all__ = ["ResultCache", "cached", "index_backed", "static_cacheable", "searcher", "IndexUnavailable"]
+__all__ = ["cached", "index_backed", "static_cacheable", "searcher", "IndexUnavailable"]

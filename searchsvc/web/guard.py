@@ -1,23 +1,17 @@
-"""Abuse protections: a time budget per request, a per-client rate limit on /api/*, size limits.
+"""Abuse protections: a time budget per request and size limits (the rate limit is ``ratelimit.py``).
 
 - **Time budget** (``SEARCHSVC_TIME_BUDGET`` seconds, default 5; 0 turns it off).
   Every index call a request makes (through ``caching.cached``) runs on a small
   per-process pool and is waited for until the request's deadline; past it the
   request gets a 503 with ``Retry-After`` and a message naming the budget, and the
-  thread serving it is free again.  The pool (``SEARCHSVC_BUDGET_THREADS``, default
-  4) bounds how much CPU runaway work can take: when it is busy, new work waits
-  within its own budget instead of piling up.
-- **Rate limit** (``SEARCHSVC_RATE_LIMIT``, default ``600/minute``; ``off`` or
-  empty turns it off) per client address on /api/* (/healthz is exempt), with
-  flask-limiter.  Addresses in ``SEARCHSVC_RATE_LIMIT_EXEMPT`` (default the loopback
-  addresses: local benchmarks, health checks, an unconfigured proxy on the same
-  host; set it empty to limit them too) are never limited.  A client over the
-  limit gets 429 with ``Retry-After`` (no rate headers on the other responses:
-  they are cacheable by shared caches, and must not carry one client's counts).  The
-  counters live in each worker process's memory, so with N workers a client may
-  get up to N times the limit; behind a reverse proxy set
-  ``SEARCHSVC_TRUSTED_PROXIES`` so that the client's address, not the proxy's,
-  is counted (and see deploy/nginx.conf for a shared limit at the proxy).
+  thread serving it is free again.  The work stops too: searches get the deadline
+  (``Searcher.search(deadline=...)``: the ranking engine checks it before each posting
+  list and while walking a phrase, the search before highlighting each hit), so a slow
+  query costs its own budget and nothing more; the pool thread is free for the next
+  request.  The pool
+  (``SEARCHSVC_BUDGET_THREADS``, default 4) bounds how much CPU runaway work can take:
+  when it is busy, new work waits within its own budget instead of piling up.
+- **Rate limit**: see ``ratelimit.py``.
 - **Size limits**: a request body of more than ``SEARCHSVC_MAX_BODY`` bytes
   (default 16 KiB; the public routes read none) is refused with 413; gunicorn
   bounds the request line and headers (``limit_request_line`` and friends).
@@ -25,12 +19,13 @@
 
 from __future__ import annotations
 
-import math
 import time
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 
 from flask import Flask, abort, copy_current_request_context, current_app, g, request
+
+from ..search import OutOfTime
 
 
 class OverBudget(Exception):
@@ -52,18 +47,9 @@ def _number(raw, name: str) -> float:
     return value
 
 
-def rate_limit(app: Flask) -> str | None:
-    raw = str(app.config.get("SEARCHSVC_RATE_LIMIT") or "").strip()
-    return None if raw.lower() in ("", "0", "off", "none", "false") else raw
-
-
-def retry_after() -> int:
-    """Seconds until the breached rate limit lets this client in again."""
-    limiter = current_app.extensions["searchsvc"].get("limiter")
-    current = limiter.current_limit if limiter is not None else None
-    if current is None:
-        return 60
-    return max(1, math.ceil(current.reset_at - time.time()))
+def deadline() -> float | None:
+    """The request's deadline (a ``time.monotonic()`` value) for the work to stop at; None: no budget."""
+    return g.get("deadline")
 
 
 def within_budget(compute):
@@ -81,7 +67,9 @@ def within_budget(compute):
     try:
         return future.result(timeout=remaining)
     except FutureTimeout:
-        future.cancel()  # not started yet: never runs; started: finishes on the pool, result dropped
+        future.cancel()  # not started yet: never runs; started: stops at its deadline, result dropped
+        raise OverBudget(budget) from None
+    except OutOfTime:  # the work itself reached the deadline and stopped
         raise OverBudget(budget) from None
 
 
@@ -101,22 +89,3 @@ def init_app(app: Flask) -> None:
             g.deadline = time.monotonic() + budget
         if (request.content_length or 0) > max_body:
             abort(413)
-
-    limit = rate_limit(app)
-    if limit:
-        from flask_limiter import Limiter
-        from flask_limiter.util import get_remote_address
-
-        exempt = {a.strip() for a in str(app.config.get("SEARCHSVC_RATE_LIMIT_EXEMPT") or "").split(",") if a.strip()}
-
-        def exempt_when() -> bool:
-            return (not request.path.startswith("/api/") or request.method == "OPTIONS"
-                    or get_remote_address() in exempt)
-
-        limiter = Limiter(
-            get_remote_address, app=app, storage_uri="memory://", headers_enabled=False,
-            strategy="moving-window", key_prefix="searchsvc",
-            # one budget per client across every /api/* route (default_limits would count each route apart)
-            application_limits=[limit], application_limits_exempt_when=exempt_when,
-        )
-        service["limiter"] = limiter

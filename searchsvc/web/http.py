@@ -15,7 +15,8 @@ from flask import Flask, jsonify, make_response, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from ..index import IndexUnavailable
-from .guard import OverBudget, retry_after
+from .guard import OverBudget
+from .ratelimit import retry_after
 from ..search import MAX_PER_PAGE, MAX_QUERY_CHARS, SORTS, BadRequest, validate
 
 log = logging.getLogger("searchsvc.web")

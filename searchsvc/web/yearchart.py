@@ -1,4 +1,4 @@
-"""The results-by-year bar chart: geometry for an inline SVG drawn by templates/_year_chart.html.
+"""The results-by-year bar chart: geometry for an inline SVG drawn by searchsvc/templates/_year_chart.html.
 
 No chart library: one bar per year from the first year with a match to the last
 (years without one get an empty slot, so gaps show), each bar a link that filters
