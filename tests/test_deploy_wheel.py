@@ -30,7 +30,7 @@ from test_web_support import Server
 
 pytestmark = pytest.mark.slow
 
-SOURCES = ("searchsvc", "pyproject.toml", "README.md", "constraints.txt")
+SOURCES = ("searchsvc", "pyproject.toml", "README.md", "constraints.txt", "templates")
 
 
 def run(command: list, **kwargs) -> subprocess.CompletedProcess:

@@ -36,7 +36,8 @@ from .release import PACKAGE_DIR, release_id
 from .resultcache import open_result_cache
 from .state import state_dir
 
-TEMPLATE_DIR = PACKAGE_DIR / "templates"
+# templates/ sits at the top of the checkout (the design card's layout); a wheel carries it as searchsvc/templates/
+TEMPLATE_DIR = PACKAGE_DIR / "templates" if (PACKAGE_DIR / "templates").is_dir() else PACKAGE_DIR.parent / "templates"
 STATIC_DIR = PACKAGE_DIR / "static"
 SITE_NAME = "肿瘤专家访谈检索"
 

@@ -3,7 +3,8 @@
 A response depends on the code that made it (search, highlighting, the web layer), the
 templates and static files, and the lexicon that analysed the query.  The release id
 covers all of it: every file of the installed ``searchsvc`` package (wherever it is
-installed, a checkout or a wheel in site-packages), plus ``analysis.fingerprint()``,
+installed, a checkout or a wheel in site-packages) and its templates (inside the package in a
+wheel, beside it in a checkout), plus ``analysis.fingerprint()``,
 which covers the lexicon in use (``$SEARCHSVC_LEXICON`` included) and the versions of
 jieba and OpenCC.  So an upgrade that changes any of them changes every ETag, and
 browsers and proxy caches fetch the new answers instead of revalidating the old ones.
@@ -39,8 +40,10 @@ def package_digest(package_dir: Path = PACKAGE_DIR) -> str:
 
 
 def release_id(package_dir: Path = PACKAGE_DIR) -> str:
-    """The package's files and the analysis (lexicon in use, jieba and OpenCC versions), hashed."""
+    """The package's files, its templates and the analysis (lexicon in use, jieba and OpenCC versions), hashed."""
     from ..analysis import fingerprint
 
-    raw = f"{package_digest(package_dir)}|{fingerprint()}"
+    beside = package_dir.parent / "templates"
+    templates = package_digest(beside) if not (package_dir / "templates").is_dir() and beside.is_dir() else ""
+    raw = f"{package_digest(package_dir)}|{templates}|{fingerprint()}"
     return hashlib.sha1(raw.encode()).hexdigest()[:12]

@@ -1,0 +1,133 @@
+"""More like this: interviews sharing an interview's distinctive terms, concepts, tags and experts.
+
+Each related interview says why it is related: the experts and tags it shares with
+the interview it was found for, and the lexicon concepts (drugs, genes, diseases...,
+the ``~`` concept tokens of ``analysis.ConceptFilter``) both discuss, most specific
+first.  Judged on the samples by bench/related_eval.py (README, "Related interviews").
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from functools import lru_cache
+
+from whoosh import query as Q
+
+from . import analysis
+from .results import Related
+
+TERMS = 40          # distinctive words searched for
+CONCEPTS = 25       # distinctive lexicon concepts searched for
+CONCEPT_BOOST = 3.0  # a shared drug, gene or disease says more than a shared word
+TAG_BOOST = 3.0
+EXPERT_BOOST = 2.0
+SHOWN_CONCEPTS = 4
+CONTENT_FIELDS = ("title", "body", "lead", "question", "answer")  # whichever the index's schema has
+MAX_SHARE = 0.5      # a word in more than half the interviews (患者, 治疗) relates nothing
+
+
+def related(searcher, article_id: str, limit: int = 5) -> list[Related] | None:
+    """Interviews most like ``article_id``, with what they share (None: no such interview)."""
+    docnum = searcher.document_number(id=article_id)
+    if docnum is None:
+        return None
+    data = json.loads(searcher.stored_fields(docnum)["article"])
+    fields = _content_fields(searcher)
+    words, concepts = _distinctive(searcher, data, fields)
+    parts = [Q.Term(f, t, boost=w) for w, t in words for f in (*fields, "meta")]
+    parts += [Q.Term(f, t, boost=w * CONCEPT_BOOST) for w, t in concepts for f in fields]
+    parts += [Q.Term("tag", t, boost=TAG_BOOST) for t in data["tags"]]
+    parts += [Q.Term("expert", e["name"], boost=EXPERT_BOOST) for e in data["experts"]]
+    if not parts:
+        return []
+    results = searcher.search(Q.Or(parts), limit=limit + 1, filter=None, mask=Q.Term("id", article_id), terms=False)
+    own_experts = [e["name"] for e in data["experts"]]
+    out = []
+    for hit in results:
+        other = json.loads(hit["article"])
+        names = [e["name"] for e in other["experts"]]
+        out.append(Related(
+            id=other["id"], title=other["title"], date=other["date"], score=round(hit.score, 4),
+            experts=names, tags=list(other["tags"]),
+            shared_experts=[n for n in names if n in own_experts],
+            shared_tags=[t for t in other["tags"] if t in data["tags"]],
+            shared_concepts=_shared_concepts(searcher, fields, concepts, hit.docnum, analysis.normalize(_text(data)),
+                                             shown=[t for t in other["tags"] if t in data["tags"]])))
+    return out[:limit]
+
+
+def _text(data: dict) -> str:
+    return " ".join([data["title"]] * 3 + [q["question"] + " " + q["answer"] for q in data["qa"]] + data["tags"] * 3)
+
+
+def _content_fields(searcher) -> list[str]:
+    names = set(searcher.schema.names())
+    return [f for f in CONTENT_FIELDS if f in names]
+
+
+def _distinctive(searcher, data: dict, fields: list[str]) -> tuple[list[tuple[float, str]], list[tuple[float, str]]]:
+    """The interview's words and concept tokens with the highest tf-idf, as (weight, token)."""
+    counts: dict[str, int] = {}
+    for tok in analysis.tokens(_text(data), mode="index"):
+        if (len(tok) >= 2 and not tok.isdigit()) or tok.startswith(analysis.CONCEPT_MARK):
+            counts[tok] = counts.get(tok, 0) + 1
+    n = searcher.doc_count_all()
+    words, concepts = [], []
+    for tok, tf in counts.items():
+        df = max(searcher.doc_frequency(f, tok) for f in fields)  # at least this many interviews have it
+        if df <= 1 and n > 1:
+            continue  # only this interview has it: cannot relate it to another
+        if n >= 10 and df > MAX_SHARE * n:
+            continue
+        weight = round(tf * math.log(1 + n / (1 + df)), 3)
+        (concepts if tok.startswith(analysis.CONCEPT_MARK) else words).append((weight, tok))
+    words.sort(reverse=True)
+    concepts.sort(reverse=True)
+    return words[:TERMS], concepts[:CONCEPTS]
+
+
+def _shared_concepts(searcher, fields: list[str], concepts: list[tuple[str, ...]], docnum: int, text: str,
+                     shown: list[str]) -> list[str]:
+    """The concepts of the source (most distinctive first) that ``docnum`` mentions too, as the source names them.
+
+    A concept already said by a shared tag, or overlapping one listed before it
+    (EGFR, EGFR突变), is left out: the list is there to be read.
+    """
+    shared: list[str] = []
+    said = [analysis.normalize(t) for t in shown]
+    for _, token in concepts:
+        name = _name_in(token, text)
+        if name is not None and any(_mentions(searcher, f, token, docnum) for f in fields):
+            key = analysis.normalize(name)
+            if not any(key in other or other in key for other in said):
+                shared.append(name)
+                said.append(key)
+        if len(shared) == SHOWN_CONCEPTS:
+            break
+    return shared
+
+
+def _name_in(token: str, text: str) -> str | None:
+    """The name of a concept that ``text`` (normalized) uses, e.g. ALK rather than 间变性淋巴瘤激酶; None when
+    the text holds the concept only through a narrower one (NGS for 基因检测): the reason given must be read
+    in the interview itself."""
+    for term in _terms_by_token().get(token, []):
+        if analysis.normalize(term) in text:
+            return term
+    return None
+
+
+@lru_cache(maxsize=1)
+def _terms_by_token() -> dict[str, list[str]]:
+    table = analysis.synonyms()
+    return {token: terms for token, (_, terms) in zip(table.concept_tokens, analysis.lexicon().groups)}
+
+
+def _mentions(searcher, fieldname: str, token: str, docnum: int) -> bool:
+    try:
+        postings = searcher.postings(fieldname, token)
+    except Exception:  # whoosh raises TermNotFound when no document has it
+        return False
+    postings.skip_to(docnum)
+    return postings.is_active() and postings.id() == docnum

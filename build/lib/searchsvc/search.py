@@ -1,0 +1,146 @@
+"""Search the published index: the one entry point the CLI and the web layer use.
+
+``Searcher`` follows the index's ``current`` snapshot (``snapshot.SnapshotReader``), so a
+running service never needs a restart. A search runs in four steps, one module each:
+
+    understanding   the query -> concepts, words, ignored words, corrections, completions
+                    (with corrections, completion, wordlists; the result is a queryplan.Understanding)
+    engine          those units -> ranked interviews, over whole posting lists (numpy)
+    highlight       the page's interviews -> best Q&As and marked snippets
+    results         what the caller gets (no Whoosh objects leave this module)
+
+``related`` and ``suggest`` answer the other questions a page asks.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+
+from . import names, related as related_module, suggest as suggest_module
+from .article import Article
+from .engine import Engine, facets, filter_mask
+from .highlight import Highlighter
+from .index import TEXT_FIELDS, IndexStore
+from .ranking import RANKING, Ranking
+from .results import (MAX_PER_PAGE, MAX_QUERY_CHARS, SORTS, BadRequest, Hit, Match, OutOfTime,  # noqa: F401 (re-exported)
+                      Related, SearchResult, check_deadline, validate)
+from .snapshot import SnapshotReader
+from .queryplan import Understanding
+from .understanding import understand
+from .vocabulary import IndexVocabulary
+
+__all__ = ["Searcher", "BadRequest", "OutOfTime", "SearchResult", "Hit", "Match", "Related", "Ranking", "RANKING",
+           "MAX_QUERY_CHARS", "MAX_PER_PAGE", "SORTS", "validate"]
+
+FACET_LIMIT = 20
+
+
+class Searcher:
+    """Read-only access to the published index, safe to share between threads."""
+
+    def __init__(self, store: IndexStore, ranking: Ranking = RANKING):
+        self.store = store
+        self.ranking = ranking
+        self.snapshots = SnapshotReader(store, ranking.weighting())
+
+    def _current(self):
+        return self.snapshots.current()
+
+    def version(self) -> str:
+        return self._current()[0]
+
+    def health(self) -> dict:
+        version, searcher = self._current()
+        return {"status": "ok", "articles": searcher.doc_count(), "documents": searcher.doc_count_all(),
+                "index_version": version,
+                "lexicon": "current" if self.snapshots.concepts_indexed() else "stale"}
+
+    # -- search ----------------------------------------------------------------
+    def search(self, q: str, page: int = 1, per_page: int = 10, tag: str | None = None,
+               expert: str | None = None, year: int | None = None, sort: str = "relevance",
+               year_from: int | None = None, year_to: int | None = None, deadline: float | None = None) -> SearchResult:
+        """``deadline`` (a ``time.monotonic()`` value): past it the work stops with OutOfTime."""
+        validate(q, page, per_page, sort)
+        started = time.perf_counter()
+        version, searcher = self._current()
+        understood = self.understand(q, searcher)
+        check_deadline(deadline)
+        columns = self.snapshots.columns(searcher)
+        engine = Engine(columns, searcher, self.ranking, TEXT_FIELDS, self.snapshots.concepts_indexed(), deadline)
+        mask = filter_mask(columns, tags=[names.key(tag)] if tag else (), experts=[names.key(expert)] if expert else (),
+                           years=[int(year)] if year is not None else (), year_from=year_from, year_to=year_to)
+        mask &= self._query_filters(understood, columns)
+        ranked = engine.rank(understood, mask, by_date=sort == "date")
+        on_page = [int(d) for d in ranked.order[(page - 1) * per_page: page * per_page]]
+        highlighter = Highlighter(searcher, understood.words(self.snapshots.concepts_indexed()), docnums=on_page,
+                                  holders=engine.postings)
+        scores = dict(zip(on_page, ranked.scores[(page - 1) * per_page: page * per_page].tolist()))
+        hits = []
+        for d in on_page:
+            check_deadline(deadline)
+            hits.append(self._hit(searcher, d, scores[d], highlighter))
+        details = understood.to_dict()
+        details["results_matching_everything"] = ranked.full_matches
+        return SearchResult(query=q, total=ranked.total, page=page, per_page=per_page,
+                            took_ms=round((time.perf_counter() - started) * 1000, 2), hits=hits,
+                            facets=facets(columns, ranked.order, FACET_LIMIT),
+                            suggestion=understood.searched if understood.corrections else None,
+                            mode=ranked.mode, index_version=version, understood=details)
+
+    def understand(self, q: str, searcher=None) -> Understanding:
+        """How ``q`` is read: concepts, words, ignored words, corrections, notices."""
+        if searcher is None:
+            _, searcher = self._current()
+        return understand(q, IndexVocabulary(searcher))
+
+    def query_words(self, q: str) -> set[str]:
+        """The indexed words ``q`` looks for, synonyms included (an article page marks them)."""
+        return self.understand(q).words(self.snapshots.concepts_indexed()) if q else set()
+
+    @staticmethod
+    def _query_filters(understood: Understanding, columns):
+        """expert:, tag: and year: written in the query: the same interviews as /experts/, /tags/ and the facets."""
+        mask = columns.live.copy()
+        for kind, values in understood.filters.items():
+            for value in values:
+                if kind == "year":
+                    mask &= columns.years == int(value) if re.fullmatch(r"[0-9]{4}", value) else False
+                else:
+                    mask &= (columns.tags if kind == "tag" else columns.experts).docs_with(names.key(value))
+        return mask
+
+    @staticmethod
+    def _hit(searcher, docnum: int, score: float, highlighter: Highlighter) -> Hit:
+        article = Article.from_dict(json.loads(searcher.stored_fields(docnum)["article"]))
+        matches, title_html = highlighter.matches(docnum, article)
+        return Hit(id=article.id, title=article.title, title_html=title_html, date=article.date,
+                   experts=article.expert_names, tags=article.tags, score=round(score, 4), matches=matches)
+
+    # -- articles ----------------------------------------------------------------
+    def article(self, article_id: str) -> Article | None:
+        _, searcher = self._current()
+        stored = searcher.document(id=article_id)
+        return Article.from_dict(json.loads(stored["article"])) if stored else None
+
+    def articles(self, page: int = 1, per_page: int = 10, tag: str | None = None,
+                 expert: str | None = None, year: int | None = None,
+                 year_from: int | None = None, year_to: int | None = None, deadline: float | None = None) -> SearchResult:
+        """Every interview (or those of a tag, expert or year), newest first."""
+        return self.search("", page=page, per_page=per_page, tag=tag, expert=expert, year=year, sort="date",
+                           year_from=year_from, year_to=year_to, deadline=deadline)
+
+    def related(self, article_id: str, limit: int = 5) -> list[Related] | None:
+        """More like this: the interview's own distinctive terms, searched across the index."""
+        _, searcher = self._current()
+        return related_module.related(searcher, article_id, limit)
+
+    # -- suggestions ----------------------------------------------------------------
+    def suggest(self, prefix: str, limit: int = 8) -> list[dict]:
+        """Completions for a search box: lexicon terms, experts, tags, index terms."""
+        prefix = prefix.strip()
+        if not prefix or len(prefix) > 50:
+            return []
+        _, searcher = self._current()
+        return suggest_module.complete(prefix, searcher, limit)
