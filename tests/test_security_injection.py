@@ -23,6 +23,7 @@ import pytest
 
 from searchsvc.index import IndexStore
 from searchsvc.ingest import ingest
+from searchsvc.web import TEMPLATE_DIR
 
 
 PAYLOADS = [
@@ -47,8 +48,9 @@ WORD = "胸膜肿瘤"  # in every record, so one search finds them all
 OUR_SCRIPTS = ("/static/app.js", "/widget.js")
 ROOT = Path(__file__).resolve().parent.parent
 # Every element our templates can emit: anything else on a page was injected.
-ALLOWED_TAGS = {m.lower() for t in (ROOT / "searchsvc" / "templates").glob("*.html")
+ALLOWED_TAGS = {m.lower() for t in TEMPLATE_DIR.glob("*.html")
                 for m in re.findall(r"<([a-zA-Z][a-zA-Z0-9-]*)", t.read_text("utf-8"))}
+assert {"mark", "a", "p", "form"} <= ALLOWED_TAGS, TEMPLATE_DIR  # the templates were found
 
 
 def records() -> list[dict]:
