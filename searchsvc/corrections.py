@@ -15,7 +15,7 @@ from functools import lru_cache
 from . import analysis
 from .queryplan import Understanding, Unit, Vocabulary, Words
 from .wordlists import (MIN_TYPO_CHARS, CJK_RUN, concept_for, english_words, lexicon_name_parts,
-                        lexicon_name_set, lexicon_names_by_mask, question_phrases)
+                        lexicon_name_set, lexicon_names_by_mask, longest_name, question_phrases)
 
 MAX_CORRECTIONS = 4  # unknown words a query looks up in the index's term list (each walk costs ~50 ms at 5k)
 
@@ -61,7 +61,7 @@ def correct_known(q: str) -> tuple[str, list[tuple[str, str]]]:
     """
     norm = analysis.normalize(q)
     names = lexicon_name_set()
-    written = _names_in(norm, names, max(len(n) for n in names)) if names else []
+    written = _names_in(norm, names, longest_name()) if names else []
     candidates = sorted(known_misspellings(q) + _cjk_slips(norm), key=lambda e: (e[0] - e[1], e[0]))
     taken = [False] * len(q)
     edits = []
@@ -91,11 +91,11 @@ def _cjk_slips(norm: str) -> list[tuple[int, int, str]]:
     masks, names = lexicon_names_by_mask(), lexicon_name_set()
     if not masks:
         return []
-    longest = max(len(k) for k in masks)
+    longest = longest_name(chinese=True)
     freq = analysis.segmenter().jieba.FREQ
     parts = lexicon_name_parts()
     edits: list[tuple[int, int, str]] = []
-    everywhere = _names_in(norm, names, max(len(n) for n in names))  # names with letters too: 5年生存率
+    everywhere = _names_in(norm, names, longest_name())  # names with letters too: 5年生存率
     for m in CJK_RUN.finditer(norm):
         text = m.group()
         written = [(a - m.start(), b - m.start()) for a, b in everywhere if a < m.end() and b > m.start()]

@@ -88,3 +88,10 @@ def lexicon_name_parts() -> frozenset[str]:
         if CJK_RUN.fullmatch(name):
             out.update(name[i:j] for i in range(len(name)) for j in range(i + 2, len(name) + 1))
     return frozenset(out)
+
+
+@lru_cache(maxsize=2)
+def longest_name(chinese: bool = False) -> int:
+    """The length of the longest lexicon name (of the Chinese ones the slip corrector knows)."""
+    names = lexicon_names_by_mask() if chinese else lexicon_name_set()
+    return max((len(n) for n in names), default=0)
