@@ -118,15 +118,21 @@ def ingest(paths, index_dir, prune, rebuild, root, as_json, progress):
 @click.option("--expert", help="Only interviews of this expert (exact name).")
 @click.option("--json", "as_json", is_flag=True, help="Print the API's JSON instead of text.")
 def search(query, index_dir, limit, tag, expert, as_json):
-    """Search the index and print ranked results.
+    """Search the index and print ranked results, and how QUERY was read.
+
+    Type a question as a reader would: lexicon terms are searched with every
+    synonym, question words are ignored, and interviews that match more of
+    the question (and its rarer parts) come first.
 
     \b
     Query language:
-      KRAS G12C                 every term (AND is the default)
+      奥希替尼耐药怎么办         a question: 奥希替尼 and 耐药, 怎么办 ignored
+      KRAS G12C +胰腺癌          +: every result must hold it
       奥希替尼 OR 阿美替尼         either
       肺癌 -小细胞肺癌             exclude a term
-      "广泛期 小细胞肺癌"          a phrase
-      expert:王志杰 tag:肺癌 title:KRAS year:2025
+      "广泛期 小细胞肺癌"          a phrase (required)
+      title:KRAS question:耐药 answer:奥希替尼   one part of the interview
+      expert:王志杰 tag:肺癌 year:2025           filters
     """
     from .search import BadRequest, Searcher
 
@@ -139,10 +145,12 @@ def search(query, index_dir, limit, tag, expert, as_json):
     if as_json:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
         return
-    note = "  (no interview has every term; showing those with any)" if result.mode == "or" else ""
+    everything = result.understood.get("results_matching_everything", 0)
+    note = f"  ({everything} match everything searched; the others part of it)" if result.mode == "or" else ""
     click.echo(f"{result.total} interviews, {result.took_ms} ms{note}")
     if result.suggestion:
-        click.echo(f"did you mean: {result.suggestion}")
+        click.echo(f"searched as: {result.suggestion}")
+    click.echo(_understood_line(result.understood))
     for rank, hit in enumerate(result.hits, start=1):
         click.echo(f"{rank:2}. {hit.title}  [{hit.date[:10]}] {'、'.join(hit.experts)}  score {hit.score}")
         if hit.matches:
@@ -259,6 +267,20 @@ def cut(text):
 
     for line in explain(text):
         click.echo(line)
+
+
+def _understood_line(u: dict) -> str:
+    """How the query was read, in one line (the results page's 已搜索/已忽略)."""
+    searched = [c["text"] + (f" ({', '.join(c['synonyms'][:3])})" if c["synonyms"] else "") for c in u.get("concepts", [])]
+    searched += u.get("words", []) + [r["text"] for r in u.get("required", [])]
+    parts = [f"searched: {' · '.join(searched)}"] if searched else []
+    ignored = [i["text"] + (" (in no interview)" if i["reason"] == "absent" else "") for i in u.get("ignored", [])]
+    if ignored:
+        parts.append(f"ignored: {', '.join(ignored)}")
+    if u.get("completions"):
+        parts.append("completed: " + ", ".join(f"{c['from']} -> {'/'.join(c['to'])}" for c in u["completions"]))
+    parts += u.get("notices", [])
+    return "; ".join(parts)
 
 
 def _plain(html: str) -> str:
