@@ -24,7 +24,7 @@ from their words' positions, read a posting block at a time (``postings.read_occ
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -43,7 +43,6 @@ class Ranked:
     total: int
     full_matches: int  # results that match every core unit
     mode: str  # "all" (no words: newest first), "and" (every result matches every core unit), "or"
-    facets: dict[str, list[dict]] = field(default_factory=dict)
 
 
 @dataclass
