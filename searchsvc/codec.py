@@ -83,6 +83,7 @@ class SplitBlockMatcher(W3LeafMatcher):
 
     def _goto(self, position):
         super()._goto(position)
+        self._blockoffset = position  # where this block starts: postings.TermBlocks records it to come back
         self._head = None
 
     def head(self) -> tuple:

@@ -28,7 +28,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .postings import DocColumns, read_occurrences, read_postings
+from .columns import DocColumns
+from .postings import TermCache, read_occurrences, read_postings
 from .ranking import Ranking
 from .queryplan import AllOf, AnyOf, Concept, Ignored, Understanding, Unit, Words
 from .results import check_deadline
@@ -55,8 +56,9 @@ class Engine:
     """Evaluates understood queries over one snapshot; one instance per search (it holds a thread's reader)."""
 
     def __init__(self, columns: DocColumns, searcher, ranking: Ranking, fields: tuple[str, ...],
-                 concepts_indexed: bool = True, deadline: float | None = None):
+                 concepts_indexed: bool = True, deadline: float | None = None, terms: TermCache | None = None):
         self.columns = columns
+        self.terms = terms
         self.deadline = deadline  # time.monotonic() value: past it, reading postings stops with OutOfTime
         self.searcher = searcher
         self.reader = searcher.reader()
@@ -166,7 +168,7 @@ class Engine:
         score = np.zeros(self.n, np.float32)
         for fieldname in fields:
             check_deadline(self.deadline)
-            postings = read_postings(self.reader, fieldname, token)
+            postings = read_postings(self.reader, fieldname, token, self.terms)
             self.postings[(fieldname, token)] = postings.docs
             if len(postings.docs):
                 idf = math.log(self.doc_count / (self.reader.doc_frequency(fieldname, token) + 1)) + 1
@@ -191,7 +193,7 @@ class Engine:
             starts = None  # (document << 32) + where the phrase would start, for each occurrence read so far
             for i, token in enumerate(tokens):
                 check_deadline(self.deadline)
-                found = read_occurrences(self.reader, fieldname, token, candidates)
+                found = read_occurrences(self.reader, fieldname, token, candidates, cache=self.terms)
                 keys = (found.docs << 32) + (found.positions - i)
                 starts = keys if starts is None else starts[np.isin(starts, keys)]
             docs, tf = np.unique(starts >> 32, return_counts=True)
@@ -202,7 +204,7 @@ class Engine:
 
     def _postings(self, fieldname: str, token: str) -> np.ndarray:
         if (fieldname, token) not in self.postings:
-            self.postings[(fieldname, token)] = read_postings(self.reader, fieldname, token).docs
+            self.postings[(fieldname, token)] = read_postings(self.reader, fieldname, token, self.terms).docs
         return self.postings[(fieldname, token)]
 
     def _bm25(self, fieldname: str, docs: np.ndarray, tf: np.ndarray, idf: float) -> np.ndarray:

@@ -89,11 +89,12 @@ class Highlighter:
     """Finds, for one results page, each hit's best-matching Q&As and its title marks."""
 
     def __init__(self, searcher, words: set[str], offsets: str = "index", docnums: list[int] | None = None,
-                 holders: dict | None = None):
+                 holders: dict | None = None, terms=None):
         """``holders`` (field, word) -> the documents holding the word there, when the search knows
         them already (``engine.Engine.postings``): a word is looked for only in the hits that hold it."""
         self.searcher = searcher
         self.holders = holders or {}
+        self.terms = terms  # postings.TermCache: the ranking's walk over a word's blocks, reused
         self.reader = searcher.reader()
         self.offsets = offsets
         self.words = set(words)
@@ -117,7 +118,8 @@ class Highlighter:
                 targets = [d for d in docnums if d in _as_set(self.holders, (fieldname, word), docnums)]
             if not targets:
                 continue
-            occurrences = read_occurrences(self.reader, fieldname, word, np.asarray(targets, np.int64), chars=True)
+            occurrences = read_occurrences(self.reader, fieldname, word, np.asarray(targets, np.int64), chars=True,
+                                           cache=self.terms)
             for doc, start, end in zip(occurrences.docs.tolist(), occurrences.starts.tolist(), occurrences.ends.tolist()):
                 found[doc].append((word, (start, end)))
         return found

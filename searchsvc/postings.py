@@ -1,36 +1,29 @@
-"""Posting lists and per-document columns of a snapshot as numpy arrays.
+"""Posting lists as numpy arrays, read from Whoosh's segments a block at a time.
 
 Whoosh's matchers score one posting at a time in Python: at 20,000 interviews a common
 word walks ten thousand postings through a union, a scorer, a collector and the facet
 counters, which is where the slow tail came from (bench/README.md, "Archive scale").
-Here a term's postings are read block by block straight into arrays (document numbers
-and term frequencies), and everything per document that ranking, filtering and facets
-need is read once per segment and kept:
+Here a term's postings are read block by block into arrays (document numbers and term
+frequencies; ``codec.SplitBlockCodec`` keeps a block's offsets apart, so they are not
+decoded for this), and the occurrences (positions, character offsets) of a term in a few
+documents are read from just the blocks that hold them (phrases, highlighting).
 
-- the live-document mask (deleted documents are never matched);
-- each text field's length, as Whoosh stores it (one byte per document);
-- the year and the date (for filters and sorting);
-- the tags and experts of each document (for facets and filters).
-
-Segments never change once written, except for their deletions, so these arrays are
-cached per segment and shared by every snapshot that still holds the segment: after an
-incremental ingest only the new segment is read.
+A ``TermCache`` keeps what one term's walk over its blocks learnt, per segment: its
+documents and frequencies, and where each block starts and ends. Segments are immutable,
+so the entry serves every later search until the segment is gone; a common word is read
+once per process, and finding a hit's offsets jumps straight to its block.
 """
 
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
 from whoosh.codec.whoosh3 import W3LeafMatcher
-from whoosh.util.numeric import byte_to_length
 
 from .codec import SplitBlockMatcher
-
-LENGTH_OF_BYTE = np.array([byte_to_length(b) for b in range(256)], dtype=np.float32)
-NO_YEAR = 0
-NO_DATE = np.iinfo(np.int64).min
 
 
 @dataclass
@@ -46,109 +39,80 @@ class Postings:
 
 
 @dataclass
-class Labels:
-    """A many-valued column (tags, experts) as CSR: the values of document d are
-    ``names[ids[start[d]:start[d + 1]]]``."""
+class TermBlocks:
+    """One term's postings in one segment, and where its blocks lie."""
 
-    names: list[str]
-    start: np.ndarray  # int64, len = documents + 1
-    ids: np.ndarray  # int32
+    ids: np.ndarray  # int64, the segment's own document numbers, ascending
+    tf: np.ndarray  # float32
+    block_offsets: np.ndarray  # int64, where each block starts in the postings file (empty: inlined postings)
+    block_first: np.ndarray  # int64, the index in ``ids`` of each block's first posting
 
-    def counts(self, docs: np.ndarray) -> np.ndarray:
-        """How many of ``docs`` carry each value (indexed like ``names``)."""
-        if not len(docs) or not len(self.ids):
-            return np.zeros(len(self.names), np.int64)
-        starts, ends = self.start[docs], self.start[docs + 1]
-        lengths = ends - starts
-        picked = np.repeat(ends - np.cumsum(lengths), lengths) + np.arange(lengths.sum())
-        return np.bincount(self.ids[picked], minlength=len(self.names))
+    @property
+    def nbytes(self) -> int:
+        return self.ids.nbytes + self.tf.nbytes + self.block_offsets.nbytes + self.block_first.nbytes + 200
 
-    def docs_with(self, name: str) -> np.ndarray:
-        """Boolean mask of the documents carrying ``name``."""
+    def blocks_holding(self, docs: np.ndarray) -> np.ndarray:
+        """The blocks that hold any of ``docs`` (segment document numbers the term occurs in)."""
+        at = np.searchsorted(self.ids, docs)
+        return np.unique(np.searchsorted(self.block_first, at, side="right") - 1)
+
+
+class TermCache:
+    """A least-recently-used map (segment, field, token) -> TermBlocks, bounded in bytes, thread-safe."""
+
+    def __init__(self, max_bytes: int = 48 << 20):
+        self.max_bytes = max_bytes
+        self._data: OrderedDict[tuple, TermBlocks] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple) -> TermBlocks | None:
+        with self._lock:
+            found = self._data.get(key)
+            if found is not None:
+                self._data.move_to_end(key)
+            return found
+
+    def put(self, key: tuple, value: TermBlocks) -> None:
+        if value.nbytes > self.max_bytes // 4:
+            return  # one huge list would push everything else out
+        with self._lock:
+            if key in self._data:
+                return
+            self._data[key] = value
+            self._bytes += value.nbytes
+            while self._bytes > self.max_bytes and self._data:
+                _, dropped = self._data.popitem(last=False)
+                self._bytes -= dropped.nbytes
+
+
+def term_blocks(leaf, fieldname: str, token: str, cache: TermCache | None = None) -> TermBlocks | None:
+    """The postings of ``token`` in one segment (None when the segment has none)."""
+    key = (leaf.segment().segment_id(), fieldname, token)
+    found = cache.get(key) if cache is not None else None
+    if found is None:
         try:
-            value = self.names.index(name)
-        except ValueError:
-            return np.zeros(len(self.start) - 1, bool)
-        owner = np.repeat(np.arange(len(self.start) - 1), np.diff(self.start))
-        mask = np.zeros(len(self.start) - 1, bool)
-        mask[owner[self.ids == value]] = True
-        return mask
+            matcher = leaf.postings(fieldname, token)
+        except Exception:  # TermNotFound: not in this segment
+            return None
+        found = _walk(matcher)
+        if cache is not None:
+            cache.put(key, found)
+    return found
 
 
-class _SegmentColumns:
-    """What one segment holds per document (its own document numbers, from 0)."""
-
-    def __init__(self, leaf, text_fields: tuple[str, ...]):
-        n = leaf.doc_count_all()
-        self.count = n
-        self.lengths = {f: _lengths(leaf, f, n) for f in text_fields}
-        self.years = _numbers(leaf, "year", n, NO_YEAR)
-        self.dates = _dates(leaf, "date", n)
-        self.tags = _lists(leaf, "tag", n)
-        self.experts = _lists(leaf, "expert", n)
-
-
-class DocColumns:
-    """Per-document arrays over every document of one snapshot (its global document numbers).
-
-    Built from any thread's reader and then only read, so one instance serves every thread.
-    """
-
-    def __init__(self, reader, text_fields: tuple[str, ...], cache: "SegmentCache | None" = None):
-        leaves = list(reader.leaf_readers())
-        cache = cache or SegmentCache()
-        parts = [cache.columns(leaf, text_fields) for leaf, _ in leaves]
-        self.count = sum(p.count for p in parts)
-        self.live = np.ones(self.count, bool)
-        for leaf, offset in leaves:
-            if leaf.has_deletions():
-                dead = np.fromiter(leaf.deleted_docs_set, np.int64)
-                self.live[offset + dead] = False
-        self.lengths = {f: _concat([p.lengths[f] for p in parts], np.float32) for f in text_fields}
-        self.average_length = {f: (reader.field_length(f) / self.count if self.count else 0.0) or 1.0
-                               for f in text_fields}
-        self.years = _concat([p.years for p in parts], np.int32)
-        self.dates = _concat([p.dates for p in parts], np.int64)
-        self.tags = _merge_labels([p.tags for p in parts])
-        self.experts = _merge_labels([p.experts for p in parts])
-
-
-def read_postings(reader, fieldname: str, token: str) -> Postings:
+def read_postings(reader, fieldname: str, token: str, cache: TermCache | None = None) -> Postings:
     """Every posting of ``token`` in ``fieldname`` through ``reader`` (a thread's own: Whoosh's
     readers are not shared), deleted documents included (mask them with ``DocColumns.live``)."""
     docs, tfs = [], []
     for leaf, offset in reader.leaf_readers():
-        try:
-            matcher = leaf.postings(fieldname, token)
-        except Exception:  # TermNotFound: not in this segment
-            continue
-        d, t = _read_all(matcher)
-        docs.append(d + offset)
-        tfs.append(t)
+        blocks = term_blocks(leaf, fieldname, token, cache)
+        if blocks is not None:
+            docs.append(blocks.ids + offset)
+            tfs.append(blocks.tf)
     if not docs:
         return Postings.empty()
     return Postings(np.concatenate(docs).astype(np.int32, copy=False), np.concatenate(tfs))
-
-
-class SegmentCache:
-    """Per-segment columns, kept while the segment is in use (segments are immutable)."""
-
-    def __init__(self, keep: int = 64):
-        self._data: dict[str, _SegmentColumns] = {}
-        self._lock = threading.Lock()
-        self.keep = keep
-
-    def columns(self, leaf, text_fields) -> _SegmentColumns:
-        key = f"{leaf.segment().segment_id()}:{','.join(text_fields)}"
-        with self._lock:
-            found = self._data.get(key)
-        if found is None:
-            found = _SegmentColumns(leaf, text_fields)
-            with self._lock:
-                self._data[key] = found
-                while len(self._data) > self.keep:
-                    self._data.pop(next(iter(self._data)))
-        return found
 
 
 @dataclass
@@ -161,7 +125,8 @@ class Occurrences:
     ends: np.ndarray | None = None
 
 
-def read_occurrences(reader, fieldname: str, token: str, wanted: np.ndarray, chars: bool = False) -> Occurrences:
+def read_occurrences(reader, fieldname: str, token: str, wanted: np.ndarray, chars: bool = False,
+                     cache: TermCache | None = None) -> Occurrences:
     """The occurrences of ``token`` in the ``wanted`` documents (sorted global numbers) of ``fieldname``.
 
     Only the posting blocks holding a wanted document are read, each block's values in one
@@ -172,13 +137,16 @@ def read_occurrences(reader, fieldname: str, token: str, wanted: np.ndarray, cha
         local = wanted[(wanted >= offset) & (wanted < offset + leaf.doc_count_all())] - offset
         if not len(local):
             continue
-        try:
-            matcher = leaf.postings(fieldname, token)
-        except Exception:  # TermNotFound: not in this segment
+        blocks = term_blocks(leaf, fieldname, token, cache)
+        if blocks is None:
+            continue
+        local = local[np.isin(local, blocks.ids)]
+        if not len(local):
             continue
         stride = getattr(leaf.schema[fieldname].format, "STRIDE", None)
-        if isinstance(matcher, SplitBlockMatcher) and stride:
-            found = _block_occurrences(matcher, local, stride)
+        matcher = leaf.postings(fieldname, token)
+        if isinstance(matcher, SplitBlockMatcher) and stride and len(blocks.block_offsets):
+            found = _block_occurrences(matcher, blocks, local, stride)
         else:
             found = _matcher_occurrences(matcher, local, chars)
         parts.append((found[0] + offset, *found[1:]))
@@ -191,27 +159,22 @@ def read_occurrences(reader, fieldname: str, token: str, wanted: np.ndarray, cha
     return Occurrences(docs, positions, np.concatenate([p[2] for p in parts]), np.concatenate([p[3] for p in parts]))
 
 
-def _block_occurrences(matcher, wanted: np.ndarray, stride: int) -> tuple:
+def _block_occurrences(matcher, blocks: TermBlocks, wanted: np.ndarray, stride: int) -> tuple:
+    """Occurrences of ``wanted`` (documents that hold the term) read from their blocks only."""
     rows: list[np.ndarray] = []
     docs: list[np.ndarray] = []
-    while not matcher._atend:
-        if matcher.block_max_id() >= wanted[0]:
-            ids = np.cumsum(np.asarray(matcher.head()[0], dtype=np.int64))
-            keep = np.isin(ids, wanted)
-            if keep.any():
-                _kind, lengths, joined = matcher.tail()
-                per_posting = np.asarray(lengths, dtype=np.int64) // (4 * stride)
-                values = np.frombuffer(joined, dtype=np.int32).reshape(-1, stride)
-                chosen = np.repeat(keep, per_posting)
-                rows.append(values[chosen])
-                docs.append(np.repeat(ids[keep], per_posting[keep]))
-            if ids[-1] >= wanted[-1]:
-                break
-        matcher._next_block()
-    if not rows:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64)
-    values = np.concatenate(rows).astype(np.int64)
-    doc_column = np.concatenate(docs)
+    ends = np.append(blocks.block_first[1:], len(blocks.ids))
+    for b in blocks.blocks_holding(wanted).tolist():
+        matcher._goto(int(blocks.block_offsets[b]))
+        ids = blocks.ids[blocks.block_first[b]:ends[b]]
+        keep = np.isin(ids, wanted)
+        _kind, lengths, joined = matcher.tail()
+        per_posting = np.asarray(lengths, dtype=np.int64) // (4 * stride)
+        values = np.frombuffer(joined, dtype=np.int32).reshape(-1, stride)
+        rows.append(values[np.repeat(keep, per_posting)])
+        docs.append(np.repeat(ids[keep], per_posting[keep]))
+    values = np.concatenate(rows).astype(np.int64) if rows else np.zeros((0, stride), np.int64)
+    doc_column = np.concatenate(docs) if docs else np.zeros(0, np.int64)
     if stride == 3:
         return doc_column, values[:, 0], values[:, 1], values[:, 2]
     return doc_column, values[:, 0], None, None
@@ -235,116 +198,36 @@ def _matcher_occurrences(matcher, wanted: np.ndarray, chars: bool) -> tuple:
     return as_array(docs), as_array(positions), as_array(starts), as_array(ends)
 
 
-def _read_all(matcher) -> tuple[np.ndarray, np.ndarray]:
-    """All (document, frequency) pairs of a leaf matcher, a block at a time where the codec allows."""
-    if isinstance(matcher, SplitBlockMatcher):
-        return _read_blocks(matcher, lambda m: m.head())
-    if isinstance(matcher, W3LeafMatcher):  # a segment written before the split codec: whole blocks
-        return _read_blocks(matcher, _whole_block)
-    docs, weights = [], []
+def _walk(matcher) -> TermBlocks:
+    """Every posting of a segment's matcher, a block at a time where the codec allows, and the block layout."""
+    if isinstance(matcher, (SplitBlockMatcher, W3LeafMatcher)):
+        read = (lambda m: m.head()) if isinstance(matcher, SplitBlockMatcher) else _whole_block
+        ids, tfs, offsets, first, count = [], [], [], [], 0
+        while not matcher._atend:
+            offsets.append(matcher._blockoffset if isinstance(matcher, SplitBlockMatcher) else -1)
+            first.append(count)
+            data = read(matcher)
+            ids.append(np.cumsum(np.asarray(data[0], dtype=np.int64)))  # ids are delta-encoded per block
+            weights, size = data[1], matcher._blocklength
+            if weights is None or isinstance(weights, float):  # all 1.0, or all the same
+                tfs.append(np.full(size, 1.0 if weights is None else weights, np.float32))
+            else:
+                tfs.append(np.asarray(weights, dtype=np.float32))
+            count += size
+            matcher._next_block()
+        if ids:
+            return TermBlocks(np.concatenate(ids), np.concatenate(tfs), np.asarray(offsets, np.int64),
+                              np.asarray(first, np.int64))
+        return TermBlocks(np.zeros(0, np.int64), np.zeros(0, np.float32), np.zeros(0, np.int64), np.zeros(0, np.int64))
+    docs, weights = [], []  # inlined postings (a term in one document)
     while matcher.is_active():
         docs.append(matcher.id())
         weights.append(matcher.weight())
         matcher.next()
-    return np.asarray(docs, np.int64), np.asarray(weights, np.float32)
+    return TermBlocks(np.asarray(docs, np.int64), np.asarray(weights, np.float32), np.zeros(0, np.int64),
+                      np.zeros(0, np.int64))
 
 
 def _whole_block(matcher) -> tuple:
     matcher._read_data()
     return matcher._data
-
-
-def _read_blocks(matcher, read) -> tuple[np.ndarray, np.ndarray]:
-    ids, tfs = [], []
-    while not matcher._atend:
-        data = read(matcher)
-        ids.append(np.cumsum(np.asarray(data[0], dtype=np.int64)))  # ids are delta-encoded per block
-        weights, count = data[1], matcher._blocklength
-        if weights is None or isinstance(weights, float):  # all 1.0, or all the same
-            tfs.append(np.full(count, 1.0 if weights is None else weights, np.float32))
-        else:
-            tfs.append(np.asarray(weights, dtype=np.float32))
-        matcher._next_block()
-    if not ids:
-        return np.zeros(0, np.int64), np.zeros(0, np.float32)
-    return np.concatenate(ids), np.concatenate(tfs)
-
-
-def _lengths(leaf, fieldname: str, n: int) -> np.ndarray:
-    """A field's length per document, decoded from Whoosh's one-byte column."""
-    from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
-
-    reader = leaf._perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
-    raw = np.zeros(n, np.uint8)
-    if reader is not None:
-        data = reader._dbfile.get(reader._basepos, min(reader._count, n))  # one byte per document
-        raw[:len(data)] = np.frombuffer(data, np.uint8)
-    return LENGTH_OF_BYTE[raw]
-
-
-def _numbers(leaf, fieldname: str, n: int, missing: int) -> np.ndarray:
-    """A sortable NUMERIC(int) column as the numbers indexed (Whoosh stores them shifted by 2**31)."""
-    raw, default = _raw_column(leaf, fieldname, n)
-    if raw is None:
-        return np.full(n, missing, np.int32)
-    return np.where(raw == default, missing, raw.astype(np.int64) - 2**31).astype(np.int32)
-
-
-def _dates(leaf, fieldname: str, n: int) -> np.ndarray:
-    """A sortable DATETIME column as Whoosh's microseconds since year 1 (NO_DATE where none was given)."""
-    raw, default = _raw_column(leaf, fieldname, n)
-    if raw is None:
-        return np.full(n, NO_DATE, np.int64)
-    return np.where(raw == default, NO_DATE, raw.astype(np.int64))
-
-
-def _raw_column(leaf, fieldname: str, n: int):
-    """(the column's numbers for every document, the value of a document without one), read in one go."""
-    if not leaf.has_column(fieldname):
-        return None, None
-    reader = leaf.column_reader(fieldname, translate=False)
-    typecode, default = reader._typecode, reader._default
-    dtype = np.dtype(typecode).newbyteorder(">")
-    out = np.full(n, default, dtype=np.uint64)
-    count = min(reader._count, n)
-    data = reader._dbfile.get(reader._basepos, count * dtype.itemsize)
-    out[:count] = np.frombuffer(data, dtype)
-    return out, default
-
-
-def _lists(leaf, fieldname: str, n: int) -> Labels:
-    names: list[str] = []
-    index: dict[str, int] = {}
-    start = np.zeros(n + 1, np.int64)
-    ids: list[int] = []
-    column = leaf.column_reader(fieldname, translate=False) if leaf.has_column(fieldname) else None
-    for d in range(n):
-        values = column[d] if column is not None else _stored_list(leaf, d, fieldname)
-        for value in values or ():
-            if value not in index:
-                index[value] = len(names)
-                names.append(value)
-            ids.append(index[value])
-        start[d + 1] = len(ids)
-    return Labels(names, start, np.asarray(ids, np.int32))
-
-
-def _stored_list(leaf, docnum: int, fieldname: str) -> list[str]:
-    raw = leaf.stored_fields(docnum).get(fieldname) or ""
-    return [v.strip() for v in raw.split(",") if v.strip()]
-
-
-def _concat(parts: list[np.ndarray], dtype) -> np.ndarray:
-    return np.concatenate(parts).astype(dtype, copy=False) if parts else np.zeros(0, dtype)
-
-
-def _merge_labels(parts: list[Labels]) -> Labels:
-    """One Labels over consecutive segments, with one numbering of the values."""
-    index: dict[str, int] = {}
-    starts, ids, base = [np.zeros(1, np.int64)], [], 0
-    for part in parts:
-        remap = np.asarray([index.setdefault(name, len(index)) for name in part.names], np.int32)
-        ids.append(remap[part.ids] if len(part.ids) else part.ids.astype(np.int32))
-        starts.append(part.start[1:] + base)
-        base += int(part.start[-1])
-    return Labels(list(index), np.concatenate(starts), _concat(ids, np.int32))

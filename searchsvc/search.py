@@ -68,14 +68,15 @@ class Searcher:
         understood = self.understand(q, searcher)
         check_deadline(deadline)
         columns = self.snapshots.columns(searcher)
-        engine = Engine(columns, searcher, self.ranking, TEXT_FIELDS, self.snapshots.concepts_indexed(), deadline)
+        engine = Engine(columns, searcher, self.ranking, TEXT_FIELDS, self.snapshots.concepts_indexed(), deadline,
+                        terms=self.snapshots.terms)
         mask = filter_mask(columns, tags=[names.key(tag)] if tag else (), experts=[names.key(expert)] if expert else (),
                            years=[int(year)] if year is not None else (), year_from=year_from, year_to=year_to)
         mask &= self._query_filters(understood, columns)
         ranked = engine.rank(understood, mask, by_date=sort == "date")
         on_page = [int(d) for d in ranked.order[(page - 1) * per_page: page * per_page]]
         highlighter = Highlighter(searcher, understood.words(self.snapshots.concepts_indexed()), docnums=on_page,
-                                  holders=engine.postings)
+                                  holders=engine.postings, terms=self.snapshots.terms)
         scores = dict(zip(on_page, ranked.scores[(page - 1) * per_page: page * per_page].tolist()))
         hits = []
         for d in on_page:

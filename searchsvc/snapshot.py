@@ -5,7 +5,8 @@ from __future__ import annotations
 import threading
 
 from .index import TEXT_FIELDS, IndexStore
-from .postings import DocColumns, SegmentCache
+from .columns import DocColumns, SegmentCache
+from .postings import TermCache
 
 
 class SnapshotReader:
@@ -23,6 +24,7 @@ class SnapshotReader:
         self._opened: tuple[str, object, bool] | None = None  # (version, index, its concept tokens are current)
         self._local = threading.local()
         self._segments = SegmentCache()
+        self.terms = TermCache()  # posting lists read so far, per segment: shared by every thread of the process
         self._columns: tuple[object, DocColumns] | None = None  # (the index they were read from, the columns)
 
     def current(self):
