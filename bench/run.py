@@ -177,24 +177,61 @@ def _du(path: Path) -> int:
     return total
 
 
+UPDATE_PENDING = ".bench-update-pending.json"  # in a corpus: pages changed in place, to put back
+
+
+def _changed_numbers(corpus: Path, count: int) -> list[int]:
+    pages = json.loads((corpus / "corpus.json").read_text())["pages"]
+    return [(k * 7919 + 13) % pages for k in range(count)]
+
+
+def _marked_page(number: int, salt: str) -> str:
+    """Page ``number`` rewritten (new text), with a marker word on its title line (indexed by every system)."""
+    lines = gen.page_text(gen.DEFAULT_SEED, number, salt=salt).split("\n")
+    lines[2] += f" {MARKER}{salt}"
+    return "\n".join(lines)
+
+
+def _write_page(path: Path, text: str) -> None:
+    path.unlink(missing_ok=True)  # a new file: never through a hard link into another copy
+    path.write_text(text, encoding="utf-8")
+
+
 def _changed_corpus(corpus: Path, work: Path, count: int, salt: str) -> tuple[Path, list[Path]]:
     """A hard-linked copy of the corpus with ``count`` pages rewritten (new text and a marker)."""
     copy = work / "corpus-updated"
     shutil.rmtree(copy, ignore_errors=True)
     subprocess.run(["cp", "-al", str(corpus), str(copy)], check=True)
-    pages = json.loads((corpus / "corpus.json").read_text())["pages"]
     changed = []
-    for k in range(count):
-        number = (k * 7919 + 13) % pages
+    for number in _changed_numbers(corpus, count):
         path = gen.page_path(copy, number)
-        text = gen.page_text(gen.DEFAULT_SEED, number, salt=salt)
-        lines = text.split("\n")
-        lines[2] += f" {MARKER}{salt}"  # the title line: indexed by every system
-        text = "\n".join(lines)
-        path.unlink()
-        path.write_text(text, encoding="utf-8")
+        _write_page(path, _marked_page(number, salt))
         changed.append(path)
     return copy, changed
+
+
+def change_in_place(corpus: Path, count: int, salt: str) -> None:
+    """Rewrite ``count`` pages of the corpus itself; ``restore_pages`` puts them back.
+
+    In place, because our index knows a page by its path under the corpus root it recorded:
+    the same change in a copy elsewhere would be the whole corpus added again, not 10 changed
+    pages. The list of changed pages is written first, so an interrupted run is repaired by
+    the next one."""
+    numbers = _changed_numbers(corpus, count)
+    (corpus / UPDATE_PENDING).write_text(json.dumps(dict(seed=gen.DEFAULT_SEED, pages=numbers)))
+    for number in numbers:
+        _write_page(gen.page_path(corpus, number), _marked_page(number, salt))
+
+
+def restore_pages(corpus: Path) -> None:
+    """Put back the pages ``change_in_place`` rewrote (as the generator wrote them)."""
+    pending = corpus / UPDATE_PENDING
+    if not pending.exists():
+        return
+    data = json.loads(pending.read_text())
+    for number in data["pages"]:
+        _write_page(gen.page_path(corpus, number), gen.page_text(data["seed"], number))
+    pending.unlink()
 
 
 def phase_update(corpus: Path, work: Path, before: str | None, count: int = 10) -> dict:
@@ -214,33 +251,39 @@ def phase_update(corpus: Path, work: Path, before: str | None, count: int = 10) 
         shutil.rmtree(index, ignore_errors=True)
         subprocess.run(["cp", "-a", str(built), str(index)], check=True)
         salt = f"{int(time.time())}x{name[:3]}"
-        copy, _ = _changed_corpus(corpus, work, count, salt)
         store = IndexStore(index)
         searcher = Searcher(store)
         searcher.search("患者")  # a running service: opened and warm
         token = f"{MARKER}{salt}"
         log(f"update {name} ...")
-        started = time.perf_counter()
-        proc = subprocess.Popen(ingest_cmd(copy, index, tree_path), env=env_for(tree_path), cwd=ROOT,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        visible = None
-        while visible is None and time.perf_counter() - started < 600:
-            try:
-                if searcher.search(token).total >= count:
-                    visible = time.perf_counter() - started
+        change_in_place(corpus, count, salt)
+        try:
+            started = time.perf_counter()
+            proc = subprocess.Popen(ingest_cmd(corpus, index, tree_path), env=env_for(tree_path), cwd=ROOT,
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            visible = None
+            while visible is None and time.perf_counter() - started < 600:
+                try:
+                    if searcher.search(token).total >= count:
+                        visible = time.perf_counter() - started
+                        break
+                except Exception:
+                    pass
+                if proc.poll() is not None and visible is None:
+                    if searcher.search(token).total >= count:
+                        visible = time.perf_counter() - started
                     break
-            except Exception:
-                pass
-            if proc.poll() is not None and visible is None:
-                if searcher.search(token).total >= count:
-                    visible = time.perf_counter() - started
-                break
-            time.sleep(0.05)
-        stdout, stderr = proc.communicate()
-        command = time.perf_counter() - started
+                time.sleep(0.05)
+            stdout, stderr = proc.communicate()
+            command = time.perf_counter() - started
+        finally:
+            restore_pages(corpus)
         report = json.loads(stdout) if stdout.strip() else {"stderr": stderr[-2000:]}
         out[name] = dict(visible_s=round(visible, 2) if visible else None, command_s=round(command, 2),
-                         updated=report.get("updated"), unchanged=report.get("unchanged"))
+                         updated=report.get("updated"), added=report.get("added"), unchanged=report.get("unchanged"))
+        if report.get("updated") != count:  # anything else is not the case this phase measures
+            log(f"  update {name}: the ingest updated {report.get('updated')} pages and added {report.get('added')} "
+                f"(expected {count} updated): {report.get('stderr', '')}")
         log(f"  {out[name]}")
     # The baseline: the same 10 pages re-indexed (it has no change detection: it is told which).
     index = work / "update-baseline"
@@ -595,6 +638,7 @@ def main(argv=None) -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     info = gen.generate(args.size, BENCH / "corpus")
     corpus = BENCH / "corpus" / info["size"]
+    restore_pages(corpus)  # pages an interrupted update phase left changed
     work = OUT / info["size"]
     work.mkdir(parents=True, exist_ok=True)
     results_path = OUT / f"results-{info['size']}.json"
