@@ -253,6 +253,13 @@ def growth(a, b) -> str:
     return f"{b / a:.1f}×"
 
 
+PHASE_ORDER = ("ingest", "update", "inproc", "http", "load", "conservation")  # as bench/run.py runs them
+
+
+def phase_order(phase: str) -> int:
+    return PHASE_ORDER.index(phase) if phase in PHASE_ORDER else len(PHASE_ORDER)
+
+
 def markdown(curve: dict) -> str:
     sizes = curve["sizes"]
     names = [s["size"] for s in sizes]
@@ -272,7 +279,7 @@ def markdown(curve: dict) -> str:
     lines += ["", "| size | results file | phases measured (when, code, load average) | notes |", "|---|---|---|---|"]
     for s in sizes:
         phases = "; ".join(f"{phase} {rec.get('at', '?')} {rec.get('commit') or ''} load {rec.get('loadavg', '?')}".replace("  ", " ")
-                           for phase, rec in s["measured"].items())
+                           for phase, rec in sorted(s["measured"].items(), key=lambda item: phase_order(item[0])))
         if not phases:
             phases = f"{s.get('started')} – {s.get('finished')}, tree {s.get('tree')}, load {s.get('loadavg_start')}"
         lines.append(f"| {s['size']} | {Path(s['results']).name if s.get('results') else '–'} | {phases} | "
