@@ -184,9 +184,11 @@ def notes(results: dict) -> list[str]:
     name, profiled = inproc_pass(results)
     if profiled:
         out.append(f"in process: only {name}, which ran under cProfile (slower than the real figure)")
-    for phase, record in (results.get("measured") or {}).items():
-        if record.get("smoke"):
-            out.append(f"{phase}: a --smoke run (short passes)")
+    measured = results.get("measured") or {}
+    smoke = sorted((p for p, record in measured.items() if record.get("smoke")), key=phase_order)
+    if smoke:
+        out.append(("every phase" if len(smoke) == len(measured) else ", ".join(smoke))
+                   + ": a --smoke run (one profiled in-process pass, 5 s of wrk without warm-up)")
     if dig(results, "load", "skipped"):
         out.append(f"load: skipped ({results['load']['skipped']})")
     update = dig(results, "update", "ours") or {}
