@@ -3,6 +3,8 @@
     python bench/run.py --size 5k                       # everything, with the plain baseline
     python bench/run.py --size 1k --smoke               # CI smoke test: the whole path, short runs
     python bench/run.py --size 5k --only ingest,update --before 4d3efed   # before/after an optimisation
+    python bench/run.py --sizes 1k,5k,20k --no-baseline                    # the curve: each size, then side by side
+    python bench/run.py --sizes 1k,5k,20k --reuse 5k,20k                   # measure 1k again, reuse the others' results
 
 Phases (``--only`` picks some):
   ingest      full build: interviews/s, MB/s, peak RSS of the ingest (ours, baseline, and
@@ -22,8 +24,14 @@ Phases (``--only`` picks some):
   conservation  every Q&A the generator wrote is served: per page, the Q&As in the index (ours)
               against ``qa.json``; lost Q&As, pages short, failed files (must all be 0)
 
-Results go to ``bench/out/results-<size>.json`` and a Markdown table to
-``bench/out/report-<size>.md``; the corpus to ``bench/corpus/<size>/`` (both ignored by git).
+Results go to ``bench/out/results-<size>.json`` (written after each phase, so a failure late in
+a long run keeps what was measured; ``measured`` records when, with which code and at what load
+each phase ran) and a Markdown table to ``bench/out/report-<size>.md``; the corpus to
+``bench/corpus/<size>/`` (both ignored by git).
+
+``--sizes`` measures several sizes in turn, then writes the curve (``bench/curve.py``):
+``bench/out/curve.md``, ``curve.json`` and ``curve.png``. ``--reuse`` takes the named sizes from
+their results files instead of measuring them again.
 """
 
 from __future__ import annotations
@@ -44,6 +52,7 @@ import urllib.parse
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import curve  # noqa: E402
 import gen  # noqa: E402
 from common import BENCH, ROOT, machine, pss_kb, queries, run_measured, status_kb, summary_ms, tree  # noqa: E402
 
@@ -177,27 +186,64 @@ def _du(path: Path) -> int:
     return total
 
 
+UPDATE_PENDING = ".bench-update-pending.json"  # in a corpus: pages changed in place, to put back
+
+
+def _changed_numbers(corpus: Path, count: int) -> list[int]:
+    pages = json.loads((corpus / "corpus.json").read_text())["pages"]
+    return [(k * 7919 + 13) % pages for k in range(count)]
+
+
+def _marked_page(number: int, salt: str) -> str:
+    """Page ``number`` rewritten (new text), with a marker word on its title line (indexed by every system)."""
+    lines = gen.page_text(gen.DEFAULT_SEED, number, salt=salt).split("\n")
+    lines[2] += f" {MARKER}{salt}"
+    return "\n".join(lines)
+
+
+def _write_page(path: Path, text: str) -> None:
+    path.unlink(missing_ok=True)  # a new file: never through a hard link into another copy
+    path.write_text(text, encoding="utf-8")
+
+
 def _changed_corpus(corpus: Path, work: Path, count: int, salt: str) -> tuple[Path, list[Path]]:
     """A hard-linked copy of the corpus with ``count`` pages rewritten (new text and a marker)."""
     copy = work / "corpus-updated"
     shutil.rmtree(copy, ignore_errors=True)
     subprocess.run(["cp", "-al", str(corpus), str(copy)], check=True)
-    pages = json.loads((corpus / "corpus.json").read_text())["pages"]
     changed = []
-    for k in range(count):
-        number = (k * 7919 + 13) % pages
+    for number in _changed_numbers(corpus, count):
         path = gen.page_path(copy, number)
-        text = gen.page_text(gen.DEFAULT_SEED, number, salt=salt)
-        lines = text.split("\n")
-        lines[2] += f" {MARKER}{salt}"  # the title line: indexed by every system
-        text = "\n".join(lines)
-        path.unlink()
-        path.write_text(text, encoding="utf-8")
+        _write_page(path, _marked_page(number, salt))
         changed.append(path)
     return copy, changed
 
 
-def phase_update(corpus: Path, work: Path, before: str | None, count: int = 10) -> dict:
+def change_in_place(corpus: Path, count: int, salt: str) -> None:
+    """Rewrite ``count`` pages of the corpus itself; ``restore_pages`` puts them back.
+
+    In place, because our index knows a page by its path under the corpus root it recorded:
+    the same change in a copy elsewhere would be the whole corpus added again, not 10 changed
+    pages. The list of changed pages is written first, so an interrupted run is repaired by
+    the next one."""
+    numbers = _changed_numbers(corpus, count)
+    (corpus / UPDATE_PENDING).write_text(json.dumps(dict(seed=gen.DEFAULT_SEED, pages=numbers)))
+    for number in numbers:
+        _write_page(gen.page_path(corpus, number), _marked_page(number, salt))
+
+
+def restore_pages(corpus: Path) -> None:
+    """Put back the pages ``change_in_place`` rewrote (as the generator wrote them)."""
+    pending = corpus / UPDATE_PENDING
+    if not pending.exists():
+        return
+    data = json.loads(pending.read_text())
+    for number in data["pages"]:
+        _write_page(gen.page_path(corpus, number), gen.page_text(data["seed"], number))
+    pending.unlink()
+
+
+def phase_update(corpus: Path, work: Path, before: str | None, count: int = 10, baseline: bool = True) -> dict:
     from searchsvc.index import IndexStore
     from searchsvc.search import Searcher
 
@@ -214,38 +260,44 @@ def phase_update(corpus: Path, work: Path, before: str | None, count: int = 10) 
         shutil.rmtree(index, ignore_errors=True)
         subprocess.run(["cp", "-a", str(built), str(index)], check=True)
         salt = f"{int(time.time())}x{name[:3]}"
-        copy, _ = _changed_corpus(corpus, work, count, salt)
         store = IndexStore(index)
         searcher = Searcher(store)
         searcher.search("患者")  # a running service: opened and warm
         token = f"{MARKER}{salt}"
         log(f"update {name} ...")
-        started = time.perf_counter()
-        proc = subprocess.Popen(ingest_cmd(copy, index, tree_path), env=env_for(tree_path), cwd=ROOT,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        visible = None
-        while visible is None and time.perf_counter() - started < 600:
-            try:
-                if searcher.search(token).total >= count:
-                    visible = time.perf_counter() - started
+        change_in_place(corpus, count, salt)
+        try:
+            started = time.perf_counter()
+            proc = subprocess.Popen(ingest_cmd(corpus, index, tree_path), env=env_for(tree_path), cwd=ROOT,
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            visible = None
+            while visible is None and time.perf_counter() - started < 600:
+                try:
+                    if searcher.search(token).total >= count:
+                        visible = time.perf_counter() - started
+                        break
+                except Exception:
+                    pass
+                if proc.poll() is not None and visible is None:
+                    if searcher.search(token).total >= count:
+                        visible = time.perf_counter() - started
                     break
-            except Exception:
-                pass
-            if proc.poll() is not None and visible is None:
-                if searcher.search(token).total >= count:
-                    visible = time.perf_counter() - started
-                break
-            time.sleep(0.05)
-        stdout, stderr = proc.communicate()
-        command = time.perf_counter() - started
+                time.sleep(0.05)
+            stdout, stderr = proc.communicate()
+            command = time.perf_counter() - started
+        finally:
+            restore_pages(corpus)
         report = json.loads(stdout) if stdout.strip() else {"stderr": stderr[-2000:]}
         out[name] = dict(visible_s=round(visible, 2) if visible else None, command_s=round(command, 2),
-                         updated=report.get("updated"), unchanged=report.get("unchanged"))
+                         updated=report.get("updated"), added=report.get("added"), unchanged=report.get("unchanged"))
+        if report.get("updated") != count:  # anything else is not the case this phase measures
+            log(f"  update {name}: the ingest updated {report.get('updated')} pages and added {report.get('added')} "
+                f"(expected {count} updated): {report.get('stderr', '')}")
         log(f"  {out[name]}")
     # The baseline: the same 10 pages re-indexed (it has no change detection: it is told which).
     index = work / "update-baseline"
     shutil.rmtree(index, ignore_errors=True)
-    if (work / "index-baseline").exists():
+    if baseline and (work / "index-baseline").exists():
         from baseline import BaselineSearcher
 
         subprocess.run(["cp", "-a", str(work / "index-baseline"), str(index)], check=True)
@@ -278,10 +330,12 @@ def phase_update(corpus: Path, work: Path, before: str | None, count: int = 10) 
     return out
 
 
-def phase_inproc(work: Path, passes: int) -> dict:
+def phase_inproc(work: Path, passes: int, baseline: bool = True) -> dict:
     out = {}
-    for name, args in (("ours", ["ours", str(work / "index-ours")]),
-                       ("baseline", ["baseline", str(work / "index-baseline")])):
+    systems = [("ours", ["ours", str(work / "index-ours")])]
+    if baseline:
+        systems.append(("baseline", ["baseline", str(work / "index-baseline")]))
+    for name, args in systems:
         log(f"in-process search {name} ...")
         prof = OUT / f"search-{name}.prof"
         extra = ["--profile", str(prof)] if name == "ours" else []
@@ -412,17 +466,18 @@ def drop_page_cache() -> bool:
         return False
 
 
-def served_systems():
+def served_systems(baseline: bool = True):
     """(label, system, environment) for each server the HTTP phases measure."""
     yield "ours", "ours", env_for()
     yield "ours-nocache", "ours", env_for(SEARCHSVC_CACHE_MB=0, SEARCHSVC_CACHE_SIZE=0)  # (the latter: older trees)
-    yield "baseline", "baseline", env_for()
+    if baseline:
+        yield "baseline", "baseline", env_for()
 
 
-def phase_http(work: Path) -> dict:
+def phase_http(work: Path, baseline: bool = True) -> dict:
     rows = queries()
     out = {}
-    for key, system, env in served_systems():
+    for key, system, env in served_systems(baseline):
         # the rate limiter on, as deployed (its shared counters cost a little on every API request), with a
         # limit above the phase's ~600 requests from this one client
         env = {**env, "SEARCHSVC_RATE_LIMIT": "2000/minute"}
@@ -463,7 +518,7 @@ end
 """
 
 
-def phase_load(work: Path, seconds: int, connections: int, warmup: int = 0) -> dict:
+def phase_load(work: Path, seconds: int, connections: int, warmup: int = 0, baseline: bool = True) -> dict:
     if not shutil.which("wrk"):
         log("load: wrk is not installed (apt-get install -y wrk); skipped")
         return {"skipped": "wrk not installed"}
@@ -473,7 +528,7 @@ def phase_load(work: Path, seconds: int, connections: int, warmup: int = 0) -> d
     script = OUT / "wrk-mixed.lua"
     script.write_text(WRK_LUA % paths)
     out = {}
-    for key, system, env in served_systems():
+    for key, system, env in served_systems(baseline):
         port = free_port()
         log(f"load {key} ...")
         server = Server(serve_cmd(system, work, port), port, env)
@@ -532,7 +587,7 @@ def report(results: dict) -> str:
     if inp:
         last = max(k for k in inp["ours"] if k.startswith("pass"))
         lines += ["| in-process search (ms) | p50 | p95 | p99 | mean |", "|---|---|---|---|---|"]
-        for name in ("ours", "baseline"):
+        for name in (n for n in ("ours", "baseline") if n in inp):
             for p in sorted({"pass1", last}):
                 s = inp[name][p]["all"]
                 lines.append(f"| {name} {p} | {s['p50']} | {s['p95']} | {s['p99']} | {s['mean']} |")
@@ -571,21 +626,113 @@ def report(results: dict) -> str:
     return "\n".join(lines)
 
 
+def code_version(tree_rev: str | None) -> str:
+    """The commit "ours" ran: ``--tree``'s, else the checkout's (with "+changes" when searchsvc/ has
+    uncommitted changes), so that a reused results file says what it measured."""
+    def git(*cmd):
+        return subprocess.run(["git", *cmd], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+
+    if tree_rev:
+        return git("rev-parse", "--short", tree_rev) or tree_rev
+    sha = git("rev-parse", "--short", "HEAD") or "unknown"
+    return sha + ("+changes" if git("status", "--porcelain", "--", "searchsvc") else "")
+
+
+def measure(size: str, phases: list[str], args) -> int:
+    """Run the phases on one corpus size; results-<size>.json is rewritten after each phase."""
+    info = gen.generate(size, BENCH / "corpus")
+    corpus = BENCH / "corpus" / info["size"]
+    restore_pages(corpus)  # pages an interrupted update phase left changed
+    work = OUT / info["size"]
+    work.mkdir(parents=True, exist_ok=True)
+    results_path = OUT / f"results-{info['size']}.json"
+    results = json.loads(results_path.read_text()) if results_path.exists() else {}
+    commit = code_version(args.tree)
+    results.update(size=info["size"], corpus=info, machine=machine(), started=time.strftime("%Y-%m-%d %H:%M:%S"),
+                   tree=args.tree or "checkout", commit=commit)
+    baseline = not args.no_baseline
+    log(f"corpus {corpus}: {info['pages']} interviews, {info['chars'] / 1e6:.1f} M chars; load {results['machine']['loadavg']}")
+
+    def save(phase: str, started: str, load: float) -> None:
+        results.setdefault("measured", {})[phase] = dict(
+            at=started, commit=commit, smoke=args.smoke, loadavg=round(load, 2), baseline=baseline)
+        results["finished"] = time.strftime("%Y-%m-%d %H:%M:%S")
+        results["loadavg_end"] = open("/proc/loadavg").read().split()[:3]
+        results_path.write_text(json.dumps(results, ensure_ascii=False, indent=1))
+
+    runs = {
+        "ingest": lambda: results.update(ingest={**results.get("ingest", {}), **phase_ingest(
+            info, corpus, work, args.before, args.repeat, baseline and not args.skip_baseline)}),
+        "update": lambda: results.update(update=phase_update(corpus, work, args.before, baseline=baseline)),
+        "inproc": lambda: results.update(inproc=phase_inproc(work, 1 if args.smoke else 3, baseline)),
+        "http": lambda: results.update(http=phase_http(work, baseline)),
+        "load": lambda: results.update(load=phase_load(work, 5 if args.smoke else args.seconds, args.connections,
+                                                       0 if args.smoke else args.warmup, baseline)),
+        "conservation": lambda: results.update(conservation=phase_conservation(corpus, work, "ingest" in phases)),
+    }
+    for phase in PHASES:  # in this order, whatever the order of --only
+        if phase in phases:
+            started, load = time.strftime("%Y-%m-%d %H:%M:%S"), os.getloadavg()[0]
+            runs[phase]()
+            if phase == "conservation" and "ingest" in phases:
+                row = results["ingest"]["ours"][-1]
+                results["conservation"].update(failed=row["failed"], reported_lost=row.get("lost"))
+            save(phase, started, load)
+    text = report(results)
+    (OUT / f"report-{info['size']}.md").write_text(text + "\n")
+    print(text)
+    cons = results.get("conservation") if "conservation" in phases else None
+    if cons and (cons["lost_qa"] or cons["pages_short"] or cons.get("failed")):
+        log(f"conservation ({info['size']}): {cons['lost_qa']} Q&As lost, {cons['pages_short']} pages short, "
+            f"{cons.get('failed')} files failed (all must be 0)")
+        return 1
+    return 0
+
+
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--size", default="5k", help="1k, 5k, 20k or a number of interviews")
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0],
+        epilog="The curve: --sizes 1k,5k,20k measures each size in turn (the same phases and options for each), "
+               "then writes bench/out/curve.md, curve.json and curve.png. A size named in --reuse is not measured: "
+               "its bench/out/results-<size>.json is used as it is (its 'measured' section says when and with "
+               "which commit each phase ran).")
+    parser.add_argument("--size", default="5k", help="1k, 5k, 20k or a number of interviews (default 5k)")
+    parser.add_argument("--sizes", type=curve.parse_sizes, metavar="A,B,...",
+                        help="several sizes, smallest first, then the curve (instead of --size)")
+    parser.add_argument("--reuse", default="", metavar="A,B,...|all",
+                        help="with --sizes: take these sizes from their results files instead of measuring them")
+    parser.add_argument("--docs", action="store_true",
+                        help=f"with --sizes: also copy the chart to {curve.DOCS_CHART.relative_to(ROOT)} (for the README)")
+    parser.add_argument("--out", type=Path, metavar="DIR",
+                        help="results, reports, indexes and the curve go here (default bench/out)")
     parser.add_argument("--smoke", action="store_true", help="short runs: one pass, 5 s of load (for CI)")
     parser.add_argument("--only", default=",".join(PHASES), help=f"comma-separated phases from {','.join(PHASES)}")
     parser.add_argument("--before", metavar="REV", help="also ingest with the write path of this commit")
     parser.add_argument("--tree", metavar="REV", help="benchmark this commit's searchsvc as 'ours' (default: the checkout)")
     parser.add_argument("--repeat", type=int, default=1, help="full ingests per system (alternating)")
     parser.add_argument("--skip-baseline", action="store_true", help="ingest phase: do not rebuild the baseline index")
+    parser.add_argument("--no-baseline", action="store_true",
+                        help="measure ours only, in every phase (the curve needs no baseline; saves most of the time)")
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--seconds", type=int, default=20, help="wrk duration")
     parser.add_argument("--warmup", type=int, default=60, help="seconds of wrk before the measured run (0: cold)")
     args = parser.parse_args(argv)
     phases = [p.strip() for p in args.only.split(",") if p.strip()]
-    global TREE
+    unknown = [p for p in phases if p not in PHASES]
+    if unknown:
+        parser.error(f"--only: unknown phase(s) {', '.join(unknown)}; choose from {','.join(PHASES)}")
+    sizes = args.sizes or [args.size]
+    reuse = sizes if args.reuse.strip() == "all" else [s.strip() for s in args.reuse.split(",") if s.strip()]
+    if reuse and not args.sizes:
+        parser.error("--reuse goes with --sizes")
+    if args.docs and not args.sizes:
+        parser.error("--docs goes with --sizes")
+    strangers = [s for s in reuse if s not in sizes]
+    if strangers:
+        parser.error(f"--reuse: {', '.join(strangers)} not in --sizes {','.join(sizes)}")
+    global TREE, OUT
+    OUT = (args.out or OUT).resolve()
+    curve.load_results(reuse, OUT)  # fail now, not after an hour of measuring, if one is missing
     if args.tree:
         OUT.mkdir(parents=True, exist_ok=True)
         TREE = revision_tree(args.tree, own_lexicon=True)
@@ -593,45 +740,18 @@ def main(argv=None) -> int:
 
         use_tree(str(TREE))  # the update phase's in-process searcher too
     OUT.mkdir(parents=True, exist_ok=True)
-    info = gen.generate(args.size, BENCH / "corpus")
-    corpus = BENCH / "corpus" / info["size"]
-    work = OUT / info["size"]
-    work.mkdir(parents=True, exist_ok=True)
-    results_path = OUT / f"results-{info['size']}.json"
-    results = json.loads(results_path.read_text()) if results_path.exists() else {}
-    results.update(size=info["size"], corpus=info, machine=machine(), started=time.strftime("%Y-%m-%d %H:%M:%S"),
-                   tree=args.tree or "checkout")
-    log(f"corpus {corpus}: {info['pages']} interviews, {info['chars'] / 1e6:.1f} M chars; load {results['machine']['loadavg']}")
-    if "ingest" in phases:
-        ingest = phase_ingest(info, corpus, work, args.before, args.repeat, not args.skip_baseline)
-        results["ingest"] = {**results.get("ingest", {}), **ingest}
-    if "update" in phases:
-        results["update"] = phase_update(corpus, work, args.before)
-    if "inproc" in phases:
-        results["inproc"] = phase_inproc(work, 1 if args.smoke else 3)
-    if "http" in phases:
-        results["http"] = phase_http(work)
-    if "load" in phases:
-        results["load"] = phase_load(work, 5 if args.smoke else args.seconds, args.connections,
-                                     0 if args.smoke else args.warmup)
-    if "conservation" in phases:
-        built_now = "ingest" in phases
-        results["conservation"] = phase_conservation(corpus, work, built_now)
-        if built_now:
-            row = results["ingest"]["ours"][-1]
-            results["conservation"].update(failed=row["failed"], reported_lost=row.get("lost"))
-    results["finished"] = time.strftime("%Y-%m-%d %H:%M:%S")
-    results["loadavg_end"] = open("/proc/loadavg").read().split()[:3]
-    results_path.write_text(json.dumps(results, ensure_ascii=False, indent=1))
-    text = report(results)
-    (OUT / f"report-{info['size']}.md").write_text(text + "\n")
-    print(text)
-    cons = results.get("conservation") if "conservation" in phases else None
-    if cons and (cons["lost_qa"] or cons["pages_short"] or cons.get("failed")):
-        log(f"conservation: {cons['lost_qa']} Q&As lost, {cons['pages_short']} pages short, "
-            f"{cons.get('failed')} files failed (all must be 0)")
-        return 1
-    return 0
+    status = 0
+    for size in sizes:
+        if size in reuse:
+            log(f"{size}: reusing {curve.results_path(size, OUT)}")
+            continue
+        status |= measure(size, phases, args)
+    if args.sizes:
+        drawn = curve.write(curve.load_results(sizes, OUT), OUT, curve.DOCS_CHART if args.docs else None)
+        print(curve.markdown(drawn))
+        log(f"curve: {OUT / 'curve.md'}, {OUT / 'curve.json'}, " + (drawn["chart"] or "no chart")
+            + (f" (copied to {drawn['chart_copy']})" if drawn.get("chart_copy") else ""))
+    return status
 
 
 if __name__ == "__main__":

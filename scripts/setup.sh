@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Create .venv and install the project with pinned dependencies.
 #   scripts/setup.sh          the service
-#   scripts/setup.sh --test   the service, the test tools, and the system packages the tests drive
+#   scripts/setup.sh --test   the service, the test tools, the benchmark's chart (matplotlib, the
+#                             "bench" extra), and the system packages the tests drive
 #                             (Debian's chromium for browser tests, nginx for the scale-out test,
 #                             redis-server for the shared rate limit and cache tests, wrk for the
 #                             benchmark's load phase, npm for the pinned axe-core of
@@ -17,7 +18,7 @@ PY
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
 .venv/bin/python -m pip install --quiet --upgrade pip
 extras=""
-[ "${1:-}" = "--test" ] && extras="[test]"
+[ "${1:-}" = "--test" ] && extras="[test,bench]"
 .venv/bin/python -m pip install --quiet -c constraints.txt -e ".${extras}"
 
 if [ "${1:-}" = "--test" ]; then
