@@ -202,6 +202,16 @@ class Engine:
                 score[docs] += self._bm25(fieldname, docs, tf.astype(np.float32), idf)
         return _Scored(score > 0, score)
 
+    def term_scores(self, token: str, fields: tuple[str, ...]) -> np.ndarray:
+        """BM25F of ``token`` over ``fields`` for every document (0 where it does not occur)."""
+        return self._term(token, fields).score
+
+    def holds(self, fieldname: str, token: str, docnum: int) -> bool:
+        """Whether document ``docnum`` holds ``token`` in ``fieldname``."""
+        docs = self._postings(fieldname, token)
+        at = int(np.searchsorted(docs, docnum))
+        return at < len(docs) and int(docs[at]) == docnum
+
     def _postings(self, fieldname: str, token: str) -> np.ndarray:
         if (fieldname, token) not in self.postings:
             self.postings[(fieldname, token)] = read_postings(self.reader, fieldname, token, self.terms).docs

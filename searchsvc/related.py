@@ -12,9 +12,10 @@ import json
 import math
 from functools import lru_cache
 
-from whoosh import query as Q
+import numpy as np
 
-from . import analysis
+from . import analysis, names
+from .ranking import Ranking
 from .results import Related
 
 TERMS = 40          # distinctive words searched for
@@ -24,37 +25,52 @@ TAG_BOOST = 3.0
 EXPERT_BOOST = 2.0
 SHOWN_CONCEPTS = 4
 CONTENT_FIELDS = ("title", "body", "lead", "question", "answer")  # whichever the index's schema has
+DF_FIELDS = ("body", "answer", "question")
 MAX_SHARE = 0.5      # a word in more than half the interviews (患者, 治疗) relates nothing
+# Every field counts alike here: a shared word relates two interviews wherever each says it
+RANKING = Ranking(title=1.0, lead=1.0, question=1.0, answer=1.0, meta=1.0)
 
 
-def related(searcher, article_id: str, limit: int = 5) -> list[Related] | None:
-    """Interviews most like ``article_id``, with what they share (None: no such interview)."""
+def related(engine, article_id: str, limit: int = 5) -> list[Related] | None:
+    """Interviews most like ``article_id``, with what they share (None: no such interview).
+
+    ``engine`` (``engine.Engine`` over the snapshot) scores every interview at once: the
+    interview's distinctive words and concepts weighted by their tf-idf, its tags and experts.
+    """
+    searcher = engine.searcher
     docnum = searcher.document_number(id=article_id)
     if docnum is None:
         return None
     data = json.loads(searcher.stored_fields(docnum)["article"])
-    fields = _content_fields(searcher)
+    fields = tuple(_content_fields(searcher))
     words, concepts = _distinctive(searcher, data, fields)
-    parts = [Q.Term(f, t, boost=w) for w, t in words for f in (*fields, "meta")]
-    parts += [Q.Term(f, t, boost=w * CONCEPT_BOOST) for w, t in concepts for f in fields]
-    parts += [Q.Term("tag", t, boost=TAG_BOOST) for t in data["tags"]]
-    parts += [Q.Term("expert", e["name"], boost=EXPERT_BOOST) for e in data["experts"]]
-    if not parts:
-        return []
-    results = searcher.search(Q.Or(parts), limit=limit + 1, filter=None, mask=Q.Term("id", article_id), terms=False)
+    score = np.zeros(engine.n, np.float32)
+    for weight, token in words:
+        score += weight * engine.term_scores(token, (*fields, "meta"))
+    for weight, token in concepts:
+        score += weight * CONCEPT_BOOST * engine.term_scores(token, fields)
+    columns = engine.columns
+    for labels, values, boost in ((columns.tags, data["tags"], TAG_BOOST),
+                                  (columns.experts, [e["name"] for e in data["experts"]], EXPERT_BOOST)):
+        for value in values:
+            holders = labels.docs_with(names.key(value))
+            score += boost * (math.log(engine.doc_count / (int(holders.sum()) + 1)) + 1) * holders
+    score[docnum] = 0
+    score[~columns.live] = 0
+    best = [int(d) for d in np.argsort(-score, kind="stable")[:limit] if score[d] > 0]
     own_experts = [e["name"] for e in data["experts"]]
+    text = analysis.normalize(_text(data))
     out = []
-    for hit in results:
-        other = json.loads(hit["article"])
-        names = [e["name"] for e in other["experts"]]
+    for other_doc in best:
+        other = json.loads(searcher.stored_fields(other_doc)["article"])
+        names_there = [e["name"] for e in other["experts"]]
+        shared_tags = [t for t in other["tags"] if t in data["tags"]]
         out.append(Related(
-            id=other["id"], title=other["title"], date=other["date"], score=round(hit.score, 4),
-            experts=names, tags=list(other["tags"]),
-            shared_experts=[n for n in names if n in own_experts],
-            shared_tags=[t for t in other["tags"] if t in data["tags"]],
-            shared_concepts=_shared_concepts(searcher, fields, concepts, hit.docnum, analysis.normalize(_text(data)),
-                                             shown=[t for t in other["tags"] if t in data["tags"]])))
-    return out[:limit]
+            id=other["id"], title=other["title"], date=other["date"], score=round(float(score[other_doc]), 4),
+            experts=names_there, tags=list(other["tags"]),
+            shared_experts=[n for n in names_there if n in own_experts], shared_tags=shared_tags,
+            shared_concepts=_shared_concepts(engine, fields, concepts, other_doc, text, shown=shared_tags)))
+    return out
 
 
 def _text(data: dict) -> str:
@@ -75,7 +91,8 @@ def _distinctive(searcher, data: dict, fields: list[str]) -> tuple[list[tuple[fl
     n = searcher.doc_count_all()
     words, concepts = [], []
     for tok, tf in counts.items():
-        df = max(searcher.doc_frequency(f, tok) for f in fields)  # at least this many interviews have it
+        # at least this many interviews have it (the two big fields say enough: 5 lookups a word took most of the time)
+        df = max(searcher.doc_frequency(f, tok) for f in DF_FIELDS if f in fields)
         if df <= 1 and n > 1:
             continue  # only this interview has it: cannot relate it to another
         if n >= 10 and df > MAX_SHARE * n:
@@ -87,7 +104,7 @@ def _distinctive(searcher, data: dict, fields: list[str]) -> tuple[list[tuple[fl
     return words[:TERMS], concepts[:CONCEPTS]
 
 
-def _shared_concepts(searcher, fields: list[str], concepts: list[tuple[str, ...]], docnum: int, text: str,
+def _shared_concepts(engine, fields: tuple[str, ...], concepts: list[tuple[str, ...]], docnum: int, text: str,
                      shown: list[str]) -> list[str]:
     """The concepts of the source (most distinctive first) that ``docnum`` mentions too, as the source names them.
 
@@ -98,7 +115,7 @@ def _shared_concepts(searcher, fields: list[str], concepts: list[tuple[str, ...]
     said = [analysis.normalize(t) for t in shown]
     for _, token in concepts:
         name = _name_in(token, text)
-        if name is not None and any(_mentions(searcher, f, token, docnum) for f in fields):
+        if name is not None and any(engine.holds(f, token, docnum) for f in fields):
             key = analysis.normalize(name)
             if not any(key in other or other in key for other in said):
                 shared.append(name)
@@ -122,12 +139,3 @@ def _name_in(token: str, text: str) -> str | None:
 def _terms_by_token() -> dict[str, list[str]]:
     table = analysis.synonyms()
     return {token: terms for token, (_, terms) in zip(table.concept_tokens, analysis.lexicon().groups)}
-
-
-def _mentions(searcher, fieldname: str, token: str, docnum: int) -> bool:
-    try:
-        postings = searcher.postings(fieldname, token)
-    except Exception:  # whoosh raises TermNotFound when no document has it
-        return False
-    postings.skip_to(docnum)
-    return postings.is_active() and postings.id() == docnum

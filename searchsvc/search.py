@@ -132,10 +132,12 @@ class Searcher:
         return self.search("", page=page, per_page=per_page, tag=tag, expert=expert, year=year, sort="date",
                            year_from=year_from, year_to=year_to, deadline=deadline)
 
-    def related(self, article_id: str, limit: int = 5) -> list[Related] | None:
+    def related(self, article_id: str, limit: int = 5, deadline: float | None = None) -> list[Related] | None:
         """More like this: the interview's own distinctive terms, searched across the index."""
         _, searcher = self._current()
-        return related_module.related(searcher, article_id, limit)
+        engine = Engine(self.snapshots.columns(searcher), searcher, related_module.RANKING, TEXT_FIELDS,
+                        self.snapshots.concepts_indexed(), deadline, terms=self.snapshots.terms)
+        return related_module.related(engine, article_id, limit)
 
     # -- suggestions ----------------------------------------------------------------
     def suggest(self, prefix: str, limit: int = 8) -> list[dict]:
