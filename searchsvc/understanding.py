@@ -172,7 +172,8 @@ def _glue_unknown_words(units: list[tuple[int, Unit]], text: str, vocabulary: Vo
 
 
 def _merge_known(tokens: list[str], kept, vocabulary: Vocabulary):
-    """Adjacent words the index holds as one word: CAR T -> cart, PD 1 -> pd1, 小 细胞 -> 小细胞 when indexed."""
+    """Adjacent words that are one lexicon code written with a space (CAR T, PD 1, APL 101), or one word
+    the index holds (小 细胞 -> 小细胞 when indexed) unless a piece is a lexicon term of its own."""
     table = analysis.synonyms()
     out = []
     i = 0
@@ -184,10 +185,12 @@ def _merge_known(tokens: list[str], kept, vocabulary: Vocabulary):
             parts = [t for t, _, _ in kept[i:i + n]]
             same_script = all(p.isascii() for p in parts) or all(CJK_RUN.fullmatch(p) for p in parts)
             adjacent = all(kept[k + 1][1] - kept[k][2] <= 1 for k in range(i, i + n - 1))
-            if not same_script or not adjacent or any((p,) in table.by_tokens and len(p) > 1 for p in parts):
+            if not same_script or not adjacent:
                 continue
             joined = "".join(parts)
-            if (joined,) in table.by_tokens or vocabulary.frequency(joined) > 0:
+            a_code = (joined,) in table.by_tokens
+            pieces_are_terms = any((p,) in table.by_tokens and len(p) > 1 for p in parts)
+            if a_code or (not pieces_are_terms and vocabulary.frequency(joined) > 0):
                 merged = (joined, kept[i][1], kept[i + n - 1][2])
                 i += n
                 break

@@ -125,7 +125,6 @@ def hyphenated_codes() -> list[str]:
     return sorted({t for t, _ in analysis.iter_terms() if re.fullmatch(r"[A-Za-z]+-[A-Za-z0-9]+", t)})
 
 
-@pytest.mark.xfail(strict=True, reason="ALK-positive: the hyphen before an English word (analysis, issue 11) is not split yet")
 @SETTINGS
 @given(code=st.sampled_from(hyphenated_codes()))
 def test_a_space_for_the_hyphen_finds_the_same_as_the_code(searcher, code):
