@@ -15,6 +15,8 @@ from functools import lru_cache
 from whoosh import query as Q
 
 from . import analysis
+from .affiliation import expert_details
+from .article import Expert
 from .results import Related
 
 TERMS = 40          # distinctive words searched for
@@ -49,7 +51,7 @@ def related(searcher, article_id: str, limit: int = 5) -> list[Related] | None:
         names = [e["name"] for e in other["experts"]]
         out.append(Related(
             id=other["id"], title=other["title"], date=other["date"], score=round(hit.score, 4),
-            experts=names, tags=list(other["tags"]),
+            experts=names, tags=list(other["tags"]), expert_details=expert_details(Expert(**e) for e in other["experts"]),
             shared_experts=[n for n in names if n in own_experts],
             shared_tags=[t for t in other["tags"] if t in data["tags"]],
             shared_concepts=_shared_concepts(searcher, fields, concepts, hit.docnum, analysis.normalize(_text(data)),
