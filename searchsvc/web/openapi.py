@@ -27,12 +27,24 @@ NUMBER = {"type": "number"}
 HTML = {"type": "string", "description": "HTML-escaped text; the only markup is <mark>…</mark> around matched terms."}
 URL = {"type": "string", "format": "uri", "description": "Absolute URL of the interview's page on this site."}
 
+EXPERT_DETAILS = {"type": "array", "items": {"$ref": "#/components/schemas/ExpertDetail"},
+                  "description": "One for each of experts, in the same order: name, title, affiliation."}
+EXPERT_NAMES = {"type": "array", "items": STRING, "description": "The experts' names (expert_details has more)."}
+
 SCHEMAS = {
     "Error": _obj({"error": _obj({
         "code": {"type": "integer", "description": "The HTTP status code."},
         "message": {"type": "string", "description": "What went wrong (English)."},
         "param": {"type": "string", "description": "The query-string parameter at fault, when there is one."},
     }, ["code", "message"])}),
+    "ExpertDetail": _obj({
+        "name": STRING,
+        "title": {"type": "string", "description": "As the interview gives it (教授, 主任医师…); may be empty."},
+        "affiliation": {"type": "string", "maxLength": 40,
+                        "description": "Institution and department, as the first line of the expert's bio writes them "
+                                       "(the role words after them cut off: 主任, 主任医师, 教授…); empty when that line "
+                                       "names no institution. At most 40 characters (a longer one ends in …)."},
+    }),
     "Match": _obj({
         "qa": {"type": "integer", "minimum": 1, "description": "1-based number of the Q&A; the page anchor is #qa-N."},
         "question_html": HTML,
@@ -44,12 +56,14 @@ SCHEMAS = {
     "Hit": _obj({
         "id": STRING, "title": STRING, "title_html": HTML, "url": URL,
         "date": {"type": "string", "description": "ISO 8601 local date and time, e.g. 2025-11-18T16:42:07 (may be empty)."},
-        "experts": {"type": "array", "items": STRING}, "tags": {"type": "array", "items": STRING},
+        "experts": EXPERT_NAMES, "expert_details": EXPERT_DETAILS,
+        "tags": {"type": "array", "items": STRING},
         "score": NUMBER, "matches": {"type": "array", "items": _ref("Match")},
     }),
     "ArticleSummary": _obj({
         "id": STRING, "title": STRING, "title_html": HTML, "url": URL, "date": STRING,
-        "experts": {"type": "array", "items": STRING}, "tags": {"type": "array", "items": STRING},
+        "experts": EXPERT_NAMES, "expert_details": EXPERT_DETAILS,
+        "tags": {"type": "array", "items": STRING},
     }),
     "FacetValue": _obj({"value": {"type": ["string", "integer"]}, "count": INTEGER}),
     "Facets": _obj({
@@ -108,7 +122,9 @@ SCHEMAS = {
         "filters": _obj({"tag": NULLABLE_STRING, "expert": NULLABLE_STRING, "year": {"type": ["integer", "null"]},
                          "year_from": {"type": ["integer", "null"]}, "year_to": {"type": ["integer", "null"]}}),
     }),
-    "Expert": _obj({"name": STRING, "title": STRING, "bio": STRING}),
+    "Expert": _obj({"name": STRING, "title": STRING,
+                    "affiliation": {"type": "string", "description": "From the bio's first line, as in ExpertDetail."},
+                    "bio": STRING}),
     "QA": _obj({"question": STRING, "answer": STRING, "expert": STRING,
                 "question_html": {**HTML, "description": "Only with ?q=: the question with the query's terms marked."},
                 "answer_html": {**HTML, "description": "Only with ?q=: the answer with the query's terms marked "
@@ -135,7 +151,8 @@ SCHEMAS = {
     }),
     "RelatedResponse": _obj({"id": STRING, "related": {"type": "array", "items": _obj({
         "id": STRING, "title": STRING, "url": URL, "date": STRING, "score": NUMBER,
-        "experts": {"type": "array", "items": STRING}, "tags": {"type": "array", "items": STRING},
+        "experts": EXPERT_NAMES, "expert_details": EXPERT_DETAILS,
+        "tags": {"type": "array", "items": STRING},
         "why": _obj({
             "experts": {"type": "array", "items": STRING, "description": "Experts both interviews have."},
             "tags": {"type": "array", "items": STRING, "description": "Tags both interviews have."},
