@@ -260,6 +260,15 @@ def test_each_result_names_its_experts_with_title_and_affiliation_within_the_scr
     expect(related).to_contain_text("，")
 
 
+def test_the_line_saying_how_a_question_was_read_keeps_each_ignored_word_whole(page, api, size):
+    page.goto(api + "/search?q=" + urllib.parse.quote("肺癌怎么治疗"))
+    line = page.locator("#understood")
+    expect(line).to_contain_text("已忽略：怎么")
+    ignored = line.locator(".word")
+    expect(ignored).to_have_text(["怎么"])
+    assert ignored.evaluate("w => w.getClientRects().length") == 1  # on one line, not 怎 / 么
+
+
 def test_results_appear_as_you_type_and_the_address_follows(page, api):
     page.goto(api + "/")
     page.evaluate("window.__same_document = true")
@@ -390,8 +399,9 @@ SHOTS = os.environ.get("UX_SCREENSHOTS")  # a folder: docs/ to retake the README
 @pytest.mark.skipif(not SHOTS, reason="set UX_SCREENSHOTS=docs to retake the screenshots")
 def test_screenshots(browser, api):
     folder = Path(SHOTS)
-    for name, size, url in (("search-desktop.png", "desktop", "/search?q=%E8%82%BA%E7%99%8C"),
-                            ("search-phone.png", "phone", "/search?q=%E8%82%BA%E7%99%8C"),
+    question = "/search?q=" + urllib.parse.quote("肺癌怎么治疗")  # a reader's question: the page says what it searched and ignored
+    for name, size, url in (("search-desktop.png", "desktop", question),
+                            ("search-phone.png", "phone", question),
                             ("article.png", "desktop", f"/articles/{kras_id(api)}?q=KRAS%20G12C")):
         page = new_page(browser, size)
         page.goto(api + url)
