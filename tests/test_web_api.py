@@ -123,6 +123,10 @@ def test_an_empty_result_is_page_1_with_nothing_and_any_later_page_is_a_404(clie
     none = check(client, openapi, "/api/articles?year=1999", "/api/articles")
     assert none["total"] == 0 and none["hits"] == []
     assert check(client, openapi, "/api/articles?year=1999&page=3", "/api/articles", status=404)["error"]["pages"] == 0
+    # the page count is the published version's: the 404 names it, and is never cached
+    past = client.get("/api/search?q=zzqqxxyy&page=2")
+    assert past.headers["X-Index-Version"] == client.get("/healthz").get_json()["index_version"]
+    assert past.headers["Cache-Control"] == "no-store" and "ETag" not in past.headers
 
 
 def test_partial_matches_are_reported_and_ranked_after_full_ones(client, openapi):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import re
 
-from flask import Flask, jsonify, make_response, render_template, request
+from flask import Flask, g, jsonify, make_response, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from ..index import IndexUnavailable
@@ -155,8 +155,11 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(PastTheEnd)
     def past_the_end(exc: PastTheEnd):
-        return error_response(404, str(exc), "page", f"没有第 {exc.page} 页：一共只有 {max(exc.pages, 1)} 页。",
-                              pages=exc.pages)
+        response = error_response(404, str(exc), "page", f"没有第 {exc.page} 页：一共只有 {max(exc.pages, 1)} 页。",
+                                  pages=exc.pages)
+        if g.get("index_version"):  # the page count is this version's: a later publish may have more
+            response.headers["X-Index-Version"] = g.index_version
+        return response
 
     @app.errorhandler(IndexUnavailable)
     def index_unavailable(exc: IndexUnavailable):
