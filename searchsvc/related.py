@@ -15,6 +15,8 @@ from functools import lru_cache
 import numpy as np
 
 from . import analysis, names
+from .affiliation import expert_details
+from .article import Expert
 from .ranking import Ranking
 from .results import Related
 
@@ -68,6 +70,7 @@ def related(engine, article_id: str, limit: int = 5) -> list[Related] | None:
         out.append(Related(
             id=other["id"], title=other["title"], date=other["date"], score=round(float(score[other_doc]), 4),
             experts=names_there, tags=list(other["tags"]),
+            expert_details=expert_details(Expert(**e) for e in other["experts"]),
             shared_experts=[n for n in names_there if n in own_experts], shared_tags=shared_tags,
             shared_concepts=_shared_concepts(engine, fields, concepts, other_doc, text, shown=shared_tags)))
     return out

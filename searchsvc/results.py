@@ -49,6 +49,14 @@ class Match:
 
 
 @dataclass
+class ExpertDetail:
+    """An expert as a listing shows them: name, title and affiliation as the interview gives them."""
+    name: str
+    title: str = ""
+    affiliation: str = ""  # see affiliation.affiliation: institution and department from the bio's first line
+
+
+@dataclass
 class Hit:
     id: str
     title: str
@@ -58,6 +66,7 @@ class Hit:
     tags: list[str]
     score: float
     matches: list[Match] = field(default_factory=list)
+    expert_details: list[ExpertDetail] = field(default_factory=list)  # one for each of ``experts``
 
 
 @dataclass
@@ -92,3 +101,4 @@ class Related:
     shared_experts: list[str] = field(default_factory=list)
     shared_tags: list[str] = field(default_factory=list)
     shared_concepts: list[str] = field(default_factory=list)  # lexicon terms, most specific first
+    expert_details: list[ExpertDetail] = field(default_factory=list)  # one for each of ``experts``

@@ -19,6 +19,7 @@ import re
 import time
 
 from . import names, related as related_module, suggest as suggest_module
+from .affiliation import expert_details
 from .article import Article
 from .engine import Engine, facets, filter_mask
 from .highlight import Highlighter
@@ -117,7 +118,8 @@ class Searcher:
         article = Article.from_dict(json.loads(searcher.stored_fields(docnum)["article"]))
         matches, title_html = highlighter.matches(docnum, article)
         return Hit(id=article.id, title=article.title, title_html=title_html, date=article.date,
-                   experts=article.expert_names, tags=article.tags, score=round(score, 4), matches=matches)
+                   experts=article.expert_names, tags=article.tags, score=round(score, 4), matches=matches,
+                   expert_details=expert_details(article.experts))
 
     # -- articles ----------------------------------------------------------------
     def article(self, article_id: str) -> Article | None:

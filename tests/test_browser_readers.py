@@ -237,6 +237,38 @@ def test_clicking_a_year_bar_filters_to_that_year_and_clicking_it_again_clears(p
     expect(page.locator(".year-chart a.bar[aria-current=true]")).to_have_count(0)
 
 
+def test_each_result_names_its_experts_with_title_and_affiliation_within_the_screen(page, api, size):
+    """What a reader sees on a result card (and a related interview) for two experts: name, title,
+    affiliation, each expert apart, nothing running off a phone's screen."""
+    import urllib.request
+
+    with urllib.request.urlopen(api + "/api/search?q=" + urllib.parse.quote("irAE 心肌炎")) as response:
+        hit = json.load(response)["hits"][0]
+    assert len(hit["expert_details"]) == 2
+    page.goto(api + "/search?q=" + urllib.parse.quote("irAE 心肌炎"))
+    experts = page.locator("article.hit").first.locator(".experts .expert")
+    expect(experts).to_have_text([f"{d['name']} {d['title']}，{d['affiliation']}" for d in hit["expert_details"]])
+    width = SIZES[size]["width"]
+    for i in range(2):
+        for part in (experts.nth(i).locator("a"), experts.nth(i).locator(".affiliation")):
+            expect(part).to_be_visible()
+            box = part.bounding_box()
+            assert 0 <= box["x"] and box["x"] + box["width"] <= width, (size, box)
+    page.goto(api + f"/articles/{hit['id']}")
+    related = page.locator("aside.related li").first.locator(".experts .expert").first
+    expect(related.locator(".affiliation")).to_be_visible()
+    expect(related).to_contain_text("，")
+
+
+def test_the_line_saying_how_a_question_was_read_keeps_each_ignored_word_whole(page, api, size):
+    page.goto(api + "/search?q=" + urllib.parse.quote("肺癌怎么治疗"))
+    line = page.locator("#understood")
+    expect(line).to_contain_text("已忽略：怎么")
+    ignored = line.locator(".word")
+    expect(ignored).to_have_text(["怎么"])
+    assert ignored.evaluate("w => w.getClientRects().length") == 1  # on one line, not 怎 / 么
+
+
 def test_results_appear_as_you_type_and_the_address_follows(page, api):
     page.goto(api + "/")
     page.evaluate("window.__same_document = true")
@@ -367,8 +399,9 @@ SHOTS = os.environ.get("UX_SCREENSHOTS")  # a folder: docs/ to retake the README
 @pytest.mark.skipif(not SHOTS, reason="set UX_SCREENSHOTS=docs to retake the screenshots")
 def test_screenshots(browser, api):
     folder = Path(SHOTS)
-    for name, size, url in (("search-desktop.png", "desktop", "/search?q=%E8%82%BA%E7%99%8C"),
-                            ("search-phone.png", "phone", "/search?q=%E8%82%BA%E7%99%8C"),
+    question = "/search?q=" + urllib.parse.quote("肺癌怎么治疗")  # a reader's question: the page says what it searched and ignored
+    for name, size, url in (("search-desktop.png", "desktop", question),
+                            ("search-phone.png", "phone", question),
                             ("article.png", "desktop", f"/articles/{kras_id(api)}?q=KRAS%20G12C")):
         page = new_page(browser, size)
         page.goto(api + url)

@@ -67,6 +67,10 @@ def check(response, path: str, sent: list[tuple[str, str]]) -> None:
         assert error["message"].startswith(error["param"]) or "query" in error["message"], error
     elif status == 404:
         assert body["error"]["code"] == 404
+        if path in ("/api/search", "/api/articles"):  # only a page past the end: it says how many there are
+            assert body["error"]["param"] == "page" and body["error"]["pages"] >= 0, (sent, body)
+            page = next((value for name, value in sent if name == "page"), "").strip()
+            assert not page.isdecimal() or body["error"]["pages"] < int(page), (sent, body)
     elif "hits" in body:
         assert 0 <= len(body["hits"]) <= body["per_page"] <= 50 and body["total"] >= 0
         assert 1 <= body["page"] <= 10_000

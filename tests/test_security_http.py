@@ -50,7 +50,7 @@ def index_state(store: IndexStore) -> dict:
 def test_a_client_over_the_limit_gets_429_with_retry_after_and_others_do_not(make_app, sample_index):
     client = make_app(sample_index, SEARCHSVC_RATE_LIMIT="5/minute").test_client()
     for n in range(5):
-        response = client.get(f"/api/search?q=KRAS&page={n + 1}", environ_base=CLIENT)
+        response = client.get(f"/api/search?q=KRAS&per_page={n + 1}", environ_base=CLIENT)  # distinct URLs
         assert response.status_code == 200
         assert "Retry-After" not in response.headers and not any(h.startswith("X-RateLimit") for h in response.headers.keys())
     refused = client.get("/api/search?q=EGFR", environ_base=CLIENT)

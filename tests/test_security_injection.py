@@ -64,7 +64,7 @@ def records() -> list[dict]:
             "outlet": f"刊物{evil}",
             "lead": f"{WORD}导语{evil}",
             "editor_note": f"编者{evil}按",
-            "experts": [{"name": f"专家{n}{evil}", "title": f"教授{evil}", "bio": f"简介{evil}\n第二行{evil}"}],
+            "experts": [{"name": f"专家{n}{evil}", "title": f"教授{evil}", "bio": f"简介{evil}医院肿瘤科主任\n第二行{evil}"}],
             "tags": [f"标签{n}{evil}", WORD],
             "qa": [{"question": f"{WORD}问题{evil}?", "answer": f"{WORD}回答{evil}。\n\n第二段{evil}{WORD}",
                     "expert": f"专家{n}{evil}"}],
@@ -273,7 +273,12 @@ def test_plain_json_fields_are_the_text_as_written(evil):
         if match is None:
             continue  # the text and HTML pages
         assert article["outlet"] == match["outlet"] and article["lead"] == match["lead"]
-        assert article["experts"] == match["experts"] and article["tags"] == match["tags"]
+        assert [{k: e[k] for k in ("name", "title", "bio")} for e in article["experts"]] == match["experts"]
+        assert article["tags"] == match["tags"]
+        # the affiliation listings show: the bio's first line up to its role words, markup and all, as text
+        bio = match["experts"][0]["bio"].split("\n")[0].removesuffix("主任")
+        shown = article["experts"][0]["affiliation"]
+        assert shown and shown.removesuffix("…") in bio and shown.endswith(("医院肿瘤科", "…"))
         assert [q["answer"] for q in article["qa"]] == [q["answer"] for q in match["qa"]]
 
 

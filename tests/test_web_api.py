@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import urlencode
 
 import pytest
 
@@ -92,8 +93,40 @@ def test_search_filters_sort_and_paging(client, openapi):
     one = check(client, openapi, "/api/search?q=治疗&per_page=1&page=2", "/api/search")
     assert one["per_page"] == 1 and one["page"] == 2 and one["pages"] == one["total"]
     assert [h["id"] for h in one["hits"]] == [two["hits"][1]["id"]]
-    beyond = check(client, openapi, "/api/search?q=治疗&page=999", "/api/search")
-    assert beyond["hits"] == [] and beyond["total"] == by_date["total"]
+    last = check(client, openapi, f"/api/search?q=治疗&per_page=2&page={two['pages']}", "/api/search")
+    assert 1 <= len(last["hits"]) <= 2 and last["page"] == last["pages"] == two["pages"]
+
+
+@pytest.mark.parametrize("path, params", [("/api/search", {"q": "治疗"}), ("/api/articles", {}),
+                                           ("/api/articles", {"tag": "肺癌"}), ("/api/search", {"expert": "林晓舟"})])
+def test_a_page_past_the_end_is_a_404_naming_page_and_saying_how_many_pages_there_are(client, openapi, path, params):
+    def url(**more):
+        return f"{path}?{urlencode({**params, **more})}"
+
+    for per_page in (1, 3, 50):
+        pages = check(client, openapi, url(per_page=per_page), path)["pages"]
+        assert pages >= 1
+        assert check(client, openapi, url(per_page=per_page, page=pages), path)["hits"]  # the last page has results
+        for page in (pages + 1, pages + 7, 10_000):
+            error = check(client, openapi, url(per_page=per_page, page=page), path, status=404)["error"]
+            assert error["param"] == "page" and error["pages"] == pages
+            assert error["message"].startswith(f"page {page} is past the end")
+            assert (f"there are {pages} pages" if pages > 1 else "there is 1 page") in error["message"]
+
+
+def test_an_empty_result_is_page_1_with_nothing_and_any_later_page_is_a_404(client, openapi):
+    empty = check(client, openapi, "/api/search?q=zzqqxxyy", "/api/search")
+    assert empty["total"] == 0 and empty["pages"] == 0 and empty["hits"] == [] and empty["page"] == 1
+    error = check(client, openapi, "/api/search?q=zzqqxxyy&page=2", "/api/search", status=404)["error"]
+    assert error == {"code": 404, "param": "page", "pages": 0,
+                     "message": "page 2 is past the end: there are no results, so only page 1 exists (empty)"}
+    none = check(client, openapi, "/api/articles?year=1999", "/api/articles")
+    assert none["total"] == 0 and none["hits"] == []
+    assert check(client, openapi, "/api/articles?year=1999&page=3", "/api/articles", status=404)["error"]["pages"] == 0
+    # the page count is the published version's: the 404 names it, and is never cached
+    past = client.get("/api/search?q=zzqqxxyy&page=2")
+    assert past.headers["X-Index-Version"] == client.get("/healthz").get_json()["index_version"]
+    assert past.headers["Cache-Control"] == "no-store" and "ETag" not in past.headers
 
 
 def test_partial_matches_are_reported_and_ranked_after_full_ones(client, openapi):

@@ -7,6 +7,7 @@ from urllib.parse import quote
 
 import pytest
 
+from test_web_listings import listed
 from test_web_support import (EVIL_ATTR, EVIL_SCRIPT, assert_inert_page, assert_only_marks, build_index,
                               evil_sources)
 
@@ -71,6 +72,9 @@ def test_the_evil_strings_are_shown_as_text(client, ids):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "onerror=alert(1)" in html  # visible as text ...
     assert_inert_page(html)  # ... but never an attribute
+    # experts' names, titles and affiliations (from their bios) read back as the text they are
+    shown = sorted(e for card in listed(client, "/search?q=胸膜肿瘤") for e in card["experts"])
+    assert shown == sorted([["贾斌", "教授", f"{EVIL_SCRIPT}医院胸外科"], [EVIL_SCRIPT, EVIL_ATTR, f"{EVIL_ATTR}研究所"]])
 
 
 @pytest.mark.parametrize("q", ["", "胸膜肿瘤", EVIL_SCRIPT, EVIL_ATTR])

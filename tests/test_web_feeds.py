@@ -47,6 +47,10 @@ def test_feeds_list_the_same_interviews_newest_first(client, feed, api):
     assert [a.name for a in first.authors] == hit["experts"]
     assert [t.term for t in first.tags] == hit["tags"]
     assert first.summary
+    for entry, listed in zip(parsed.entries, hits):  # who speaks, with title and affiliation, opens each summary
+        assert entry.summary.split("\n")[0] == "专家：" + "；".join(
+            f"{d['name']}（{d['title']}，{d['affiliation']}）" for d in listed["expert_details"])
+        assert all(d["title"] and d["affiliation"] for d in listed["expert_details"])
     assert parsed.feed.updated == first.updated
     assert parsed.feed.title.endswith("肿瘤专家访谈检索")
     assert any(link.rel == "self" and link.href == "http://localhost" + quote(feed, safe="/?=&.")
@@ -88,7 +92,7 @@ def evil_client(make_app, tmp_path_factory):
     folder = tmp_path_factory.mktemp("feed-pages")
     page = write_page(folder, "evil.txt", title=f"标题{EVIL_SCRIPT}&amp;\x01控制符", date="2025/02/03 08:00:00",
                       expert="贾思明", qa=[(f"问题{EVIL_SCRIPT}", "答案 <b>粗体</b> & 符号")], tags=[f"标签<i>x</i>"],
-                      lead=f"导语 {EVIL_SCRIPT} ]]> <![CDATA[")
+                      lead=f"导语 {EVIL_SCRIPT} ]]> <![CDATA[", bio=f"<b>测试</b>医院&肿瘤科\x02主任医师")
     return make_app(build_index(tmp_path_factory.mktemp("feed-index"), [page])).test_client()
 
 
@@ -103,6 +107,7 @@ def test_markup_and_control_characters_in_interviews_stay_text_in_the_feed(evil_
     assert entry.tags[0].term == evil_client.get("/api/search?q=标题").get_json()["hits"][0]["tags"][0]
     assert entry.tags[0].term.startswith("标签<i>")
     assert EVIL_SCRIPT in entry.summary and "]]>" in entry.summary
+    assert entry.summary.startswith("专家：贾思明（教授，<b>测试</b>医院&肿瘤科）\n")  # the affiliation as text too
 
 
 @FAST

@@ -92,7 +92,7 @@ def test_two_machines_share_one_budget_per_client_and_one_result_cache(make_app,
     one, two = (machine(make_app, redis_server.url, "4/minute") for _ in range(2))
     assert one.extensions["searchsvc"]["state_dir"] != two.extensions["searchsvc"]["state_dir"]
     clients = [one.test_client(), two.test_client()]
-    statuses = [clients[n % 2].get(f"/api/search?q=EGFR&page={n + 1}", environ_base=CLIENT).status_code
+    statuses = [clients[n % 2].get(f"/api/search?q=EGFR&per_page={n + 1}", environ_base=CLIENT).status_code
                 for n in range(6)]
     assert statuses == [200, 200, 200, 200, 429, 429]
     assert clients[1].get("/api/articles", environ_base=OTHER).status_code == 200

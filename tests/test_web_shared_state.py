@@ -42,7 +42,7 @@ def test_one_budget_per_client_across_the_workers_and_processes_of_a_server(make
     server = Server(sample_index.root, workers=3, env=settings)
     try:
         server.wait_ready()
-        statuses = [fetch(server.port, f"/api/search?q=KRAS&page={n}") for n in range(1, 10)]
+        statuses = [fetch(server.port, f"/api/search?q=KRAS&per_page={n}") for n in range(1, 10)]
     finally:
         server.stop()
     # loopback is a client like any other: 6 a minute, then 429 (it was exempt, and each worker counted apart)

@@ -78,7 +78,7 @@ def evil_sources(folder: Path) -> list[Path]:
         date="2025/01/02 08:00:00", expert="贾斌",
         lead=f"导语{EVIL_SCRIPT}胸膜肿瘤{EVIL_ATTR}结束",
         qa=[(f"胸膜肿瘤{EVIL_SCRIPT}怎么治?{EVIL_ATTR}", f"胸膜肿瘤的治疗{EVIL_SCRIPT}需要多学科协作。{EVIL_ATTR}胸膜肿瘤预后较差。")],
-        tags=["胸膜肿瘤"], bio=f"简介{EVIL_SCRIPT}{EVIL_ATTR}",
+        tags=["胸膜肿瘤"], bio=f"{EVIL_SCRIPT}医院胸外科主任\n简介{EVIL_SCRIPT}{EVIL_ATTR}",  # the affiliation too
     )
     record = {
         "id": "evil-record",
@@ -86,7 +86,7 @@ def evil_sources(folder: Path) -> list[Path]:
         "date": "2025-02-03 10:00:00",
         "outlet": f"刊物{EVIL_SCRIPT}",
         "lead": f"胸膜肿瘤导语{EVIL_ATTR}",
-        "experts": [{"name": EVIL_SCRIPT, "title": EVIL_ATTR, "bio": EVIL_SCRIPT}],
+        "experts": [{"name": EVIL_SCRIPT, "title": EVIL_ATTR, "bio": f"{EVIL_ATTR}研究所研究员"}],
         "tags": [EVIL_SCRIPT, EVIL_ATTR, "胸膜肿瘤"],
         "qa": [{"question": f"{EVIL_ATTR}胸膜肿瘤?", "answer": f"胸膜肿瘤{EVIL_SCRIPT}的回答。", "expert": EVIL_SCRIPT}],
     }

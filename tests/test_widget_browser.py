@@ -368,7 +368,13 @@ def test_clicking_a_result_follows_its_link(page, host, api):
 
 def test_empty_state_in_chinese(page, host, api):
     widget = open_host(page, host)
-    type_query(widget, "zzqxjvw")
+    with page.expect_response(lambda r: r.url.startswith(f"{api}/api/search?")
+                              and urllib.parse.parse_qs(urllib.parse.urlsplit(r.url).query).get("q") == ["zzqxjvw"]) as sent:
+        type_query(widget, "zzqxjvw")
+    # the widget asks for page 1, which always exists: nothing found is a 200 with total 0, never the API's
+    # 404 for a page past the end
+    query = urllib.parse.parse_qs(urllib.parse.urlsplit(sent.value.url).query)
+    assert query["page"] == ["1"] and sent.value.status == 200 and sent.value.json()["total"] == 0
     status = widget.locator("[role=status]")
     expect(status).to_contain_text("未找到相关访谈")
     expect(widget.locator("[role=option].result")).to_have_count(0)

@@ -11,7 +11,7 @@ from ..search import MAX_QUERY_CHARS, BadRequest
 from . import present
 from .caching import cached, index_backed, searcher, static_cacheable
 from .guard import deadline
-from .http import filter_args, int_arg, search_args
+from .http import check_page, filter_args, int_arg, search_args
 
 bp = Blueprint("api", __name__)
 
@@ -68,6 +68,7 @@ def get_related(article_id: str, limit: int):
 def search():
     args = search_args()
     result, took = run_search(args)
+    check_page(result.page, present.page_count(result), result.per_page)
     return jsonify(present.search_dict(result, took, years=year_counts(args, result)))
 
 
@@ -78,6 +79,7 @@ def articles():
     per_page = int_arg("per_page", 10, 1, 50)
     filters = filter_args()
     result, took = run_articles(page, per_page, **filters)
+    check_page(page, present.page_count(result), per_page)
     body = present.search_dict(result, took, with_matches=False,
                                years=year_counts({**filters, "per_page": per_page}, result))
     for key in ("query", "mode", "suggestion", "understood"):

@@ -4,6 +4,8 @@
     /tags/<tag>.atom
     /experts/<name>.atom
 
+An entry's authors are the interview's experts (names); its summary starts with each
+expert's title and affiliation ("专家：林晓舟（教授，…医院…科）"), then the lead.
 Each page advertises its feed with ``<link rel="alternate" type="application/atom+xml">``.
 The XML is written with the standard library's ElementTree, which escapes text and
 attributes; characters XML 1.0 cannot carry are dropped first.  Feeds are index-backed
@@ -110,17 +112,19 @@ def _entry(hit) -> tuple[str, ET.Element]:
         _text(ET.SubElement(entry, "author"), "name", name)
     for tag in hit.tags:
         ET.SubElement(entry, "category", term=_clean(tag), label=_clean(tag))
-    if article is not None:
-        summary = _summary(article)
-        if summary:
-            _text(entry, "summary", summary)
+    summary = _summary(hit, article)
+    if summary:
+        _text(entry, "summary", summary)
     return when, entry
 
 
-def _summary(article) -> str:
-    text = article.lead or article.editor_note or " ".join(q.question for q in article.qa)
+def _summary(hit, article) -> str:
+    """Who speaks (name, title, affiliation: what a reader's feed list shows), then the interview's lead."""
+    experts = "；".join(present.expert_label(d) for d in hit.expert_details)
+    text = (article.lead or article.editor_note or " ".join(q.question for q in article.qa)) if article else ""
     text = " ".join(text.split())
-    return text if len(text) <= SUMMARY_CHARS else text[:SUMMARY_CHARS].rstrip() + "…"
+    text = text if len(text) <= SUMMARY_CHARS else text[:SUMMARY_CHARS].rstrip() + "…"
+    return "\n".join(part for part in (f"专家：{experts}" if experts else "", text) if part)
 
 
 def _timestamp(date: str) -> str:

@@ -2,8 +2,8 @@
 
 Errors: JSON ``{"error": {"code": <HTTP status>, "message": ..., "param": ...}}`` under
 /api/* and /healthz; a friendly Simplified Chinese page everywhere else.  Nothing a
-user can type reaches a 500: bad parameters are 400, unknown things 404, a missing
-index 503.
+user can type reaches a 500: bad parameters are 400, unknown things 404 (a page past
+the last one too, naming ``page``), a missing index 503.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import re
 
-from flask import Flask, jsonify, make_response, render_template, request
+from flask import Flask, g, jsonify, make_response, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from ..index import IndexUnavailable
@@ -95,16 +95,38 @@ def filter_args() -> dict:
 
 # -- errors ----------------------------------------------------------------------
 
+class PastTheEnd(Exception):
+    """A ``page`` after the last page of results: the API answers 404 naming ``page`` and
+    saying how many pages there are (``error.pages``).  Page 1 is never past the end: an
+    empty result is a 200 with total 0.  The HTML pages redirect to the last page instead."""
+
+    def __init__(self, page: int, pages: int, per_page: int):
+        self.page, self.pages = page, pages
+        if pages == 0:
+            where = "there are no results, so only page 1 exists (empty)"
+        else:
+            where = f"there {'is 1 page' if pages == 1 else f'are {pages} pages'} of results at per_page={per_page}"
+        super().__init__(f"page {page} is past the end: {where}")
+
+
+def check_page(page: int, pages: int, per_page: int) -> None:
+    """PastTheEnd when ``page`` is after the last of ``pages`` (page 1 always exists)."""
+    if page > max(pages, 1):
+        raise PastTheEnd(page, pages, per_page)
+
+
 def wants_json() -> bool:
     path = request.path
     return path.startswith("/api/") or path == "/api" or path == "/healthz"
 
 
-def error_response(status: int, message: str, param: str | None = None, message_zh: str | None = None):
+def error_response(status: int, message: str, param: str | None = None, message_zh: str | None = None,
+                   **extra):
     if wants_json():
         body = {"code": status, "message": message}
         if param:
             body["param"] = param
+        body.update(extra)
         response = jsonify(error=body)
         response.status_code = status
     else:
@@ -130,6 +152,14 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(BadRequest)
     def bad_request(exc: BadRequest):
         return error_response(400, str(exc), exc.param, PARAM_MESSAGES_ZH.get(exc.param, "请求参数有误。"))
+
+    @app.errorhandler(PastTheEnd)
+    def past_the_end(exc: PastTheEnd):
+        response = error_response(404, str(exc), "page", f"没有第 {exc.page} 页：一共只有 {max(exc.pages, 1)} 页。",
+                                  pages=exc.pages)
+        if g.get("index_version"):  # the page count is this version's: a later publish may have more
+            response.headers["X-Index-Version"] = g.index_version
+        return response
 
     @app.errorhandler(IndexUnavailable)
     def index_unavailable(exc: IndexUnavailable):

@@ -27,12 +27,26 @@ NUMBER = {"type": "number"}
 HTML = {"type": "string", "description": "HTML-escaped text; the only markup is <mark>…</mark> around matched terms."}
 URL = {"type": "string", "format": "uri", "description": "Absolute URL of the interview's page on this site."}
 
+EXPERT_DETAILS = {"type": "array", "items": {"$ref": "#/components/schemas/ExpertDetail"},
+                  "description": "One for each of experts, in the same order: name, title, affiliation."}
+EXPERT_NAMES = {"type": "array", "items": STRING, "description": "The experts' names (expert_details has more)."}
+
 SCHEMAS = {
     "Error": _obj({"error": _obj({
         "code": {"type": "integer", "description": "The HTTP status code."},
         "message": {"type": "string", "description": "What went wrong (English)."},
         "param": {"type": "string", "description": "The query-string parameter at fault, when there is one."},
+        "pages": {"type": "integer", "description": "Only for a page past the end (404, param page): how many "
+                                                     "pages there are (0: no results; page 1 is then an empty 200)."},
     }, ["code", "message"])}),
+    "ExpertDetail": _obj({
+        "name": STRING,
+        "title": {"type": "string", "description": "As the interview gives it (教授, 主任医师…); may be empty."},
+        "affiliation": {"type": "string", "maxLength": 40,
+                        "description": "Institution and department, as the first line of the expert's bio writes them "
+                                       "(the role words after them cut off: 主任, 主任医师, 教授…); empty when that line "
+                                       "names no institution. At most 40 characters (a longer one ends in …)."},
+    }),
     "Match": _obj({
         "qa": {"type": "integer", "minimum": 1, "description": "1-based number of the Q&A; the page anchor is #qa-N."},
         "question_html": HTML,
@@ -44,12 +58,14 @@ SCHEMAS = {
     "Hit": _obj({
         "id": STRING, "title": STRING, "title_html": HTML, "url": URL,
         "date": {"type": "string", "description": "ISO 8601 local date and time, e.g. 2025-11-18T16:42:07 (may be empty)."},
-        "experts": {"type": "array", "items": STRING}, "tags": {"type": "array", "items": STRING},
+        "experts": EXPERT_NAMES, "expert_details": EXPERT_DETAILS,
+        "tags": {"type": "array", "items": STRING},
         "score": NUMBER, "matches": {"type": "array", "items": _ref("Match")},
     }),
     "ArticleSummary": _obj({
         "id": STRING, "title": STRING, "title_html": HTML, "url": URL, "date": STRING,
-        "experts": {"type": "array", "items": STRING}, "tags": {"type": "array", "items": STRING},
+        "experts": EXPERT_NAMES, "expert_details": EXPERT_DETAILS,
+        "tags": {"type": "array", "items": STRING},
     }),
     "FacetValue": _obj({"value": {"type": ["string", "integer"]}, "count": INTEGER}),
     "Facets": _obj({
@@ -108,7 +124,9 @@ SCHEMAS = {
         "filters": _obj({"tag": NULLABLE_STRING, "expert": NULLABLE_STRING, "year": {"type": ["integer", "null"]},
                          "year_from": {"type": ["integer", "null"]}, "year_to": {"type": ["integer", "null"]}}),
     }),
-    "Expert": _obj({"name": STRING, "title": STRING, "bio": STRING}),
+    "Expert": _obj({"name": STRING, "title": STRING,
+                    "affiliation": {"type": "string", "description": "From the bio's first line, as in ExpertDetail."},
+                    "bio": STRING}),
     "QA": _obj({"question": STRING, "answer": STRING, "expert": STRING,
                 "question_html": {**HTML, "description": "Only with ?q=: the question with the query's terms marked."},
                 "answer_html": {**HTML, "description": "Only with ?q=: the answer with the query's terms marked "
@@ -135,7 +153,8 @@ SCHEMAS = {
     }),
     "RelatedResponse": _obj({"id": STRING, "related": {"type": "array", "items": _obj({
         "id": STRING, "title": STRING, "url": URL, "date": STRING, "score": NUMBER,
-        "experts": {"type": "array", "items": STRING}, "tags": {"type": "array", "items": STRING},
+        "experts": EXPERT_NAMES, "expert_details": EXPERT_DETAILS,
+        "tags": {"type": "array", "items": STRING},
         "why": _obj({
             "experts": {"type": "array", "items": STRING, "description": "Experts both interviews have."},
             "tags": {"type": "array", "items": STRING, "description": "Tags both interviews have."},
@@ -161,7 +180,9 @@ def _param(name: str, schema: dict, description: str, required: bool = False, wh
     return {"name": name, "in": where, "required": required, "schema": schema, "description": description}
 
 
-PAGE = _param("page", {"type": "integer", "minimum": 1, "maximum": 10000, "default": 1}, "1-based page number.")
+PAGE = _param("page", {"type": "integer", "minimum": 1, "maximum": 10000, "default": 1},
+              "1-based page number. A page after the last is a 404 naming page (error.pages: how many there are); "
+              "page 1 always answers, with total 0 when nothing matches.")
 PER_PAGE = _param("per_page", {"type": "integer", "minimum": 1, "maximum": 50, "default": 10}, "Results per page.")
 TAG = _param("tag", {"type": "string", "maxLength": 100}, "Only interviews with this tag (exact).")
 EXPERT = _param("expert", {"type": "string", "maxLength": 100}, "Only interviews of this expert (exact name).")
@@ -173,7 +194,12 @@ ARTICLE_ID = _param("id", STRING, "The interview's id (from a hit).", required=T
 Q_HIGHLIGHT = _param("q", {"type": "string", "maxLength": 200}, "A search query whose terms to mark (adds *_html fields).")
 
 
-def _responses(ok_schema: str, *errors: int, ok_description: str = "OK") -> dict:
+PAST_THE_END = ("A page past the last page of results: error.param is page, error.pages says how many there are. "
+                "Page 1 always exists (an empty result is a 200 with total 0).")
+
+
+def _responses(ok_schema: str, *errors: int, ok_description: str = "OK",
+               not_found: str = "No interview with this id.") -> dict:
     cached = {"ETag": {"description": "Weak validator derived from the index version; send it back in If-None-Match.",
                        "schema": STRING},
               "Cache-Control": {"schema": STRING, "description": "public, max-age=N (SEARCHSVC_CACHE_MAX_AGE)."},
@@ -181,7 +207,7 @@ def _responses(ok_schema: str, *errors: int, ok_description: str = "OK") -> dict
     out = {"200": {"description": ok_description, "headers": cached,
                    "content": {"application/json": {"schema": _ref(ok_schema)}}},
            "304": {"description": "Not modified: the If-None-Match ETag is still current."}}
-    texts = {400: "A bad parameter (error.param names it).", 404: "No interview with this id.",
+    texts = {400: "A bad parameter (error.param names it).", 404: not_found,
              503: "No index has been published yet, or it cannot be opened."}
     for code in (*errors, 503):
         out[str(code)] = {"description": texts[code], "content": {"application/json": {"schema": _ref("Error")}}}
@@ -213,12 +239,12 @@ PATHS = {
             PAGE, PER_PAGE, TAG, EXPERT, YEAR, YEAR_FROM, YEAR_TO,
             _param("sort", {"type": "string", "enum": ["relevance", "date"], "default": "relevance"}, "Result order."),
         ],
-        "responses": _responses("SearchResponse", 400),
+        "responses": _responses("SearchResponse", 400, 404, not_found=PAST_THE_END),
     }},
     "/api/articles": {"get": {
         "operationId": "listArticles", "summary": "Every interview (optionally of a tag, expert or years), newest first.",
         "parameters": [PAGE, PER_PAGE, TAG, EXPERT, YEAR, YEAR_FROM, YEAR_TO],
-        "responses": _responses("ArticlesResponse", 400),
+        "responses": _responses("ArticlesResponse", 400, 404, not_found=PAST_THE_END),
     }},
     "/api/articles/{id}": {"get": {
         "operationId": "getArticle", "summary": "One whole interview.",

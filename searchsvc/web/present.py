@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from flask import url_for
 
+from ..affiliation import affiliation
 from ..article import Article
 from ..highlight import mark, spans_by_analysis
-from ..results import Hit, Related, SearchResult
+from ..results import ExpertDetail, Hit, Related, SearchResult
 from ..queryplan import readable_word
 
 
@@ -30,6 +31,7 @@ def hit_dict(hit: Hit, with_matches: bool = True) -> dict:
         "url": url,
         "date": hit.date,
         "experts": list(hit.experts),
+        "expert_details": details_list(hit.expert_details),
         "tags": list(hit.tags),
     }
     if with_matches:
@@ -78,7 +80,8 @@ def article_dict(article: Article, highlighted: dict | None = None) -> dict:
         "views": article.views,
         "lead": article.lead,
         "editor_note": article.editor_note,
-        "experts": [{"name": e.name, "title": e.title, "bio": e.bio} for e in article.experts],
+        "experts": [{"name": e.name, "title": e.title, "affiliation": affiliation(e.bio), "bio": e.bio}
+                    for e in article.experts],
         "tags": list(article.tags),
         "qa": [{"question": q.question, "answer": q.answer, "expert": q.expert} for q in article.qa],
         "related_url": url_for("api.related", article_id=article.id, _external=True),
@@ -97,11 +100,22 @@ def related_dict(article_id: str, related: list[Related]) -> dict:
     return {
         "id": article_id,
         "related": [{"id": r.id, "title": r.title, "url": article_url(r.id, external=True), "date": r.date,
-                     "score": r.score, "experts": list(r.experts), "tags": list(r.tags),
+                     "score": r.score, "experts": list(r.experts), "expert_details": details_list(r.expert_details),
+                     "tags": list(r.tags),
                      "why": {"experts": list(r.shared_experts), "tags": list(r.shared_tags),
                              "concepts": list(r.shared_concepts)}}
                     for r in related],
     }
+
+
+def details_list(details: list[ExpertDetail]) -> list[dict]:
+    return [{"name": d.name, "title": d.title, "affiliation": d.affiliation} for d in details]
+
+
+def expert_label(detail: ExpertDetail) -> str:
+    """One expert as plain text: 林晓舟（教授，江南医科大学附属肿瘤医院胸部肿瘤内科）, or just the name."""
+    extra = "，".join(part for part in (detail.title, detail.affiliation) if part)
+    return f"{detail.name}（{extra}）" if extra else detail.name
 
 
 def source_url(article: Article) -> str:
