@@ -127,7 +127,7 @@ def request_mix(port: int, seed: int = 7) -> list[str]:
         q = quote(log_queries[i % len(log_queries)])
         roll = rng.random()
         if roll < 0.70:
-            extra = rng.choice(["", "", "", "&page=2", "&sort=date"])
+            extra = rng.choice(["", "", "", "&per_page=20", "&sort=date"])  # a page past the end is a 404 now
             paths.append(f"/api/search?q={q}{extra}")
         elif roll < 0.80:
             paths.append(f"/search?q={q}")
