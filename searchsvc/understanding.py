@@ -49,8 +49,7 @@ def understand(q: str, vocabulary: Vocabulary, complete_last: bool = True) -> Un
             _free_text(text, vocabulary, result, prefix if is_last else None)
             run.clear()
 
-    groups = parsed.groups
-    for i, group in enumerate(groups):
+    for group in parsed.groups:
         clause = group[0]
         plain = len(group) == 1 and not clause.negated and not clause.phrase and clause.field is None \
             and not clause.required
@@ -58,7 +57,7 @@ def understand(q: str, vocabulary: Vocabulary, complete_last: bool = True) -> Un
             run.append(clause)
             continue
         flush(False)
-        _explicit(group, vocabulary, result)
+        _explicit(group, result)
     flush(True)
     correct_unknown(result, vocabulary)
     if not result.units and not result.filters and not result.excluded:
@@ -224,7 +223,7 @@ def _indexed_subwords(token: str, vocabulary: Vocabulary) -> list[Words]:
     return [Words((sub,)) for _, _, sub in sorted(out)]
 
 
-def _explicit(group: list[Clause], vocabulary: Vocabulary, result: Understanding) -> None:
+def _explicit(group: list[Clause], result: Understanding) -> None:
     """A clause with syntax: a filter, a phrase, a scope, a +word, an exclusion, or an OR group."""
     clause = group[0]
     if clause.field in ("expert", "tag", "year"):
