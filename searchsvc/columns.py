@@ -21,7 +21,7 @@ from whoosh.util.numeric import byte_to_length
 
 LENGTH_OF_BYTE = np.array([byte_to_length(b) for b in range(256)], dtype=np.float32)
 NO_YEAR = 0
-NO_DATE = np.iinfo(np.int64).min
+NO_DATE = -1  # below every real date (microseconds since year 1), and -NO_DATE cannot overflow: undated sorts last
 
 
 @dataclass
