@@ -6,6 +6,7 @@ import re
 
 from . import analysis
 from .queryplan import AnyOf, Concept, Node, Unit, Vocabulary, Words
+from .suggest import lexicon_terms_starting
 from .wordlists import concept_for, lexicon_name_set
 
 MAX_COMPLETIONS = 4
@@ -36,6 +37,8 @@ def complete_tail(units: list[tuple[int, Unit]], text: str, start: int, vocabula
         return units
     kept = [(s, u) for s, u in units if s < start]
     options = tuple(node for _, _, node in completions)
+    if len(literal) > 1 and all(vocabulary.frequency(t) > 0 for t in literal):
+        options = (Words(tuple(literal)),) + options  # 新辅助 as written too (新辅助奥希替尼), not only what it begins
     names = tuple(label for _, label, _ in completions)
     kept.append((start, Unit(text=word, node=options[0] if len(options) == 1 else AnyOf(options), completed=names)))
     return kept
@@ -43,8 +46,6 @@ def complete_tail(units: list[tuple[int, Unit]], text: str, start: int, vocabula
 
 def _completions(norm: str, vocabulary: Vocabulary) -> list[tuple[int, str, Node]]:
     """(frequency, label, node) of lexicon terms and index words beginning with ``norm``."""
-    from .suggest import lexicon_terms_starting
-
     found: dict[object, tuple[int, str, Node]] = {}
     for _norm, term, _kind, _rank in lexicon_terms_starting(norm):
         concept = concept_for(tuple(analysis.tokens(term)))

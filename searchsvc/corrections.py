@@ -13,6 +13,7 @@ import re
 from functools import lru_cache
 
 from . import analysis
+from .querylang import TOKEN
 from .queryplan import Understanding, Unit, Vocabulary, Words
 from .wordlists import (MIN_TYPO_CHARS, CJK_RUN, concept_for, english_words, lexicon_name_parts,
                         lexicon_name_set, lexicon_names_by_mask, longest_name, question_phrases)
@@ -57,13 +58,16 @@ def correct_known(q: str) -> tuple[str, list[tuple[str, str]]]:
     """Known misspellings and one-character slips in a Chinese name, replaced in the reader's own text.
 
     Where two overlap the longer wins: 德曲妥株单抗 is a slip of 德曲妥珠单抗, though it holds
-    曲妥株单抗, a known misspelling of 曲妥珠单抗.
+    曲妥株单抗, a known misspelling of 曲妥珠单抗. What the reader wrote exactly ("a phrase", a
+    name after expert: or tag:) is never changed.
     """
     norm = analysis.normalize(q)
     names = lexicon_name_set()
     written = _names_in(norm, names, longest_name()) if names else []
-    candidates = sorted(known_misspellings(q) + _cjk_slips(norm), key=lambda e: (e[0] - e[1], e[0]))
+    candidates = sorted(known_misspellings(q) + _cjk_slips(norm, written), key=lambda e: (e[0] - e[1], e[0]))
     taken = [False] * len(q)
+    for start, end in _exact(q):
+        taken[start:end] = [True] * (end - start)
     edits = []
     for start, end, right in candidates:
         inside_a_name = any(a <= start and end <= b and (a, b) != (start, end) for a, b in written)
@@ -79,14 +83,23 @@ def correct_known(q: str) -> tuple[str, list[tuple[str, str]]]:
     return fixed, corrections[::-1]
 
 
-def _cjk_slips(norm: str) -> list[tuple[int, int, str]]:
+def _exact(q: str) -> list[tuple[int, int]]:
+    """Where ``q`` asks for text exactly as written: a quoted phrase, the value of expert: or tag:."""
+    return [m.span() for m in TOKEN.finditer(q)
+            if m["phrase"] is not None or (m["field"] or "").lower() in ("expert", "tag")]
+
+
+def _cjk_slips(norm: str, written: list[tuple[int, int]]) -> list[tuple[int, int, str]]:
     """Windows of Chinese text one character off exactly one lexicon name (德曲妥株单抗 -> 德曲妥珠单抗).
 
-    Only text that is no name already: a window never cuts into or lies inside a lexicon name
-    written correctly (戈沙妥珠单抗 holds 妥珠单抗, one character off 托珠单抗), though it may hold a
-    whole one (小细包肺癌 holds 肺癌), and a window that is a dictionary word is a word. The window
-    must stand on its own: a character beside it that the segmenter could not place (贝 in 贝伐珠单抗, a drug the lexicon lacks) means the reader wrote
-    a longer name we do not know, not a slip of a shorter one.
+    A slip leaves a character the segmenter cannot join to its neighbours, so a window is looked
+    at only if it holds such a character, and only as whole words: it never cuts into a dictionary
+    word or a lexicon name written right (戈沙妥珠单抗 holds 妥珠单抗, one character off 托珠单抗;
+    皮肤毒性 holds 肤毒性, one off 肝毒性), though it may hold whole ones (小细包肺癌 holds 肺癌),
+    never holds a function word (靶向和免疫 is not 靶向药免疫), and is neither a word nor part of a
+    name (亚叶酸 of 亚叶酸钙). It must stand on its own: a character beside it that the segmenter
+    could not place either (贝 in 贝伐珠单抗, a drug the lexicon lacks) means the reader wrote a
+    longer name we do not know, not a slip of a shorter one.
     """
     masks, names = lexicon_names_by_mask(), lexicon_name_set()
     if not masks:
@@ -94,27 +107,34 @@ def _cjk_slips(norm: str) -> list[tuple[int, int, str]]:
     longest = longest_name(chinese=True)
     freq = analysis.segmenter().jieba.FREQ
     parts = lexicon_name_parts()
+    phrases = question_phrases()
     edits: list[tuple[int, int, str]] = []
-    everywhere = _names_in(norm, names, longest_name())  # names with letters too: 5年生存率
     for m in CJK_RUN.finditer(norm):
         text = m.group()
-        written = [(a - m.start(), b - m.start()) for a, b in everywhere if a < m.end() and b > m.start()]
+        whole = [(a - m.start(), b - m.start()) for a, b in written if a < m.end() and b > m.start()]
+        function, loose = [], set()
         for piece, start, end in analysis.segmenter().pieces(text):
-            if piece in analysis.STOP_WORDS or (piece,) in question_phrases():
-                written.append((start, end))  # 怎么办 is no part of a name
-        loose = _unplaced_characters(text)
+            if piece in analysis.STOP_WORDS or (piece,) in phrases:
+                function.append((start, end))
+            elif end - start == 1:
+                loose.add(start)
+            else:
+                whole.append((start, end))
         i = 0
         while i < len(text):
             found = None
             for size in range(min(longest, len(text) - i), MIN_TYPO_CHARS - 1, -1):
-                window = text[i:i + size]
-                cuts_a_name = any(a < i + size and b > i and not (i <= a and b <= i + size) for a, b in written)
-                known = freq.get(window, 0) > 0 or window in parts  # a word, or part of a name (亚叶酸 of 亚叶酸钙)
-                if cuts_a_name or known or i - 1 in loose or i + size in loose:
+                end = i + size
+                window = text[i:end]
+                cuts = any(a < end and b > i and not (i <= a and b <= end) for a, b in whole)
+                holds_function = any(a < end and b > i for a, b in function)
+                known = freq.get(window, 0) > 0 or window in parts
+                odd = any(i <= k < end for k in loose)
+                if cuts or holds_function or known or not odd or i - 1 in loose or end in loose:
                     continue
                 name = _slip(window, masks, names)
                 if name:
-                    found = (m.start() + i, m.start() + i + size, name)
+                    found = (m.start() + i, m.start() + end, name)
                     break
             if found:
                 edits.append(found)
@@ -134,13 +154,6 @@ def _names_in(text: str, names: frozenset[str], longest: int) -> list[tuple[int,
                 taken[i:i + size] = [True] * size
                 spans.append((i, i + size))
     return spans
-
-
-def _unplaced_characters(text: str) -> set[int]:
-    """Positions the segmenter leaves as single characters that are not function or question words."""
-    phrases = question_phrases()
-    return {s for piece, s, e in analysis.segmenter().pieces(text)
-            if e - s == 1 and piece not in analysis.STOP_WORDS and (piece,) not in phrases}
 
 
 def _slip(window: str, masks: dict[str, set[str]], names: frozenset[str]) -> str | None:

@@ -1,6 +1,6 @@
 """Matching and ranking an understood query over one snapshot, a whole posting list at a time.
 
-Each unit of the query (``understanding.Unit``) is scored for every interview at once,
+Each unit of the query (``queryplan.Unit``) is scored for every interview at once,
 with numpy over the postings arrays of ``postings``: BM25F per field (Whoosh's formula,
 field boosts from ``ranking.Ranking``), the best of a unit's alternatives, the sum of an
 AND's parts. Then, as Elasticsearch's ``minimum_should_match`` and Meilisearch's
@@ -11,12 +11,13 @@ matching strategies do for keyword queries:
   weight of them all;
 - an interview is a result when its coverage reaches ``Ranking.min_coverage`` (a fifth of
   the query's weight by default: an interview missing a minor word still appears, one
-  holding only a common word of a long question does not), or, when no interview does,
-  when it matches any unit;
+  holding only a common word of a long question does not) or it matches half the units or
+  more; when no interview does, when it matches any unit;
 - its score is the sum of its units' scores times coverage ** ``Ranking.coverage_power``,
   so interviews matching more of the query, and its rarer parts, rank first.
 
-Required units (phrases, +words, field scopes), exclusions and filters are masks.
+Required units (phrases, +words, field scopes), exclusions and filters (expert:, tag:,
+year:, and the page's own filter parameters) are masks.
 Quoted phrases, and names of several words in an index without concept tokens, are found
 from their words' positions, read a posting block at a time (``postings.read_occurrences``).
 """
@@ -24,6 +25,7 @@ from their words' positions, read a posting block at a time (``postings.read_occ
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,7 +33,8 @@ import numpy as np
 from .columns import DocColumns
 from .postings import TermCache, read_occurrences, read_postings
 from .ranking import Ranking
-from .queryplan import AllOf, AnyOf, Concept, Ignored, Understanding, Unit, Words
+from . import names
+from .queryplan import AllOf, AnyOf, Concept, Ignored, Label, Scoped, Understanding, Unit, Words
 from .results import check_deadline
 
 
@@ -72,39 +75,57 @@ class Engine:
 
     # -- the whole query ------------------------------------------------------------
     def rank(self, understood: Understanding, mask: np.ndarray, by_date: bool) -> Ranked:
-        """The results of ``understood`` among the documents in ``mask`` (live documents passing the filters)."""
+        """The results of ``understood`` among the documents in ``mask`` (live documents passing the filters).
+
+        The roles of ``understood``'s units are brought up to date as it is ranked: a unit no
+        interview holds becomes "absent" and is reported among the ignored words.
+        """
         mask = mask & self.columns.live
         for unit in understood.excluded:
             mask &= ~self.unit(unit).matched
         scored = [(unit, self.unit(unit)) for unit in understood.units]
         for unit, s in scored:
-            if unit.role == "required":
+            if unit.role in ("required", "filter"):
                 mask &= s.matched
-        if not scored and not understood.ignored:  # only filters or exclusions: everything they let through, newest first
+        scored = [(u, s) for u, s in scored if u.role != "filter"]
+        nothing_found = any(i.reason == "absent" for i in understood.ignored)
+        if not scored and not nothing_found:  # filters, exclusions, question words: all they let through, newest first
             return self._finish(mask, np.zeros(self.n, np.float32), by_date=True, full=int(mask.sum()), mode="all")
         self._drop_absent(understood, scored)
         scored = [(u, s) for u, s in scored if u.role != "absent"]
         if not scored:  # nothing the reader asked for is in any interview
             return self._finish(np.zeros(self.n, bool), np.zeros(self.n, np.float32), by_date, full=0, mode="and")
-        core = [(u, s) for u, s in scored if u.role == "core"]
-        if not core:
-            core = [(u, s) for u, s in scored if u.role == "minor"]
-        total_score = np.zeros(self.n, np.float32)
-        for _, s in scored:
-            total_score += s.score
+        total_score = np.sum([s.score for _, s in scored], axis=0, dtype=np.float32)
+        core = [s for u, s in scored if u.role == "core"] or [s for u, s in scored if u.role == "minor"]
         if not core:  # only required units
             return self._finish(mask, total_score, by_date, full=int(mask.sum()), mode="and")
-        weights = np.array([self._weight(s.matched & mask) for _, s in core], np.float32)
-        covered = np.zeros(self.n, np.float32)
-        for w, (_, s) in zip(weights, core):
-            covered += w * s.matched
-        coverage = covered / max(float(weights.sum()), 1e-9)
-        eligible = mask & (coverage >= self.ranking.min_coverage - 1e-6) & (covered > 0)
-        if not eligible.any():
-            eligible = mask & (covered > 0)
+        eligible, coverage = self._coverage(core, mask)
         full = int((eligible & (coverage >= 1 - 1e-6)).sum())
         score = total_score * np.power(coverage, self.ranking.coverage_power, dtype=np.float32)
         return self._finish(eligible, score, by_date, full=full, mode="and" if full == int(eligible.sum()) else "or")
+
+    def _coverage(self, core: list[_Scored], mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(which documents are results, and each document's coverage of the core units).
+
+        A document is a result when it matches a ``min_coverage`` share of the units' weight, or half
+        of them or more by count: a word in one interview weighs far more than two common ones
+        (免疫治疗 副作用 BCMA), and an interview matching those two still answers most of the question.
+        A unit matching nothing among ``mask`` (under the filters) counts for nothing.
+        """
+        weights = np.array([self._weight(s.matched & mask) for s in core], np.float32)
+        counted = weights > 0
+        covered = np.zeros(self.n, np.float32)
+        matches = np.zeros(self.n, np.int32)
+        for w, s, used in zip(weights, core, counted):
+            if used:
+                covered += w * s.matched
+                matches += s.matched
+        coverage = covered / max(float(weights.sum()), 1e-9)
+        enough = (coverage >= self.ranking.min_coverage - 1e-6) | (2 * matches >= max(int(counted.sum()), 1))
+        eligible = mask & (matches > 0) & enough
+        if not eligible.any():
+            eligible = mask & (matches > 0)
+        return eligible, coverage
 
     def _drop_absent(self, understood: Understanding, scored: list) -> None:
         """A unit no interview matches is reported as not found and left out of the coverage; an unknown
@@ -121,8 +142,9 @@ class Engine:
                         scored.append((minor, self.unit(minor)))
 
     def _weight(self, matched: np.ndarray) -> float:
+        """BM25's idf over the documents a unit matches (0 when it matches none)."""
         n = int(matched.sum())
-        return math.log(1 + (self.doc_count - n + 0.5) / (n + 0.5))
+        return math.log(1 + (self.doc_count - n + 0.5) / (n + 0.5)) if n else 0.0
 
     def _finish(self, eligible: np.ndarray, score: np.ndarray, by_date: bool, full: int, mode: str) -> Ranked:
         docs = np.flatnonzero(eligible)
@@ -144,6 +166,10 @@ class Engine:
             if self.concepts_indexed:
                 return self._term(node.token, fields)
             return self._best([Words(seq) for seq in node.seqs], fields)
+        if isinstance(node, Label):
+            return _Scored(self._label(node), np.zeros(self.n, np.float32))
+        if isinstance(node, Scoped):
+            return self.node(node.node, node.fields)
         if isinstance(node, AnyOf):
             return self._best(list(node.options), fields)
         if isinstance(node, AllOf):
@@ -201,6 +227,14 @@ class Engine:
                 idf = math.log(self.doc_count / (len(docs) + 1)) + 1
                 score[docs] += self._bm25(fieldname, docs, tf.astype(np.float32), idf)
         return _Scored(score > 0, score)
+
+    def _label(self, label: Label) -> np.ndarray:
+        """Documents of an expert or a tag (by canonical key, as /experts/ and /tags/ list them), or of a year."""
+        if label.field == "year":
+            value = label.value
+            return self.columns.years == int(value) if re.fullmatch(r"[0-9]{4}", value) else np.zeros(self.n, bool)
+        labels = self.columns.tags if label.field == "tag" else self.columns.experts
+        return labels.docs_with(names.key(label.value))
 
     def term_scores(self, token: str, fields: tuple[str, ...]) -> np.ndarray:
         """BM25F of ``token`` over ``fields`` for every document (0 where it does not occur)."""

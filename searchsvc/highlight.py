@@ -115,7 +115,8 @@ class Highlighter:
         for word in self.words:
             targets = docnums
             if (fieldname, word) in self.holders:
-                targets = [d for d in docnums if d in _as_set(self.holders, (fieldname, word), docnums)]
+                holding = _as_set(self.holders, (fieldname, word), docnums)
+                targets = [d for d in docnums if d in holding]
             if not targets:
                 continue
             occurrences = read_occurrences(self.reader, fieldname, word, np.asarray(targets, np.int64), chars=True,

@@ -5,6 +5,8 @@
 
     Words(tokens)        a word, or a phrase of several
     Concept(...)         a lexicon group: its concept token, or each of its names
+    Label(field, value)  an expert, a tag or a year (a filter: matches, never scores)
+    Scoped(node, fields) a node looked for in some fields only (title:, question:, answer:)
     AnyOf(options)       the best of several (OR, completions)
     AllOf(parts)         all of several (a clause of several words inside an OR)
 """
@@ -24,7 +26,8 @@ class Vocabulary(Protocol):
         """How many interviews hold ``token`` in a text field."""
 
     def prefixed(self, prefix: str, limit: int) -> list[tuple[int, str]]:
-        """Indexed words that begin with ``prefix`` (and are longer), as (frequency, word), most frequent first."""
+        """Indexed words that begin with ``prefix`` (and are longer), as (frequency, word), most frequent first
+        (among the first few thousand in the term list, for a prefix of one letter)."""
 
     def closest(self, word: str, maxdist: int = 2, prefix: int = 2) -> str | None:
         """The index word within ``maxdist`` edits of ``word`` sharing its first ``prefix`` characters, if any."""
@@ -51,6 +54,20 @@ class Concept:
 
 
 @dataclass(frozen=True)
+class Label:
+    """An interview's expert, tag (matched by their canonical key) or year."""
+
+    field: str  # "expert", "tag" or "year"
+    value: str  # as written
+
+
+@dataclass(frozen=True)
+class Scoped:
+    node: object
+    fields: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class AnyOf:
     options: tuple  # of nodes
 
@@ -60,7 +77,7 @@ class AllOf:
     parts: tuple  # of nodes
 
 
-Node = Words | Concept | AnyOf | AllOf
+Node = Words | Concept | Label | Scoped | AnyOf | AllOf
 
 
 @dataclass
@@ -69,7 +86,10 @@ class Unit:
 
     text: str  # as the reader wrote it
     node: Node
-    role: str = "core"  # "core" (counted: the more matched, the higher), "minor" (scored only), "required"
+    # "core": counted (the more a result matches, the higher); "minor": scored only; "required": a mask that
+    # scores (phrases, +words, scopes); "filter": a mask that does not score (expert:, tag:, year:);
+    # "excluded": results never match it; "absent": no interview holds it (reported, not searched)
+    role: str = "core"
     fields: tuple[str, ...] | None = None  # None: every text field
     completed: tuple[str, ...] = ()  # the terms a partly typed last word was completed to
     fallback: tuple = ()  # units searched instead, as minor words, when no interview holds this one
@@ -88,7 +108,6 @@ class Understanding:
     searched: str  # as searched: the query with its corrections applied
     units: list[Unit] = field(default_factory=list)
     excluded: list[Unit] = field(default_factory=list)
-    filters: dict[str, list[str]] = field(default_factory=dict)  # expert/tag/year scopes written in the query
     ignored: list[Ignored] = field(default_factory=list)
     corrections: list[tuple[str, str]] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)  # what the reader should know about how the query was read
@@ -103,23 +122,20 @@ class Understanding:
                 _collect_words(unit.node, concept_tokens, out)
         return out
 
-    @property
-    def core(self) -> list[Unit]:
-        return [u for u in self.units if u.role == "core"]
-
-    def is_empty(self) -> bool:
-        return not self.units and not self.filters
-
     def to_dict(self) -> dict:
         """The ``understood`` object of the API (PubMed's "search details")."""
-        concepts, words, required = [], [], []
+        concepts, words, required, filters = [], [], [], {}
         for unit in self.units:
-            for concept in _concepts_in(unit.node):
-                if unit.role != "required":
-                    concepts.append(concept_dict(concept, unit.text))
-            if unit.role == "required":
+            if unit.role == "absent":
+                continue
+            if unit.role == "filter":
+                for label in _labels_in(unit.node):
+                    filters.setdefault(label.field, []).append(label.value)
+            elif unit.role == "required":
                 required.append({"text": unit.text, "fields": list(unit.fields) if unit.fields else None})
-            elif not _concepts_in(unit.node) and unit.role != "absent":
+            elif _concepts_in(unit.node):
+                concepts += [concept_dict(concept, unit.text) for concept in _concepts_in(unit.node)]
+            else:
                 words.append(unit.text)
         completions = [{"from": u.text, "to": list(u.completed)} for u in self.units if u.completed]
         return {
@@ -127,7 +143,7 @@ class Understanding:
             "words": words,
             "required": required,
             "excluded": [u.text for u in self.excluded],
-            "filters": dict(self.filters),
+            "filters": filters,
             "ignored": [{"text": i.text, "reason": i.reason} for i in self.ignored],
             "corrections": [{"from": a, "to": b} for a, b in self.corrections],
             "completions": completions,
@@ -159,15 +175,23 @@ def _collect_words(node, concept_tokens: bool, out: set[str]) -> None:
         else:
             out.update(w for seq in node.seqs for w in seq)
     else:
-        for child in getattr(node, "options", ()) + getattr(node, "parts", ()):
+        for child in _children(node):
             _collect_words(child, concept_tokens, out)
+
+
+def _labels_in(node) -> list[Label]:
+    if isinstance(node, Label):
+        return [node]
+    return [label for child in _children(node) for label in _labels_in(child)]
+
+
+def _children(node) -> tuple:
+    if isinstance(node, Scoped):
+        return (node.node,)
+    return getattr(node, "options", ()) + getattr(node, "parts", ())
 
 
 def _concepts_in(node) -> list[Concept]:
     if isinstance(node, Concept):
         return [node]
-    if isinstance(node, AnyOf):
-        return [c for o in node.options for c in _concepts_in(o)]
-    if isinstance(node, AllOf):
-        return [c for p in node.parts for c in _concepts_in(p)]
-    return []
+    return [c for child in _children(node) for c in _concepts_in(child)]

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import math
-from functools import lru_cache
 
 import numpy as np
 
@@ -132,13 +131,7 @@ def _name_in(token: str, text: str) -> str | None:
     """The name of a concept that ``text`` (normalized) uses, e.g. ALK rather than 间变性淋巴瘤激酶; None when
     the text holds the concept only through a narrower one (NGS for 基因检测): the reason given must be read
     in the interview itself."""
-    for term in _terms_by_token().get(token, []):
+    for term in analysis.synonyms().names(token):
         if analysis.normalize(term) in text:
             return term
     return None
-
-
-@lru_cache(maxsize=1)
-def _terms_by_token() -> dict[str, list[str]]:
-    table = analysis.synonyms()
-    return {token: terms for token, (_, terms) in zip(table.concept_tokens, analysis.lexicon().groups)}

@@ -83,7 +83,7 @@ class SearchResult:
     # them (ranked below those matching more); "all": no words, everything the filters let through, newest first
     mode: str = "and"
     index_version: str | None = None
-    understood: dict = field(default_factory=dict)  # how the query was read (understanding.Understanding.to_dict)
+    understood: dict = field(default_factory=dict)  # how the query was read (queryplan.Understanding.to_dict)
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -15,7 +15,6 @@ running service never needs a restart. A search runs in four steps, one module e
 from __future__ import annotations
 
 import json
-import re
 import time
 
 from . import names, related as related_module, suggest as suggest_module
@@ -73,7 +72,6 @@ class Searcher:
                         terms=self.snapshots.terms)
         mask = filter_mask(columns, tags=[names.key(tag)] if tag else (), experts=[names.key(expert)] if expert else (),
                            years=[int(year)] if year is not None else (), year_from=year_from, year_to=year_to)
-        mask &= self._query_filters(understood, columns)
         ranked = engine.rank(understood, mask, by_date=sort == "date")
         on_page = [int(d) for d in ranked.order[(page - 1) * per_page: page * per_page]]
         highlighter = Highlighter(searcher, understood.words(self.snapshots.concepts_indexed()), docnums=on_page,
@@ -100,18 +98,6 @@ class Searcher:
     def query_words(self, q: str) -> set[str]:
         """The indexed words ``q`` looks for, synonyms included (an article page marks them)."""
         return self.understand(q).words(self.snapshots.concepts_indexed()) if q else set()
-
-    @staticmethod
-    def _query_filters(understood: Understanding, columns):
-        """expert:, tag: and year: written in the query: the same interviews as /experts/, /tags/ and the facets."""
-        mask = columns.live.copy()
-        for kind, values in understood.filters.items():
-            for value in values:
-                if kind == "year":
-                    mask &= columns.years == int(value) if re.fullmatch(r"[0-9]{4}", value) else False
-                else:
-                    mask &= (columns.tags if kind == "tag" else columns.experts).docs_with(names.key(value))
-        return mask
 
     @staticmethod
     def _hit(searcher, docnum: int, score: float, highlighter: Highlighter) -> Hit:

@@ -15,7 +15,7 @@ A reader types a question, not keywords: ``奥希替尼耐药怎么办``. It bec
 
 Concepts and words are the query's *core units*: a result need not hold every one
 (``engine`` ranks interviews that match more of them, and rarer ones, higher); a single
-character that is not a lexicon term is a *minor* unit, scored but never required.
+Chinese character that is not a lexicon term is a *minor* unit, scored but never required.
 Explicit syntax (``querylang``) keeps its meaning: a "phrase", a ``+word`` and a field
 scope (``title:``, ``question:``, ``answer:``) are required; ``-word`` excludes; ``OR``
 makes alternatives; ``expert:``, ``tag:`` and ``year:`` filter.
@@ -28,9 +28,9 @@ from __future__ import annotations
 from . import analysis
 from .completion import complete_tail, last_word
 from .corrections import correct_known, correct_unknown
-from .querylang import Clause, parse_query, unknown_field_message
-from .queryplan import AllOf, AnyOf, Concept, Ignored, Understanding, Unit, Vocabulary, Words
-from .wordlists import CJK_RUN, concept_for, question_phrases
+from .querylang import TEXT_SCOPES, Clause, parse_query, unknown_field_message
+from .queryplan import AllOf, AnyOf, Concept, Ignored, Label, Scoped, Understanding, Unit, Vocabulary, Words
+from .wordlists import CJK_RUN, concept_for, longest_question_phrase, question_phrases
 
 
 def understand(q: str, vocabulary: Vocabulary, complete_last: bool = True) -> Understanding:
@@ -60,7 +60,7 @@ def understand(q: str, vocabulary: Vocabulary, complete_last: bool = True) -> Un
         _explicit(group, result)
     flush(True)
     correct_unknown(result, vocabulary)
-    if not result.units and not result.filters and not result.excluded:
+    if not result.units and not result.excluded:
         _search_question_words(result, vocabulary)
     for typed, fixed in result.corrections[len(corrections):]:  # made while reading words: say so in the query
         result.searched = result.searched.replace(typed, fixed, 1)
@@ -90,7 +90,7 @@ def _free_text(text: str, vocabulary: Vocabulary, result: Understanding, prefix:
     i = 0
     phrases = question_phrases()
     table = analysis.synonyms()
-    longest = max([table.longest] + [len(p) for p in phrases])
+    longest = longest_question_phrase()
     while i < len(toks):
         tok, s, _ = toks[i]
         concept_n = next((n for n in range(min(table.longest, len(toks) - i), 0, -1)
@@ -224,41 +224,60 @@ def _indexed_subwords(token: str, vocabulary: Vocabulary) -> list[Words]:
 
 
 def _explicit(group: list[Clause], result: Understanding) -> None:
-    """A clause with syntax: a filter, a phrase, a scope, a +word, an exclusion, or an OR group."""
-    clause = group[0]
-    if clause.field in ("expert", "tag", "year"):
-        for c in group:
-            result.filters.setdefault(c.field, []).append(c.text)
-        return
-    if clause.negated and len(group) == 1:
+    """A clause with syntax: a filter, a phrase, a scope, a +word, an exclusion, or an OR group of them.
+
+    Each clause becomes a node of its own (an expert, tag or year is a ``Label``, a scoped text a
+    ``Scoped`` node), so an OR may mix them: ``expert:林晓舟 OR expert:禚文澜``, ``title:KRAS OR
+    question:骨髓瘤``. An exclusion inside an OR group excludes, as it would outside one.
+    """
+    options = []
+    for clause in group:
         node = _clause_node(clause)
-        if node is not None:
-            result.excluded.append(Unit(text=clause.text, node=node, role="excluded", fields=_fields(clause)))
-        return
-    options = [(c, node) for c in group if not c.negated and (node := _clause_node(c)) is not None]
+        if node is None:
+            continue
+        if clause.negated:
+            result.excluded.append(Unit(text=clause.text, node=node, role="excluded"))
+        else:
+            options.append((clause, node))
     if not options:
         return
-    text = " OR ".join(c.text if not c.phrase else f'"{c.text}"' for c, _ in options)
-    fields = _fields(options[0][0]) if len({_fields(c) for c, _ in options}) == 1 else None
+    text = " OR ".join(_written(c) for c, _ in options)
     node = options[0][1] if len(options) == 1 else AnyOf(tuple(n for _, n in options))
-    required = any(c.phrase or c.field or c.required for c, _ in options)
-    result.units.append(Unit(text=text, node=node, role="required" if required else "core", fields=fields))
+    if all(isinstance(n, Label) for _, n in options):
+        role = "filter"
+    elif any(c.phrase or c.field or c.required for c, _ in options):
+        role = "required"
+    else:
+        role = "core"
+    scopes = {c.field for c, _ in options}
+    fields = (scopes.pop(),) if len(scopes) == 1 and None not in scopes and len(options) == 1 else None
+    result.units.append(Unit(text=text if fields is None else _written_plain(options[0][0]), node=node, role=role,
+                             fields=fields if fields and fields[0] in TEXT_SCOPES else None))
 
 
-def _fields(clause: Clause) -> tuple[str, ...] | None:
-    return (clause.field,) if clause.field in ("title", "question", "answer") else None
+def _written_plain(clause: Clause) -> str:
+    return f'"{clause.text}"' if clause.phrase else clause.text
+
+
+def _written(clause: Clause) -> str:
+    text = f'"{clause.text}"' if clause.phrase else clause.text
+    return f"{clause.field}:{text}" if clause.field else text
 
 
 def _clause_node(clause: Clause):
-    """The node of one clause's text: a phrase as written, else its concepts and words (all of them)."""
+    """The node of one clause: a label, a phrase as written, else its concepts and words (all of them);
+    scoped to one part of the interview when the clause names it."""
+    if clause.field in ("expert", "tag", "year"):
+        return Label(clause.field, clause.text)
     toks = analysis.tokens(clause.text)
     if not toks:
         return None
     if clause.phrase:
-        return Words(tuple(toks))
-    parts = []
-    for concept in analysis.synonyms().concepts(toks):
-        seq = concept[0]
-        found = concept_for(seq)
-        parts.append(found if found is not None else Words(seq))
-    return parts[0] if len(parts) == 1 else AllOf(tuple(parts))
+        node = Words(tuple(toks))
+    else:
+        parts = []
+        for concept in analysis.synonyms().concepts(toks):
+            found = concept_for(concept[0])
+            parts.append(found if found is not None else Words(concept[0]))
+        node = parts[0] if len(parts) == 1 else AllOf(tuple(parts))
+    return Scoped(node, (clause.field,)) if clause.field in TEXT_SCOPES else node

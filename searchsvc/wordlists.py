@@ -95,3 +95,9 @@ def longest_name(chinese: bool = False) -> int:
     """The length of the longest lexicon name (of the Chinese ones the slip corrector knows)."""
     names = lexicon_names_by_mask() if chinese else lexicon_name_set()
     return max((len(n) for n in names), default=0)
+
+
+@lru_cache(maxsize=1)
+def longest_question_phrase() -> int:
+    """The most words a question phrase holds (how far understanding looks ahead for one)."""
+    return max((len(p) for p in question_phrases()), default=1)

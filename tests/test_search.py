@@ -177,3 +177,14 @@ def test_names_with_a_function_word_inside_are_found(tmp_path):
     assert searcher.search('"quality of life"').total == 1
     marks = re.findall(r"<mark>([^<]*)</mark>", searcher.search("生活质量").hits[0].matches[0].snippet_html)
     assert marks == ["quality of life"]
+
+
+def test_an_interview_without_a_date_comes_last_when_newest_come_first(tmp_path):
+    from test_web_support import build_index, write_page
+
+    pages = [write_page(tmp_path / "pages", f"{n}.txt", title=f"甘若溪教授:胸腺瘤随访{n}", date=date, expert="甘若溪",
+                        tags=["胸部肿瘤"], qa=[("胸腺瘤术后如何随访?", "胸腺瘤术后需要定期复查胸部CT。")])
+             for n, date in enumerate(["2024/05/06 10:00:00", "无日期", "2025/01/02 10:00:00"])]
+    searcher = Searcher(build_index(tmp_path / "ix", pages))
+    for result in (searcher.articles(), searcher.search("胸腺瘤", sort="date")):
+        assert [h.date[:4] for h in result.hits] == ["2025", "2024", ""]

@@ -208,3 +208,91 @@ def test_an_unknown_scope_is_text_and_says_which_scopes_exist(searcher):
     assert result.total >= 1
     assert "question:" in result.understood["notices"][0] and "qustion" in result.understood["notices"][0]
     assert searcher.search("BCR::ABL1").understood["notices"] == []  # a fusion, not a scope
+
+
+# -- the review's cases: what a correct word, a filter or a rare word must never do ------------------
+
+@pytest.fixture(scope="module")
+def index_words(searcher) -> list[str]:
+    """Chinese words of three characters or more that the sample interviews hold."""
+    _, whoosh_searcher = searcher.snapshots.current()
+    reader = whoosh_searcher.reader()
+    return sorted({w for f in ("question", "answer") for w in reader.field_terms(f)
+                   if isinstance(w, str) and re.fullmatch(rf"[{analysis.CJK}]{{3,}}", w)})
+
+
+def dictionary_words() -> list[str]:
+    """Every Chinese word of four to seven characters in jieba's dictionary, a sample of them."""
+    words = [w for w, n in analysis.segmenter().jieba.FREQ.items()
+             if n > 0 and re.fullmatch(rf"[{analysis.CJK}]{{4,7}}", w)]
+    return sorted(random_sample(words, 3000))
+
+
+def random_sample(items: list, k: int) -> list:
+    import random
+
+    return random.Random(11).sample(items, min(k, len(items)))
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_a_word_the_interviews_hold_is_never_corrected_written_plain_quoted_or_scoped(searcher, index_words, data):
+    word = data.draw(st.sampled_from(index_words))
+    for q in (word, f'"{word}"', f"title:{word}", f"tag:{word}"):
+        assert searcher.understand(q).corrections == [], q
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(word=st.sampled_from(dictionary_words()))
+def test_a_dictionary_word_is_never_rewritten_into_another(searcher, word):
+    """皮肤毒性 is not 皮肝毒性, 巩固放疗 not 巩固治疗, 横纹肌肉瘤 not 骨肉瘤."""
+    assert searcher.understand(word).corrections == [], word
+
+
+@pytest.mark.parametrize("q", ["靶向和免疫", "免疫与化疗", "巩固放疗", "皮肤毒性", "免疫抑制剂", "生存获益", "长期生存"])
+def test_words_around_a_function_word_or_made_of_whole_words_are_left_alone(searcher, q):
+    assert searcher.understand(q).corrections == []
+
+
+def test_a_rare_word_beside_common_ones_does_not_push_out_what_matches_the_rest(searcher):
+    """免疫治疗 副作用 BCMA: BCMA is in one interview; those about the other two still answer most of it."""
+    both = set(ids(searcher, "+免疫治疗 +副作用"))
+    with_rare = set(ids(searcher, "免疫治疗 副作用 BCMA"))
+    assert both and both <= with_rare
+
+
+@SETTINGS
+@given(data=st.data())
+def test_a_rare_word_added_to_a_question_keeps_what_the_question_found(searcher, index_words, names_in_samples, data):
+    topics = data.draw(st.lists(st.sampled_from(names_in_samples), min_size=2, max_size=2, unique=True))
+    rare = data.draw(st.sampled_from(index_words))
+    every = set(ids(searcher, " ".join(f"+{t}" for t in topics)))
+    assert every <= set(ids(searcher, " ".join(topics + [rare]))), (topics, rare)
+
+
+def test_filters_and_scopes_inside_or_mean_either(searcher):
+    one, other = set(ids(searcher, "expert:林晓舟")), set(ids(searcher, "expert:禚文澜"))
+    assert one and other and set(ids(searcher, "expert:林晓舟 OR expert:禚文澜")) == one | other
+    myeloma = set(ids(searcher, "骨髓瘤"))
+    assert set(ids(searcher, "expert:林晓舟 OR 骨髓瘤")) == one | myeloma
+    in_title, in_question = set(ids(searcher, "title:KRAS")), set(ids(searcher, "question:骨髓瘤"))
+    assert set(ids(searcher, "title:KRAS OR question:骨髓瘤")) == in_title | in_question
+    lung = set(ids(searcher, "肺癌"))
+    assert not set(ids(searcher, "KRAS OR -肺癌")) & lung  # an exclusion inside an OR still excludes
+
+
+def test_question_words_beside_a_filter_or_an_exclusion_change_nothing(searcher):
+    for q, plain in [("expert:林晓舟 怎么办", "expert:林晓舟"), ("tag:肺癌 有哪些", "tag:肺癌"), ("-肺癌 什么", "-肺癌")]:
+        assert ids(searcher, q) == ids(searcher, plain) and ids(searcher, plain), q
+
+
+@SETTINGS
+@given(data=st.data())
+def test_a_prefix_keeps_every_interview_holding_it_as_written(searcher, index_words, data):
+    """新辅助 (on the way to 新辅助治疗) also finds 新辅助奥希替尼: completion adds, never hides."""
+    word = data.draw(st.sampled_from(index_words))
+    prefix = word[:data.draw(st.integers(2, len(word) - 1))]
+    if not analysis.tokens(prefix) or not searcher.understand(prefix).units:
+        return  # a function word (一个), searched as nothing
+    holding = set(ids(searcher, f'"{prefix}"'))
+    assert holding <= set(ids(searcher, prefix)), prefix
