@@ -30,7 +30,7 @@ def complete_tail(units: list[tuple[int, Unit]], text: str, start: int, vocabula
     literal = analysis.tokens(word)
     if norm in lexicon_name_set() or len(literal) == 1 and vocabulary.frequency(literal[0]) > 0:
         return units  # a whole lexicon name, or a word the index holds as typed
-    if any(s < start < s + len(u.text) or (s == start and isinstance(u.node, Concept)) for s, u in units):
+    if any(s <= start and s + len(u.text) >= len(text) and isinstance(u.node, Concept) for s, u in units):
         return units  # the end of a name already read whole (folate receptor alpha)
     completions = _completions(norm, vocabulary)
     if not completions:

@@ -87,9 +87,11 @@ class Engine:
         for unit, s in scored:
             if unit.role in ("required", "filter"):
                 mask &= s.matched
+        narrowed = len(scored) > 0 or bool(understood.excluded)  # filters or exclusions to list by
         scored = [(u, s) for u, s in scored if u.role != "filter"]
         nothing_found = any(i.reason == "absent" for i in understood.ignored)
-        if not scored and not nothing_found:  # filters, exclusions, question words: all they let through, newest first
+        if not scored and (not understood.ignored or narrowed and not nothing_found):
+            # no words (or question words beside a filter or an exclusion): all they let through, newest first
             return self._finish(mask, np.zeros(self.n, np.float32), by_date=True, full=int(mask.sum()), mode="all")
         self._drop_absent(understood, scored)
         scored = [(u, s) for u, s in scored if u.role != "absent"]
