@@ -61,7 +61,8 @@ def run_ours(index: Path, passes: int, profile: str | None) -> dict:
     if profile:
         out["profiled_pass"] = f"pass{passes}"  # slower than the others: not a latency figure
     out["totals"] = totals
-    out["highlight"] = highlight_modes(searcher, rows)
+    # highlighting alone, both offset sources: this release's Searcher only (an older tree has no snapshots)
+    out["highlight"] = highlight_modes(searcher, rows) if hasattr(searcher, "snapshots") else None
     out["rss_mb"] = round(status_kb(__import__("os").getpid(), "VmHWM") / 1024, 1)
     return out
 
