@@ -118,9 +118,8 @@ def find_sources(paths: list[Path], root: Path | None = None) -> Scan:
             continue
         if given.is_dir():
             scan.scopes.append(scope)
-            for path in sorted(given.rglob("*")):
-                if path.is_file() and path.suffix.lower() in SUFFIXES and not _hidden(path, given):
-                    _add(scan, found, path)
+            for path, identity in _walk(given, scan.root):
+                _add(scan, found, path, identity)
         elif given.is_file():
             if given.suffix.lower() not in SUFFIXES:
                 scan.errors.append(SourceError(str(given), f"unsupported file type {given.suffix!r} (expected .txt, .html, .htm or .jsonl)"))
@@ -134,16 +133,32 @@ def find_sources(paths: list[Path], root: Path | None = None) -> Scan:
     return scan
 
 
-def _add(scan: Scan, found: dict[str, Source], path: Path) -> None:
-    identity = identity_under(scan.root, path)
+def _walk(folder: Path, root: Path):
+    """(path, identity or None) of every page file under ``folder``, hidden folders and files left out, in
+    order. A folder's real path is resolved once and its files' identities follow from it; a file that
+    is itself a symlink is resolved on its own (it may point anywhere)."""
+    base = os.path.join(os.path.realpath(root), "")
+    for dirpath, dirnames, filenames in os.walk(folder, followlinks=True):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        real_dir = os.path.join(os.path.realpath(dirpath), "")
+        for name in sorted(filenames):
+            if name.startswith(".") or os.path.splitext(name)[1].lower() not in SUFFIXES:
+                continue
+            path = Path(dirpath, name)
+            if os.path.islink(path) or not (real_dir + name).startswith(base):
+                yield path, None  # resolved on its own
+            else:
+                yield path, (real_dir + name)[len(base):]
+
+
+def _add(scan: Scan, found: dict[str, Source], path: Path, identity: str | None = None) -> None:
+    if not path.is_file():
+        return
+    identity = identity or identity_under(scan.root, path)
     if identity is None:  # a symlink inside a named folder whose target is outside the root
         scan.errors.append(SourceError(str(path), f"resolves outside the corpus root {scan.root} ({os.path.realpath(path)})"))
     else:
         found.setdefault(identity, Source(path, identity))
-
-
-def _hidden(path: Path, root: Path) -> bool:
-    return any(part.startswith(".") for part in path.relative_to(root).parts)
 
 
 def check_not_binary(head: bytes, source: str) -> None:
