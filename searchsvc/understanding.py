@@ -14,8 +14,10 @@ A reader types a question, not keywords: ``奥希替尼耐药怎么办``. It bec
   while a reader types (小细胞 -> 小细胞肺癌, osimert -> osimertinib).
 
 Concepts and words are the query's *core units*: a result need not hold every one
-(``engine`` ranks interviews that match more of them, and rarer ones, higher); a single
-Chinese character that is not a lexicon term is a *minor* unit, scored but never required.
+(``engine`` ranks interviews that match more of them, and rarer ones, higher). A single
+Chinese character that is not a lexicon term, and a word of everyday Chinese (引起, 处理,
+选择: ``wordlists.EVERYDAY_WORD_FREQ``), is a *minor* unit: scored, but not counted in how much of
+the query a result covers, so in a small archive a rare everyday word cannot outweigh the topic.
 Explicit syntax (``querylang``) keeps its meaning: a "phrase", a ``+word`` and a field
 scope (``title:``, ``question:``, ``answer:``) are required; ``-word`` excludes; ``OR``
 makes alternatives; ``expert:``, ``tag:`` and ``year:`` filter.
@@ -30,7 +32,7 @@ from .completion import complete_tail, last_word
 from .corrections import correct_known, correct_unknown
 from .querylang import TEXT_SCOPES, Clause, parse_query, unknown_field_message
 from .queryplan import AllOf, AnyOf, Concept, Ignored, Label, Scoped, Understanding, Unit, Vocabulary, Words
-from .wordlists import CJK_RUN, concept_for, longest_question_phrase, question_phrases
+from .wordlists import CJK_RUN, concept_for, is_everyday, longest_question_phrase, question_phrases
 
 
 def understand(q: str, vocabulary: Vocabulary, complete_last: bool = True) -> Understanding:
@@ -208,7 +210,7 @@ def _word_unit(token: str, typed: str, vocabulary: Vocabulary) -> Unit:
         if not inside:
             return Unit(text=typed, node=Words((token,)), role="absent")
         return Unit(text=typed, node=inside[0] if len(inside) == 1 else AllOf(tuple(inside)), partial=True)
-    minor = len(token) == 1 and not token.isascii()
+    minor = (len(token) == 1 and not token.isascii()) or is_everyday(token)
     return Unit(text=typed, node=Words((token,)), role="minor" if minor else "core")
 
 

@@ -11,6 +11,9 @@ from .queryplan import Concept
 
 CJK_RUN = re.compile(rf"[{analysis.CJK}]+")
 MIN_TYPO_CHARS = 3  # a Chinese name one character off is corrected from this length (心机炎 -> 心肌炎)
+# A word jieba's own corpus (about 60 M words of general Chinese) counts this often is everyday
+# language (引起, 处理, 选择, 影响, 研究), not what a question is about.
+EVERYDAY_WORD_FREQ = 8000
 
 
 @lru_cache(maxsize=1)
@@ -101,3 +104,10 @@ def longest_name(chinese: bool = False) -> int:
 def longest_question_phrase() -> int:
     """The most words a question phrase holds (how far understanding looks ahead for one)."""
     return max((len(p) for p in question_phrases()), default=1)
+
+
+def is_everyday(word: str) -> bool:
+    """A common word of general Chinese that the lexicon does not hold (see EVERYDAY_WORD_FREQ)."""
+    segmenter = analysis.segmenter()
+    return bool(CJK_RUN.fullmatch(word)) and word not in segmenter.words \
+        and segmenter.jieba.FREQ.get(word, 0) >= EVERYDAY_WORD_FREQ

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from searchsvc import analysis
 from searchsvc.search import Searcher
-from searchsvc.wordlists import english_words, question_entries
+from searchsvc.wordlists import english_words, is_everyday, question_entries
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
@@ -294,3 +294,33 @@ def test_a_prefix_keeps_every_interview_holding_it_as_written(searcher, index_wo
         return  # a function word (一个), searched as nothing
     holding = set(ids(searcher, f'"{prefix}"'))
     assert holding <= set(ids(searcher, prefix)), prefix
+
+
+# -- everyday words ----------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def everyday_words_in_samples(searcher) -> list[str]:
+    _, whoosh_searcher = searcher.snapshots.current()
+    return sorted({w for w in whoosh_searcher.reader().field_terms("answer") if isinstance(w, str) and is_everyday(w)})
+
+
+def test_everyday_words_are_common_chinese_the_lexicon_does_not_hold(everyday_words_in_samples):
+    assert {"引起", "处理", "选择", "影响"} <= set(everyday_words_in_samples)
+    assert not any(is_everyday(w) for w in ("肺炎", "耐药", "症状", "放疗", "化疗", "免疫治疗", "不良反应"))
+
+
+@SETTINGS
+@given(data=st.data())
+def test_an_everyday_word_in_a_question_does_not_decide_what_matches_everything(
+        searcher, everyday_words_in_samples, names_in_samples, data):
+    """In a small archive 引起 may be rarer than 肺炎; the question is still about 免疫治疗 and 肺炎."""
+    topics = data.draw(st.lists(st.sampled_from(names_in_samples), min_size=2, max_size=2, unique=True))
+    everyday = data.draw(st.sampled_from(everyday_words_in_samples))
+    both = searcher.search(" ".join(f"+{t}" for t in topics), per_page=50)
+    asked = searcher.search(f"{topics[0]}{everyday}{topics[1]}怎么办", per_page=50)
+    assert asked.understood["results_matching_everything"] == both.total, (topics, everyday)
+
+
+def test_the_interview_about_the_topic_beats_one_that_holds_the_everyday_word(searcher):
+    """免疫治疗引起肺炎怎么处理: the irAE interview (免疫治疗, 肺炎, 处理) over one with 免疫治疗 and 引起 only."""
+    assert ids(searcher, "免疫治疗引起肺炎怎么处理")[0] == ids(searcher, "+免疫治疗 +肺炎 +处理")[0]
