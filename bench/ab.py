@@ -39,8 +39,9 @@ def inproc(tree: Path | None, index: Path) -> dict:
     done = subprocess.run([PY, str(BENCH / "inproc.py"), "ours", str(index), "--passes", "2"], env=env,
                           capture_output=True, text=True, check=True, cwd=ROOT)
     result = json.loads(done.stdout)
-    return dict(all=result["pass2"]["all"], by_category={c: s for c, s in result["pass2"]["by_category"].items()},
-                highlight_p50=result["highlight"]["index"]["p50"], totals=result["totals"])
+    highlight = result.get("highlight")  # None where the tree's Searcher cannot highlight alone
+    return dict(all=result["pass2"]["all"], by_category=dict(result["pass2"]["by_category"]),
+                highlight_p50=highlight["index"]["p50"] if highlight else None, totals=result["totals"])
 
 
 def http(tree: Path | None, index: Path) -> dict:
