@@ -1,3 +1,0 @@
-"""Search service over Chinese oncology expert interviews."""
-
-__version__ = "0.1.0"
