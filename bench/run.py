@@ -409,17 +409,23 @@ class Server:
             os.killpg(self.proc.pid, signal.SIGKILL)
 
 
+def _get(conn: http.client.HTTPConnection, path: str) -> bool:
+    """One GET read to its last byte; True for a 200."""
+    conn.request("GET", path)
+    resp = conn.getresponse()
+    resp.read()
+    return resp.status == 200
+
+
 def latency_pass(port: int, rows) -> tuple[list[float], int]:
+    """The query log over one kept-alive connection (a new one after a failure)."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     times, errors = [], 0
     for _, q in rows:
         path = "/api/search?" + urllib.parse.urlencode({"q": q})
         started = time.perf_counter()
         try:
-            conn.request("GET", path)
-            resp = conn.getresponse()
-            resp.read()
-            ok = resp.status == 200
+            ok = _get(conn, path)
         except (OSError, http.client.HTTPException):
             ok = False
             conn.close()
@@ -438,10 +444,7 @@ def new_connection_pass(port: int, rows) -> tuple[list[float], int]:
         started = time.perf_counter()
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         try:
-            conn.request("GET", path)
-            resp = conn.getresponse()
-            resp.read()
-            ok = resp.status == 200
+            ok = _get(conn, path)
         except (OSError, http.client.HTTPException):
             ok = False
         finally:

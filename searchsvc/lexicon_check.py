@@ -129,15 +129,8 @@ def _check_broader(terms: dict[str, int], found: list[str]) -> None:
     parents: dict[int, list[int]] = {}
     names: dict[int, str] = {}
     seen: dict[tuple[int, int], int] = {}
-    for number, row in _rows("broader.tsv"):
-        where = f"broader.tsv:{number}"
-        if len(row) != 2 or not all(row):
-            found.append(f"{where}: expected 'narrower term<TAB>broader term', e.g. '免疫相关不良反应\t不良反应'")
-            continue
-        unknown = [t for t in row if normalize(t) not in terms]
-        if unknown:
-            found.append(f"{where}: unknown term {unknown[0]!r}: not in synonyms.tsv or lay.tsv")
-            continue
+    for number, where, row in _term_pairs("broader.tsv", "'narrower term<TAB>broader term', e.g. '免疫相关不良反应\t不良反应'",
+                                          terms, found):
         child, parent = (terms[normalize(t)] for t in row)
         names.setdefault(child, row[0])
         names.setdefault(parent, row[1])
@@ -151,6 +144,20 @@ def _check_broader(terms: dict[str, int], found: list[str]) -> None:
         else:
             seen[(child, parent)] = number
             parents.setdefault(child, []).append(parent)
+
+
+def _term_pairs(name: str, expected: str, terms: dict[str, int], found: list[str]):
+    """(line number, 'file:line', row) of each line of two known lexicon terms; other lines are reported."""
+    for number, row in _rows(name):
+        where = f"{name}:{number}"
+        if len(row) != 2 or not all(row):
+            found.append(f"{where}: expected {expected}")
+            continue
+        unknown = [t for t in row if normalize(t) not in terms]
+        if unknown:
+            found.append(f"{where}: unknown term {unknown[0]!r}: not in synonyms.tsv or lay.tsv")
+            continue
+        yield number, where, row
 
 
 def _path(parents: dict[int, list[int]], start: int, goal: int) -> list[int] | None:
@@ -175,15 +182,8 @@ def _check_lookalikes(terms: dict[str, int], table: SynonymTable, names_in: Name
     for group, names in enumerate(table.terms):
         for name in names:
             group_of.setdefault(normalize(name), group)
-    for number, row in _rows("lookalikes.tsv"):
-        where = f"lookalikes.tsv:{number}"
-        if len(row) != 2 or not all(row):
-            found.append(f"{where}: expected 'longer term<TAB>shorter term it is not', e.g. '临界可切除\t可切除'")
-            continue
-        unknown = [t for t in row if normalize(t) not in terms]
-        if unknown:
-            found.append(f"{where}: unknown term {unknown[0]!r}: not in synonyms.tsv or lay.tsv")
-            continue
+    for _, where, row in _term_pairs("lookalikes.tsv", "'longer term<TAB>shorter term it is not', e.g. '临界可切除\t可切除'",
+                                     terms, found):
         outer, inner = (group_of[normalize(t)] for t in row)
         if outer == inner:
             found.append(f"{where}: {row[0]!r} and {row[1]!r} are names of the same group")
