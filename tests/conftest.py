@@ -84,3 +84,20 @@ def runner():
             return super().invoke(searchsvc_main, args, **kwargs)
 
     return SearchsvcRunner()
+
+
+# -- a real browser (the browser tests: test_widget_browser.py, test_browser_readers.py) ---------
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"  # Debian's package
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """A headless Chromium driven by Playwright, shared by a test module's pages."""
+    playwright_sync = pytest.importorskip("playwright.sync_api")
+    with playwright_sync.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()

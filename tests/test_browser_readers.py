@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from test_widget_browser import CHROMIUM, CHROMIUM_ARGS, ApiServer, HostSite, playwright_sync
+from test_widget_browser import ApiServer, HostSite, playwright_sync
 
 pytestmark = pytest.mark.browser
 expect = playwright_sync.expect
@@ -44,14 +44,6 @@ def host(api, tmp_path_factory):
     site = HostSite(tmp_path_factory.mktemp("readers-host"), {"main": api})
     yield site.url
     site.stop()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with playwright_sync.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 def new_page(browser, size="desktop", **options):

@@ -22,7 +22,6 @@ from __future__ import annotations
 import functools
 import http.server
 import os
-import shutil
 import threading
 import urllib.parse
 from pathlib import Path
@@ -32,6 +31,7 @@ import pytest
 from searchsvc.index import IndexStore
 from searchsvc.ingest import ingest
 
+from conftest import CHROMIUM
 from test_web_support import Server
 
 pytestmark = pytest.mark.browser
@@ -39,9 +39,6 @@ pytestmark = pytest.mark.browser
 HOST_DIR = Path(__file__).resolve().parent / "widget_host"
 INJECTION_PAGE = HOST_DIR / "injection-page.txt"
 INJECTION = '<img src=x onerror="window.__pwned=1">'
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 FLAVOURS = ("plain", "csp", "strict")
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
@@ -143,14 +140,6 @@ def host(api, evil_api, tmp_path_factory):
     assert site.url.rsplit(":", 1)[1] not in (api.rsplit(":", 1)[1], evil_api.rsplit(":", 1)[1])
     yield site.url
     site.stop()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with playwright_sync.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 class Problems(list):
