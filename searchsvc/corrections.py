@@ -2,6 +2,7 @@
 
 - known misspellings and input-method slips (lexicon/misspellings.tsv), in the reader's own text;
 - a Chinese name one character off exactly one lexicon name (德曲妥株单抗 -> 德曲妥珠单抗);
+- a Chinese name typed with the right sounds and the wrong characters (耐要 -> 耐药; ``homophones``);
 - an English word that no interview holds and neither the lexicon nor the English word list
   knows: the closest index word (osimertnib -> osimertinib). A word that is spelt right is
   never rewritten ("small cell lung cancer" stays itself).
@@ -13,6 +14,7 @@ import re
 from functools import lru_cache
 
 from . import analysis
+from .homophones import homophone_slips
 from .querylang import TOKEN
 from .queryplan import Understanding, Unit, Vocabulary, Words
 from .wordlists import (MIN_TYPO_CHARS, CJK_RUN, concept_for, english_words, lexicon_name_parts,
@@ -54,8 +56,10 @@ def _whole_word(text: str, start: int, end: int) -> bool:
     return not (before.isascii() and before.isalnum()) and not (after.isascii() and after.isalnum())
 
 
-def correct_known(q: str) -> tuple[str, list[tuple[str, str]]]:
-    """Known misspellings and one-character slips in a Chinese name, replaced in the reader's own text.
+def correct_known(q: str, vocabulary: Vocabulary | None = None) -> tuple[str, list[tuple[str, str]]]:
+    """Known misspellings, one-character slips and sound-alike slips in a Chinese name (the last only
+    with the index's ``vocabulary``, which tells a slip from a word the interviews use), replaced in
+    the reader's own text.
 
     Where two overlap the longer wins: 德曲妥株单抗 is a slip of 德曲妥珠单抗, though it holds
     曲妥株单抗, a known misspelling of 曲妥珠单抗. What the reader wrote exactly ("a phrase", a
@@ -64,7 +68,9 @@ def correct_known(q: str) -> tuple[str, list[tuple[str, str]]]:
     norm = analysis.normalize(q)
     names = lexicon_name_set()
     written = _names_in(norm, names, longest_name()) if names else []
-    candidates = sorted(known_misspellings(q) + _cjk_slips(norm, written), key=lambda e: (e[0] - e[1], e[0]))
+    sound_alikes = homophone_slips(norm, written, vocabulary) if vocabulary is not None and names else []
+    candidates = sorted(known_misspellings(q) + _cjk_slips(norm, written) + sound_alikes,
+                        key=lambda e: (e[0] - e[1], e[0]))
     taken = [False] * len(q)
     for start, end in _exact(q):
         taken[start:end] = [True] * (end - start)

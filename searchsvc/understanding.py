@@ -38,7 +38,7 @@ from .wordlists import CJK_RUN, concept_for, is_everyday, longest_question_phras
 def understand(q: str, vocabulary: Vocabulary, complete_last: bool = True) -> Understanding:
     """What ``q`` asks for. ``complete_last`` treats a last word with no space after it as
     possibly typed in part (the widget and instant search send every keystroke)."""
-    searched, corrections = correct_known(q)
+    searched, corrections = correct_known(q, vocabulary)
     result = Understanding(query=q, searched=searched, corrections=list(corrections))
     parsed = parse_query(searched)
     result.notices += [unknown_field_message(name) for name in parsed.unknown_fields]

@@ -10,10 +10,10 @@ from __future__ import annotations
 import re
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from searchsvc import analysis
+from searchsvc import analysis, homophones
 from searchsvc.search import Searcher
 from searchsvc.wordlists import english_words, is_everyday, question_entries
 
@@ -324,3 +324,43 @@ def test_an_everyday_word_in_a_question_does_not_decide_what_matches_everything(
 def test_the_interview_about_the_topic_beats_one_that_holds_the_everyday_word(searcher):
     """免疫治疗引起肺炎怎么处理: the irAE interview (免疫治疗, 肺炎, 处理) over one with 免疫治疗 and 引起 only."""
     assert ids(searcher, "免疫治疗引起肺炎怎么处理")[0] == ids(searcher, "+免疫治疗 +肺炎 +处理")[0]
+
+
+# -- input-method slips: the right sounds, the wrong characters -----------------------------------
+
+@pytest.fixture(scope="module")
+def characters_by_sound() -> dict[tuple[str, ...], list[str]]:
+    out: dict = {}
+    for ch in map(chr, range(0x4E00, 0x9FA6)):
+        key = homophones.sound(ch)
+        # Simplified characters common enough that an input method offers them first
+        if key and analysis.normalize(ch) == ch and analysis.segmenter().jieba.FREQ.get(ch, 0) >= 1000:
+            out.setdefault(key, []).append(ch)
+    return out
+
+
+@SETTINGS
+@given(data=st.data())
+def test_a_name_typed_with_a_sound_alike_character_is_corrected_and_said(
+        searcher, names_in_samples, characters_by_sound, data):
+    """耐要 for 耐药, 化聊 for 化疗: each name the samples hold, one character swapped for another of its sound."""
+    name = data.draw(st.sampled_from([n for n in names_in_samples if len(n) <= homophones.MAX_CHARS]))
+    at = data.draw(st.integers(0, len(name) - 1))
+    others = [c for c in characters_by_sound.get(homophones.sound(name[at]), []) if c != name[at]]
+    assume(others)
+    typo = name[:at] + data.draw(st.sampled_from(sorted(others))) + name[at + 1:]
+    _, whoosh_searcher = searcher.snapshots.current()
+    # a word in its own right, or the sound of two groups' names, is not a slip to correct
+    assume(not analysis.segmenter().jieba.FREQ.get(typo, 0) and len(homophones.names_by_sound()[homophones.sound(name)]) == 1
+           and not any(whoosh_searcher.doc_frequency(f, typo) for f in ("question", "answer", "title")))
+    asked = searcher.search(f"{typo}怎么办", per_page=50)
+    meant = searcher.search(name, per_page=50)
+    assert asked.understood["corrections"], (typo, name)
+    assert [h.id for h in asked.hits] == [h.id for h in meant.hits], (typo, name)
+
+
+@pytest.mark.parametrize("typed, meant", [("奥希替尼耐要怎么办", "耐药"), ("废癌靶向药", "肺癌"),
+                                          ("把向治疗耐药", "靶向治疗"), ("三阴性乳腺癌新辅助化聊", "化疗")])
+def test_the_phone_slips_readers_make(searcher, typed, meant):
+    understood = searcher.understand(typed)
+    assert any(right == meant or meant in right for _, right in understood.corrections), understood.corrections
