@@ -214,6 +214,15 @@ def test_a_stage_query_never_matches_every_page_that_says_期():
     assert ("ib", "期") not in synonyms().concepts(tokens("ⅢB期"))[0]  # ⅢB is not IB
 
 
+@pytest.mark.parametrize("chinese, roman", [("三期", "III期"), ("四期", "IV期")])
+def test_a_stage_typed_with_a_chinese_numeral_is_that_stage_and_a_trial_phase_is_not_a_stage(chinese, roman):
+    stage = concept_spans(roman)[0][0]
+    assert [c for c, _ in concept_spans(f"{chinese}肺癌能手术吗")][0] == stage
+    for trial in ("三期临床试验", "三期临床研究", "三期研究"):
+        assert "~iii期" not in [c for c, _ in concept_spans(f"{trial}显示")], trial
+    assert [c for c, _ in concept_spans("三期临床研究")] == [c for c, _ in concept_spans("III期临床研究")]
+
+
 # -- concept tokens: one indexed term per lexicon term -----------------------------
 
 def concept_spans(text: str) -> list[tuple[str, str]]:
