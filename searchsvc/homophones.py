@@ -7,7 +7,9 @@ right is never rewritten:
 
 - the window is whole words of the segmenter's cut (never part of a word), not a name written
   right, and it cuts none (a name inside it, 单抗 in 嶅妥珠单抗, is kept as written);
-- no interview holds the window as a word, and it is not a word of jieba's dictionary;
+- no interview holds the window as a word or begins a word with it (the reader may be typing
+  依沃西单抗, not the brand 逸沃), and it is neither a word of jieba's dictionary nor part of a
+  lexicon name;
 - one of its words is a single character, or a word no interview holds (the slip leaves
   something the index cannot place);
 - its toneless pinyin is that of names of exactly one synonym group, of the same length.
@@ -26,7 +28,7 @@ from pathlib import Path
 
 from . import analysis
 from .queryplan import Vocabulary
-from .wordlists import CJK_RUN, concept_for, lexicon_name_set
+from .wordlists import CJK_RUN, concept_for, lexicon_name_parts, lexicon_name_set
 
 MIN_CHARS = 2
 MAX_CHARS = 8
@@ -106,6 +108,8 @@ def _slip_of(norm, window_pieces, written, names, dictionary, by_sound, vocabula
         return None  # a name written right, or a window cutting one
     if dictionary.get(window, 0) > 0 or vocabulary.frequency(window) > 0:
         return None
+    if window in lexicon_name_parts() or vocabulary.prefixed(window, 1):
+        return None  # the start of a longer word, being typed (依沃 of 依沃西单抗, not the brand 逸沃)
     words = [norm[a:b] for a, b in window_pieces]
     if not any(len(w) == 1 or vocabulary.frequency(w) == 0 for w in words):
         return None

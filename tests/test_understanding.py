@@ -148,6 +148,7 @@ def test_a_prefix_ranks_the_term_it_begins_first(searcher, names_in_samples, dat
     result = searcher.search(prefix)
     assert result.total >= 1, prefix
     completed = {t for c in result.understood["completions"] for t in c["to"]}
+    completed |= {c["to"] for c in result.understood["corrections"]}  # 德曲妥珠, a short form, is searched as the name
     # the best hit holds the prefix as written (a phrase, never one of its characters alone) or a term it begins
     holders = set(ids(searcher, f'"{prefix}"')) | {i for t in completed for i in ids(searcher, t)}
     assert result.hits[0].id in holders, (prefix, completed)
@@ -364,3 +365,14 @@ def test_a_name_typed_with_a_sound_alike_character_is_corrected_and_said(
 def test_the_phone_slips_readers_make(searcher, typed, meant):
     understood = searcher.understand(typed)
     assert any(right == meant or meant in right for _, right in understood.corrections), understood.corrections
+
+
+@SETTINGS
+@given(data=st.data())
+def test_the_start_of_a_name_being_typed_is_never_taken_for_a_slip(searcher, data):
+    """依沃, on the way to 依沃西单抗, sounds like the brand 逸沃 (ipilimumab): it is not a slip of it."""
+    name = data.draw(st.sampled_from(sorted(t for t, _ in analysis.iter_terms()
+                                            if re.fullmatch(rf"[{analysis.CJK}]{{3,}}", t))))
+    prefix = name[:data.draw(st.integers(2, len(name) - 1))]
+    fixed = [c for c in searcher.understand(prefix).corrections if c[0] == prefix]
+    assert not fixed or homophones.sound(fixed[0][1]) != homophones.sound(prefix), (prefix, fixed)
