@@ -7,15 +7,21 @@
 - ``app`` / ``client``: the default app over the sample index, and its test client.
 - ``runner``: invokes the ``searchsvc`` command line in-process (click's CliRunner).
 - ``fresh_store`` / ``corpus``: an empty index folder, a writable copy of samples/.
+- ``browser``: a headless Chromium for the browser tests.
+
+Generated tests (hypothesis) draw new examples on every local run; under CI (``CI`` set) they
+draw the same ones every time, so that main's result does not depend on the draw.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import settings
 
 from searchsvc.cli import main as searchsvc_main
 from searchsvc.index import IndexStore
@@ -25,6 +31,10 @@ from searchsvc.web import create_app
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+settings.register_profile("ci", derandomize=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 
 @pytest.fixture(scope="session")
