@@ -17,7 +17,7 @@ from . import analysis
 from .homophones import homophone_slips
 from .querylang import TOKEN
 from .queryplan import Understanding, Unit, Vocabulary, Words
-from .wordlists import (MIN_TYPO_CHARS, CJK_RUN, concept_for, english_words, lexicon_name_parts,
+from .wordlists import (MIN_TYPO_CHARS, CJK_RUN, concept_for, english_words, is_known_chinese,
                         lexicon_name_set, lexicon_names_by_mask, longest_name, question_phrases)
 
 MAX_CORRECTIONS = 4  # unknown words a query looks up in the index's term list (each walk costs ~50 ms at 5k)
@@ -111,8 +111,6 @@ def _cjk_slips(norm: str, written: list[tuple[int, int]]) -> list[tuple[int, int
     if not masks:
         return []
     longest = longest_name(chinese=True)
-    freq = analysis.segmenter().jieba.FREQ
-    parts = lexicon_name_parts()
     phrases = question_phrases()
     edits: list[tuple[int, int, str]] = []
     for m in CJK_RUN.finditer(norm):
@@ -134,7 +132,7 @@ def _cjk_slips(norm: str, written: list[tuple[int, int]]) -> list[tuple[int, int
                 window = text[i:end]
                 cuts = any(a < end and b > i and not (i <= a and b <= end) for a, b in whole)
                 holds_function = any(a < end and b > i for a, b in function)
-                known = freq.get(window, 0) > 0 or window in parts
+                known = is_known_chinese(window)
                 odd = any(i <= k < end for k in loose)
                 if cuts or holds_function or known or not odd or i - 1 in loose or end in loose:
                     continue

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from . import analysis
 from .queryplan import Vocabulary
-from .wordlists import CJK_RUN, concept_for, lexicon_name_parts, lexicon_name_set
+from .wordlists import CJK_RUN, concept_for, is_known_chinese, lexicon_name_set
 
 MIN_CHARS = 2
 MAX_CHARS = 8
@@ -73,46 +73,38 @@ def homophone_slips(norm: str, written: list[tuple[int, int]], vocabulary: Vocab
 
     ``written``: spans of lexicon names written right, which no correction may touch.
     """
-    by_sound, names = names_by_sound(), lexicon_name_set()
-    dictionary = analysis.segmenter().jieba.FREQ
     edits: list[tuple[int, int, str]] = []
     for m in CJK_RUN.finditer(norm):
         pieces = [(start + m.start(), end + m.start()) for _, start, end in analysis.segmenter().pieces(m.group())]
         i = 0
         while i < len(pieces):
-            found = None
             for j in range(len(pieces), i, -1):  # the longest window of whole words first
-                start, end = pieces[i][0], pieces[j - 1][1]
-                if not MIN_CHARS <= end - start <= MAX_CHARS:
-                    continue
-                name = _slip_of(norm, pieces[i:j], written, names, dictionary, by_sound, vocabulary)
+                name = _slip_of(norm, pieces[i:j], written, vocabulary)
                 if name:
-                    found = (start, end, name, j)
+                    edits.append((pieces[i][0], pieces[j - 1][1], name))
+                    i = j
                     break
-            if found:
-                edits.append(found[:3])
-                i = found[3]
             else:
                 i += 1
     return edits
 
 
-def _slip_of(norm, window_pieces, written, names, dictionary, by_sound, vocabulary) -> str | None:
+def _slip_of(norm: str, window_pieces: list[tuple[int, int]], written: list[tuple[int, int]],
+             vocabulary: Vocabulary) -> str | None:
     start, end = window_pieces[0][0], window_pieces[-1][1]
     window = norm[start:end]
+    if not MIN_CHARS <= len(window) <= MAX_CHARS:
+        return None
     key = sound(window)
-    groups = by_sound.get(key) if key else None
+    groups = names_by_sound().get(key) if key else None
     if not groups or len(groups) != 1:  # first, as it rules out nearly every window at the cost of a lookup
         return None
-    if window in names or any(a < end and start < b and not (start <= a and b <= end) for a, b in written):
-        return None  # a name written right, or a window cutting one
-    if dictionary.get(window, 0) > 0 or vocabulary.frequency(window) > 0:
-        return None
-    if window in lexicon_name_parts() or vocabulary.prefixed(window, 1):
-        return None  # the start of a longer word, being typed (依沃 of 依沃西单抗, not the brand 逸沃)
-    words = [norm[a:b] for a, b in window_pieces]
-    if not any(len(w) == 1 or vocabulary.frequency(w) == 0 for w in words):
-        return None
+    if is_known_chinese(window) or any(a < end and start < b and not (start <= a and b <= end) for a, b in written):
+        return None  # a word, a name written right or part of one, or a window cutting a name
+    if vocabulary.frequency(window) > 0 or vocabulary.prefixed(window, 1):
+        return None  # a word of the interviews, or the start of one being typed (依沃 of 依沃西单抗, not 逸沃)
+    if not any(len(w) == 1 or vocabulary.frequency(w) == 0 for w in (norm[a:b] for a, b in window_pieces)):
+        return None  # nothing the index cannot place
     name = next(iter(groups.values()))
     kept = all(name[a - start:b - start] == norm[a:b] for a, b in written if start <= a and b <= end)
     return name if kept else None  # 嶅妥珠单抗 -> 奥妥珠单抗 keeps the 单抗 written right

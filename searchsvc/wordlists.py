@@ -111,3 +111,9 @@ def is_everyday(word: str) -> bool:
     segmenter = analysis.segmenter()
     return bool(CJK_RUN.fullmatch(word)) and word not in segmenter.words \
         and segmenter.jieba.FREQ.get(word, 0) >= EVERYDAY_WORD_FREQ
+
+
+def is_known_chinese(text: str) -> bool:
+    """A word of jieba's dictionary, or a run of characters inside a lexicon name (亚叶酸 of 亚叶酸钙):
+    text a reader wrote on purpose, never a slip."""
+    return analysis.segmenter().jieba.FREQ.get(text, 0) > 0 or text in lexicon_name_parts()
