@@ -27,7 +27,10 @@ class Census:
 
     questions: int = 0  # question labels seen in the page
     qa: int = 0  # Q&As made from them
-    lost: list[tuple[int, str]] = field(default_factory=list)  # (line, reason) for each question label with no Q&A
+    lost: list[tuple[int, str]] = field(default_factory=list)  # (line, reason): a question label with no Q&A, a line in no field
+    kind: str = "interview"  # the page's kind (see Article.kind)
+    answers: int = 0  # Q&A entries of any kind (answers under a question or a subheading, prose sections)
+    experts: list[str] = field(default_factory=list)  # the experts read from the page
 
 
 @dataclass
@@ -44,6 +47,10 @@ class Article:
     qa: list[QA] = field(default_factory=list)
     source: str = ""  # where it came from: a path, with '#line' for a JSON Lines record
     source_url: str = ""  # the original article on the web (HTML canonical / og:url, JSON Lines 'url'), http(s) only
+    # "interview": questions and answers; "answers": answers under subheadings (a QA's question is the
+    # subheading, shown as a heading); "prose": a report or monologue, its paragraphs as QAs without a question.
+    kind: str = "interview"
+    title_derived: bool = False  # the page had no title line: the title is its first subheading or sentence
     # What reading the page counted (not stored): set by the readers in ``sources``.
     census: ClassVar["Census | None"] = None
 

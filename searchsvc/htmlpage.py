@@ -20,7 +20,8 @@ from bs4.exceptions import ParserRejectedMarkup
 from bs4.element import PreformattedString
 
 from .names import key as name_key
-from .parse import (ANSWER_LABEL, ANSWER_SHORT_LABEL, DISCLAIMER, DISCLAIMER_MAX, QUESTION_LABEL, TAG_LABEL, TAG_MAX, TAG_SPLIT, PageHints,
+from . import speakers
+from .parse import (DISCLAIMER, DISCLAIMER_MAX, TAG_LABEL, TAG_MAX, TAG_SPLIT, PageHints,
                     ParseError, iso_date, to_simplified)
 
 DROP = ["script", "style", "noscript", "template", "svg", "iframe", "form", "button", "select", "input", "textarea", "object"]
@@ -256,8 +257,10 @@ def _is_boilerplate(tag: Tag) -> bool:
 
 
 def _is_label(text: str) -> bool:
-    text = to_simplified(_fold(text))
-    return bool(QUESTION_LABEL.match(text) or ANSWER_LABEL.match(text) or ANSWER_SHORT_LABEL.match(text))
+    text = _fold(text)
+    key = to_simplified(text)
+    found = speakers.label_of(speakers.Line(text, key if len(key) == len(text) else text, 0))
+    return found is not None and found.cls in ("ask", "named", "answer") and not found.alone
 
 
 def _article_root(soup: BeautifulSoup) -> Tag:

@@ -26,10 +26,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import NamedTuple
 
 from .article import QA, Article, Census, Expert
+from . import prose, speakers
 from .names import key as name_key, to_simplified
+from .speakers import Line
 
 __all__ = ["ParseError", "PageHints", "parse_page", "parse_text", "article_from_text", "to_simplified", "iso_date"]
 
@@ -39,18 +40,9 @@ class ParseError(ValueError):
 
 
 COLON = r"\s*[:：]\s*"
-TITLES = (
-    "副主任医师", "主任医师", "副主任", "主任", "副教授", "教授", "院士", "副研究员",
-    "研究员", "博士", "医生", "医师", "老师",
-)
-TITLE_RE = "|".join(TITLES)
 NAME_RE = r"[\u4e00-\u9fff][\u4e00-\u9fff·]{1,5}?"
-ANSWER_LABEL = re.compile(rf"^(?P<name>{NAME_RE})\s*(?P<title>{TITLE_RE}){COLON}(?P<text>.*)$")
-ANSWER_SHORT_LABEL = re.compile(rf"^答{COLON}(?P<text>.*)$")
-NAME_LINE = re.compile(rf"^(?P<name>{NAME_RE})\s*(?P<title>{TITLE_RE})$")
-QUESTION_LABEL = re.compile(
-    rf"^(?:《(?P<outlet>[^》]{{1,20}})》\s*(?:记者)?|(?P<plain>肿瘤瞭望|记者|问|Q)){COLON}(?P<text>.*)$"
-)
+READABLE = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")
+TITLE_MAX = 100  # a first line longer than this, or ending a sentence, is the lead of a page without a title
 META_NAMES = "作者|日期|时间|浏览量|阅读量|来源"
 META_OPENS = re.compile(rf"^(?:{META_NAMES})\s*[:：]")
 META_FIELD = re.compile(rf"({META_NAMES})\s*[:：]\s*(.*?)(?=\s*(?:{META_NAMES})\s*[:：]|$)")
@@ -81,12 +73,6 @@ class PageHints:
     date: str = ""
     tags: list[str] = field(default_factory=list)  # one per tag element of the article (preferred to tag lines)
     other_tags: list[str] = field(default_factory=list)  # rel=tag links elsewhere on the page (the last resort)
-
-
-class Line(NamedTuple):
-    text: str  # the page's own text, noise spaces folded
-    key: str  # a Simplified copy, for matching labels
-    number: int  # 1-based line number in the text
 
 
 def _lines(text: str) -> list[Line]:
@@ -129,41 +115,32 @@ def _views(text: str) -> int | None:
 
 
 class _Page:
-    """A cursor over the page's lines with the fields found so far."""
+    """A cursor over the page's lines with the fields found so far and where each line went."""
 
     def __init__(self, lines: list[Line]):
         self.lines = lines
         self.i = 0
         self.outlet = ""
         self.experts: dict[str, Expert] = {}
+        self.placed: dict[int, str] = {}  # line index -> the field it went into, or why it was dropped
 
     def peek(self) -> Line | None:
         return self.lines[self.i] if self.i < len(self.lines) else None
 
-    def take(self) -> Line:
+    def take(self, into: str = "") -> Line:
         line = self.lines[self.i]
+        if into:
+            self.placed[self.i] = into
         self.i += 1
         return line
 
     def expert(self, name: str, title: str) -> Expert:
-        if name not in self.experts:
-            self.experts[name] = Expert(name=name, title=title)
-        elif title and not self.experts[name].title:
-            self.experts[name].title = title
-        return self.experts[name]
-
-
-def _question(key: str, outlet: str):
-    m = QUESTION_LABEL.match(key)
-    if m:
-        return m
-    if outlet and key.startswith(outlet):
-        return re.match(rf"^(?P<plain>{re.escape(outlet)}){COLON}(?P<text>.*)$", key)
-    return None
-
-
-def _answer(key: str):
-    return ANSWER_LABEL.match(key) or ANSWER_SHORT_LABEL.match(key)
+        key = name_key(name)
+        if key not in self.experts:
+            self.experts[key] = Expert(name=name, title=title)
+        elif title and not self.experts[key].title:
+            self.experts[key].title = title
+        return self.experts[key]
 
 
 def _cut(line: str, key_match: re.Match) -> str:
@@ -171,17 +148,16 @@ def _cut(line: str, key_match: re.Match) -> str:
     return line[key_match.start("text"):].strip()
 
 
-def _own(line: Line, m: re.Match, group: str) -> str:
-    """A label's group (the name, the title) in the page's own characters."""
-    return line.text[m.start(group):m.end(group)]
-
-
-def _is_body_start(key: str, outlet: str) -> bool:
-    return bool(EDITOR_NOTE.match(key) or _question(key, outlet))
+def _is_body_start(key: str, outlets: tuple[str, ...]) -> bool:
+    return bool(EDITOR_NOTE.match(key) or speakers.is_ask_label(key, outlets))
 
 
 def _is_notice(key: str) -> bool:
     return len(key) <= NOTICE_MAX and bool(NOTICE.search(key))
+
+
+def _title_shaped(key: str) -> bool:
+    return len(key) <= TITLE_MAX and not re.search(r"[。！!]$", key)
 
 
 def parse_text(text: str, hints: PageHints | None = None) -> dict:
@@ -195,62 +171,103 @@ def parse_page(text: str, hints: PageHints | None = None) -> tuple[dict, Census]
     page = _Page(_lines(text))
     if not page.lines:
         raise ParseError("the page is empty")
+    if not any(READABLE.search(line.key) for line in page.lines):
+        raise ParseError("the page has no readable text (no letter, digit or Chinese character on any line)")
 
     breadcrumb_outlet = ""
     title = hints.title
     meta: dict[str, str] = {}
     # Header: breadcrumb, title, meta line, notices.
-    while (line := page.peek()) and not _is_body_start(line.key, page.outlet):
+    while (line := page.peek()) and not _is_body_start(line.key, (page.outlet, breadcrumb_outlet)):
         if BREADCRUMB.match(line.key):
             crumbs = re.split(r"[:：>＞»]", line.key)
             breadcrumb_outlet = crumbs[1].strip() if len(crumbs) > 1 else ""
+            into = "breadcrumb"
         elif (found := _meta(line.key)) is not None:
             meta = found
             page.outlet = found.get("作者", "") or found.get("来源", "")
+            into = "meta"
         elif not title or line.text == title:
+            if not title and not _title_shaped(line.key):
+                break  # a page without a title line: this is the lead
             title = line.text  # the first line of text is the title, whatever words it holds
+            into = "title"
         elif _is_notice(line.key):
-            pass
+            into = "notice"
         else:
             break  # the lead starts
-        page.take()
+        page.take(into)
+
+    outlets = (page.outlet, breadcrumb_outlet)
+    reading = speakers.read(page.lines, page.i, outlets=outlets, context=to_simplified(title))
+    page.lines = reading.lines
+    turns = _body_turns(page, reading)
+    if turns:
+        body = min(turns)
+    else:  # prose: the lead is the first paragraph
+        body = next((i + 1 for i in range(page.i, len(page.lines)) if i not in reading.dropped and i not in reading.bios
+                     and not EDITOR_NOTE.match(page.lines[i].key)), len(page.lines))
 
     lead = []
-    while (line := page.peek()) and not _is_body_start(line.key, page.outlet):
-        page.take()
+    while page.i < body and not EDITOR_NOTE.match(page.peek().key):
+        i, line = page.i, page.take()
+        if i in reading.bios or i in reading.dropped:
+            continue  # a bio block above the Q&A, a credit, a caption
         if not meta and (found := _meta(line.key)) is not None:  # a meta line under the lead (HTML, say)
             meta = found
             page.outlet = page.outlet or found.get("作者", "") or found.get("来源", "")
+            page.placed[i] = "meta"
         elif line.text != title:  # notices come before the lead (the header); from here on it is text
             lead.append(line.text)
+            page.placed[i] = "lead"
+        else:
+            page.placed[i] = "title"
 
     editor_note = []
     if (line := page.peek()) and (m := EDITOR_NOTE.match(line.key)):
-        page.take()
+        page.take("editor_note")
         editor_note.append(_cut(line.text, m))
-        while (line := page.peek()) and not (_question(line.key, page.outlet) or _answer(line.key)):
-            editor_note.append(page.take().text)
+        while turns and page.i < len(page.lines) and page.i not in turns:
+            if page.i in reading.bios or page.i in reading.dropped:
+                page.i += 1
+                continue
+            editor_note.append(page.take("editor_note").text)
 
     census = Census()
-    labels = _labels(page)
     named = to_simplified("\n".join([title, *lead, *editor_note]))  # the experts a page introduces are named here
-    end = _EndMatter.find(page.lines, labels, page.i, named)
-    qa = _qa_body(page, labels, end.bios, census)
-    _bios(page, end)
-    tags = list(hints.tags) or _tags(page.lines[end.tags:end.share]) or list(hints.other_tags)
-
-    if not title:
-        raise ParseError("no title line found")
+    answered = {to_simplified(t.name).replace(" ", "") for t in turns.values() if t.kind == "a" and t.name}
+    end = _EndMatter.find(page.lines, turns, page.i, answered, named, reading)
+    qa = _qa_body(page, reading, turns, end.bios, census)
+    kind = ("interview" if any(t.kind == "q" for t in turns.values()) else "answers") if qa else "prose"
     if not qa:
-        raise ParseError(
-            "no question/answer pairs found (expected a question line such as "
-            "'《肿瘤瞭望》:…' followed by an answer line such as '<姓名>教授:…')"
-        )
+        census.lost.clear()  # a question without any answer: the page is read as prose, its text kept
+        page.i = min(page.i, body)
+        for i in list(page.placed):
+            if page.placed[i] in ("question", "answer"):
+                del page.placed[i]
+        qa, end, extra_note = prose.sections(page, reading, named)
+        editor_note += extra_note
+        if not qa and len(lead) == 1:  # one paragraph: it is the text, not a lead
+            qa = [QA(question="", answer=lead.pop())]
+    _bios(page, end, reading)
+    tags = list(hints.tags) or _tags(page.lines[end.tags:end.share]) or list(hints.other_tags)
+    for i in range(end.disclaimer, len(page.lines)):
+        page.placed.setdefault(i, "tags" if end.tags <= i < end.share else "end matter")
+
+    lead_text, note_text = "\n\n".join(lead), "\n\n".join(p for p in editor_note if p)
+    if kind == "prose" or not page.experts:
+        prose.experts_from_text(page, title, lead_text, qa if kind == "prose" else [])
     experts = list(page.experts.values())
     if len(experts) == 1:
         for item in qa:
             item.expert = item.expert or experts[0].name
-    lead_text, note_text = "\n\n".join(lead), "\n\n".join(p for p in editor_note if p)
+    title_derived = not title
+    if title_derived:
+        title = prose.derived_title(page.lines, turns, lead, qa)
+    census.kind, census.experts = kind, [e.name for e in experts]
+    census.answers = len(qa)
+    census.lost.extend(_unplaced(page, reading))
+    census.lost.sort()
     fields = dict(
         title=title,
         date=iso_date(meta.get("日期", "") or meta.get("时间", "")) or hints.date,
@@ -261,28 +278,43 @@ def parse_page(text: str, hints: PageHints | None = None) -> tuple[dict, Census]
         experts=experts,
         tags=tags,
         qa=qa,
+        kind=kind,
+        title_derived=title_derived,
     )
     return fields, census
+
+
+def _body_turns(page: _Page, reading: speakers.Reading) -> dict[int, speakers.Turn]:
+    """The turns of the body: from the first question on (answer-shaped lines above it are the lead's);
+    on a page without questions, its answers, each under the subheading just above it, if any."""
+    turns = reading.turns
+    asks = [i for i, t in turns.items() if t.kind == "q"]
+    if asks:
+        first = min(asks)
+        return {i: t for i, t in turns.items() if i >= first}
+    out = dict(turns)
+    for i, t in turns.items():
+        h = i - 1
+        if t.kind == "a" and h >= page.i and h not in turns and h not in reading.dropped and h not in reading.bios \
+                and prose.heading_shaped(page.lines[h].key):
+            out[h] = speakers.Turn("h", start=prose.numbering_end(page.lines[h].key))
+    return dict(sorted(out.items()))
+
+
+def _unplaced(page: _Page, reading: speakers.Reading) -> list[tuple[int, str]]:
+    """Every line that went into no field and was not deliberately dropped, with its line number."""
+    lost = []
+    for i, line in enumerate(page.lines):
+        if i not in page.placed and i not in reading.dropped:
+            snippet = line.text if len(line.text) <= 30 else line.text[:30] + "…"
+            lost.append((line.number, f"line went into no field, not indexed: {snippet!r}"))
+    return lost
 
 
 def repeats(lead: str, editor_note: str) -> bool:
     """Whether the lead only repeats the 编者按 (whole, or its opening cut short with '…')."""
     squashed_lead = re.sub(r"\s+", "", lead).rstrip(".。…")
     return bool(squashed_lead) and re.sub(r"\s+", "", editor_note).startswith(squashed_lead)
-
-
-def _labels(page: _Page) -> dict[int, tuple[str, re.Match]]:
-    """Line index -> ("q" or "a", match) for every label from the body's start on."""
-    labels = {}
-    for i in range(page.i, len(page.lines)):
-        key = page.lines[i].key
-        if (m := _question(key, page.outlet)) is not None:
-            if m.groupdict().get("outlet") and not page.outlet:
-                page.outlet = m["outlet"]
-            labels[i] = ("q", m)
-        elif (m := _answer(key)) is not None:
-            labels[i] = ("a", m)
-    return labels
 
 
 @dataclass
@@ -295,11 +327,13 @@ class _EndMatter:
     share: int
 
     @classmethod
-    def find(cls, lines: list[Line], labels: dict, body: int, named: str = "") -> "_EndMatter":
+    def find(cls, lines: list[Line], turns: dict, body: int, answered: set[str], named: str = "",
+             reading: "speakers.Reading | None" = None, last: int | None = None) -> "_EndMatter":
         n = len(lines)
-        last = max(labels, default=n - 1)
-        if last < body:
-            return cls(n, n, n, n)
+        if last is None:
+            last = max(turns, default=n - 1)
+            if last < body:
+                return cls(n, n, n, n)
         share = next((i for i in range(n - 1, last, -1) if SHARE.match(lines[i].key)), n)  # the last one
         disclaimer = share
         for i in range(share - 1, last, -1):  # tag lines, then the one disclaimer line above them
@@ -309,8 +343,11 @@ class _EndMatter:
             if not _tag_shaped(lines[i].key):
                 break
         tags = disclaimer + 1 if disclaimer < share else share
-        answered = {m["name"] for kind, m in labels.values() if kind == "a" and "name" in m.groupdict()}
-        return cls(_bios_start(lines, last + 1, disclaimer, answered, named), disclaimer, tags, share)
+        bios = _bios_start(lines, last + 1, disclaimer, answered, named, contiguous=not turns)
+        if reading is not None:  # a 专家简介 heading after the last turn opens the bios
+            heading = next((i for i in range(last + 1, disclaimer) if reading.dropped.get(i) == "bio heading"), bios)
+            bios = min(bios, heading)
+        return cls(bios, disclaimer, tags, share)
 
 
 def _disclaimer_shaped(key: str) -> bool:
@@ -324,48 +361,86 @@ def _tag_shaped(key: str) -> bool:
     return all(len(tag) <= TAG_MAX for tag in TAG_SPLIT.split(rest))
 
 
-def _bios_start(lines: list[Line], low: int, high: int, answered: set[str], named: str = "") -> int:
+def _bios_start(lines: list[Line], low: int, high: int, answered: set[str], named: str = "",
+                contiguous: bool = False) -> int:
     """The first bio's name line in lines[low:high], read from the bottom up: a name line of an
     expert who answered or whom the title, lead or 编者按 names (of anyone, on a page whose
-    answers name nobody), each expert once; ``high`` when there is none."""
+    answers name nobody), each expert once; ``high`` when there is none.  ``contiguous`` (a page
+    without turns): the bios are the credential lines right above the end matter, so a paragraph
+    of text ends the search."""
     start, seen = high, set()
     for i in range(high - 1, low - 1, -1):
-        m = NAME_LINE.match(lines[i].key)
-        if m is None or (answered and m["name"] not in answered and m["name"] not in named):
+        if contiguous and len(lines[i].key) > speakers.BIO_TEXT_MAX:
+            break
+        m = speakers.name_line(lines[i].key)
+        if m is None:
             continue
-        if m["name"] in seen:
+        name = re.sub(r"\s", "", m["name"])
+        if answered and name not in answered and name not in named:
+            continue
+        if name in seen:
             break  # the same name again, higher up: a line of the last answer
-        seen.add(m["name"])
+        seen.add(name)
         start = i
     return start
 
 
-def _qa_body(page: _Page, labels: dict, end: int, census: Census) -> list[QA]:
+def _qa_body(page: _Page, reading: speakers.Reading, turns: dict, end: int, census: Census) -> list[QA]:
     qa: list[QA] = []
     question: str | None = None
     asked: Line | None = None  # the open question's label line, until an answer comes
+    asked_english = False
     current: QA | None = None
+    current_english = False
+    english_names: set[str] = set()
     for i in range(page.i, end):
         line = page.lines[i]
-        kind, m = labels.get(i, (None, None))
-        if kind == "q":
-            census.questions += 1
+        turn = turns.get(i)
+        if turn is None and (i in reading.dropped or i in reading.bios):
+            continue  # a numbering line, a caption, a credit, an affiliation under a name: not text
+        text = line.text[turn.start:].strip() if turn else ""
+        if turn is not None and turn.kind in ("q", "h"):
+            if turn.kind == "q" and asked is not None and asked_english and not turn.english:
+                question = f"{question}\n{text}" if question else text  # the Chinese of an English question
+                asked, asked_english = line, False
+                page.placed[i] = "question"
+                continue
+            if turn.kind == "q":
+                census.questions += 1
             if asked is not None:
                 census.lost.append(_unanswered(asked, "the next label is another question"))
-            question, asked, current = _cut(line.text, m), line, None
-        elif kind == "a":
-            name = _own(line, m, "name") if "name" in m.groupdict() else ""
-            if name:
-                page.expert(name, _own(line, m, "title"))
-            current = QA(question=question or "", answer=_cut(line.text, m), expert=name)
+            question, current = text, None
+            asked, asked_english = (line, turn.english) if turn.kind == "q" else (None, False)
+            page.placed[i] = "question"
+        elif turn is not None:
+            if current is not None and current_english and not turn.english:
+                current.answer = f"{current.answer}\n\n{text}" if text else current.answer  # its Chinese
+                current.expert = turn.name or current.expert
+                current_english = False
+                if turn.name:
+                    page.expert(turn.name, turn.title)
+                page.placed[i] = "answer"
+                continue
+            if turn.name and not turn.english:
+                page.expert(turn.name, turn.title)
+            elif turn.name:
+                english_names.add(turn.name)
+            current = QA(question=question or "", answer=text, expert=turn.name)
+            current_english = turn.english
             qa.append(current)
             asked = None
+            page.placed[i] = "answer"
         elif current is not None:
             current.answer = f"{current.answer}\n\n{line.text}" if current.answer else line.text
+            page.placed[i] = "answer"
         elif question is not None:
-            question += "\n" + line.text  # a question that runs over two lines
+            question = f"{question}\n{line.text}" if question else line.text  # a question that runs over two lines
+            page.placed[i] = "question"
     if asked is not None:
         census.lost.append(_unanswered(asked, "no answer label follows it before the end of the page"))
+    for item in qa:
+        if item.expert in english_names:
+            page.expert(item.expert, "")  # an English answer that no Chinese translation followed
     page.i = end
     census.qa = len(qa)
     return qa
@@ -377,13 +452,46 @@ def _unanswered(line: Line, why: str) -> tuple[int, str]:
                          f"(an answer opens with '<姓名><职称>:' or '答:'): {snippet!r}")
 
 
-def _bios(page: _Page, end: _EndMatter) -> None:
+def _bios(page: _Page, end: _EndMatter, reading: speakers.Reading) -> None:
+    """The end matter's name and bio lines, and the bio lines found elsewhere (a 专家简介 block above
+    the Q&A, an affiliation under a name): each fills its expert's bio."""
     expert = None
-    for line in page.lines[end.bios:end.disclaimer]:
-        if (m := NAME_LINE.match(line.key)) is not None:
-            expert = page.expert(_own(line, m, "name"), _own(line, m, "title"))
+    for i in range(end.bios, end.disclaimer):
+        line = page.lines[i]
+        if (m := speakers.name_line(line.key)) is not None:
+            name = line.text[m.start("name"):m.end("name")].replace(" ", "")
+            expert = page.expert(name, line.text[m.start("title"):m.end("title")])
+            page.placed[i] = "bio"
+        elif i in reading.bios:
+            expert = _bio_text(page, reading, i) or expert
+        elif reading.dropped.get(i) == "bio heading":
+            continue
         elif expert is not None:
             expert.bio = f"{expert.bio}\n{line.text}" if expert.bio else line.text
+            page.placed[i] = "bio"
+    for i in sorted(reading.bios):
+        if i not in page.placed and i < end.disclaimer:
+            _bio_text(page, reading, i)
+    for i, why in reading.dropped.items():
+        if why == "bio name" and i not in page.placed and i < end.disclaimer:
+            page.placed[i] = "bio"
+
+
+def _bio_text(page: _Page, reading: speakers.Reading, i: int) -> Expert | None:
+    key, start = reading.bios[i]
+    if not key:
+        found = list(page.experts.values())
+        if len(found) != 1:
+            return None
+        expert = found[0]
+    else:
+        name, title = reading.bio_names.get(key, (key, ""))
+        expert = page.expert(name, title)
+    text = page.lines[i].text[start:].strip()
+    if text:
+        expert.bio = f"{expert.bio}\n{text}" if expert.bio else text
+    page.placed[i] = "bio"
+    return expert
 
 
 def _tags(lines: list[Line]) -> list[str]:
