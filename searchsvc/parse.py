@@ -202,6 +202,8 @@ def parse_page(text: str, hints: PageHints | None = None) -> tuple[dict, Census]
     reading = speakers.read(page.lines, page.i, outlets=outlets, context=to_simplified(title))
     page.lines = reading.lines
     turns = _body_turns(page, reading)
+    if not page.outlet:  # the outlet that asks: 《临床肿瘤观察》:
+        page.outlet = next((t.outlet for t in turns.values() if t.kind == "q" and t.outlet), "")
     if turns:
         body = min(turns)
     else:  # prose: the lead is the first paragraph
@@ -241,6 +243,7 @@ def parse_page(text: str, hints: PageHints | None = None) -> tuple[dict, Census]
     kind = ("interview" if any(t.kind == "q" for t in turns.values()) else "answers") if qa else "prose"
     if not qa:
         census.lost.clear()  # a question without any answer: the page is read as prose, its text kept
+        census.questions = census.qa = 0
         page.i = min(page.i, body)
         for i in list(page.placed):
             if page.placed[i] in ("question", "answer"):
@@ -393,6 +396,7 @@ def _qa_body(page: _Page, reading: speakers.Reading, turns: dict, end: int, cens
     current: QA | None = None
     current_english = False
     english_names: set[str] = set()
+    asked_lines: list[int] = []  # the open question's lines
     for i in range(page.i, end):
         line = page.lines[i]
         turn = turns.get(i)
@@ -409,7 +413,8 @@ def _qa_body(page: _Page, reading: speakers.Reading, turns: dict, end: int, cens
                 census.questions += 1
             if asked is not None:
                 census.lost.append(_unanswered(asked, "the next label is another question"))
-            question, current = text, None
+                _unplace(page, asked_lines[1:])
+            question, current, asked_lines = text, None, [i]
             asked, asked_english = (line, turn.english) if turn.kind == "q" else (None, False)
             page.placed[i] = "question"
         elif turn is not None:
@@ -436,14 +441,22 @@ def _qa_body(page: _Page, reading: speakers.Reading, turns: dict, end: int, cens
         elif question is not None:
             question = f"{question}\n{line.text}" if question else line.text  # a question that runs over two lines
             page.placed[i] = "question"
+            asked_lines.append(i)
     if asked is not None:
         census.lost.append(_unanswered(asked, "no answer label follows it before the end of the page"))
+        _unplace(page, asked_lines[1:])
     for item in qa:
         if item.expert in english_names:
             page.expert(item.expert, "")  # an English answer that no Chinese translation followed
     page.i = end
     census.qa = len(qa)
     return qa
+
+
+def _unplace(page: _Page, indexes: list[int]) -> None:
+    """The lines of a question that got no answer went into no field after all."""
+    for i in indexes:
+        page.placed.pop(i, None)
 
 
 def _unanswered(line: Line, why: str) -> tuple[int, str]:

@@ -39,7 +39,6 @@ NUMBERING_PREFIX = re.compile(r"^(?:[0-9０-９]{1,2}|[一二三四五六七八�
 GLUED_NUMBERING = re.compile(r"(?<=[。！!；;])\s*(?=[0-9]{1,2}\s*[.、．]\s*\S)")
 COLON_LABEL = re.compile(r"^(?P<label>[^:：。，,；;！!？?\s\d][^:：。，,；;！!？?]{0,23}?)\s*[:：]\s*")
 ENGLISH_LABEL = re.compile(r"^[A-Za-z][A-Za-z .'’\-]{1,30}$")
-ENGLISH_ANSWERER = re.compile(r"^(?:Dr|Prof|Professor|Mr|Ms|Mrs)\.?\s+[A-Za-z]", re.I)
 Q_MARKER = re.compile(r"^(?:Q|问|question)\s*[0-9０-９]{0,2}$", re.I)
 A_MARKER = re.compile(r"^(?:A|答|answer)\s*[0-9０-９]{0,2}$", re.I)
 OUTLET_LABEL = re.compile(r"^《(?P<outlet>[^》]{1,20})》\s*(?:记者|编辑)?$")
@@ -48,6 +47,7 @@ NAME_CHARS = rf"[{HAN}][{HAN}·]{{0,4}}?"
 TEXT_MAX_ALONE = 30  # a line that is only a label is short
 QUESTION_LINE_MAX = 200  # a question sentence alone on its line
 BIO_TEXT_MAX = 150  # a bio line: one credential, not an answer
+BIO_LINE_MAX = 80  # a name label's text that is a credential, not an answer
 HEADING_MAX = 40
 RUN_TOGETHER = re.compile(r"[?？][^?？。:：]{1,14}[:：]")  # a question mark, then within a label's length a colon
 
@@ -64,6 +64,7 @@ class Turn(NamedTuple):
     title: str = ""  # the answerer's title as written (教授, 理事长, "")
     start: int = 0  # where the turn's own text starts in the line (the line's length for a label alone)
     english: bool = False  # an English turn, translated by the turn that follows
+    outlet: str = ""  # the outlet a question's label names (《X》:, 医脉通:), Simplified
 
 
 @dataclass
@@ -267,7 +268,7 @@ def read(lines: list[Line], lo: int, *, outlets: tuple[str, ...] = (), context: 
     answer_names = named | {lb.name for lb in labels.values() if lb.cls == "named"}
     lines, labels = _split_run_together(lines, labels, lo, answer_names, outlets)
     roles = _roles(lines, labels, named)
-    return _sequence(lines, lo, labels, roles, named)
+    return _sequence(lines, lo, labels, roles, named, outlets)
 
 
 def _squash(text: str) -> str:
@@ -318,32 +319,37 @@ def _split_run_together(lines, labels, lo, names, outlets):
 
 
 def _roles(lines, labels, named) -> dict[str, str]:
-    """label -> "q" or "a" for the bare and English labels, from the page's evidence."""
-    stats: dict[str, list[int]] = {}  # label -> [turns, ending in ?, after an ask, after an answer]
-    previous = None
-    for i in sorted(labels):
-        lb = labels[i]
-        if lb.cls in ("credit", "bio"):
-            continue
-        s = stats.setdefault(lb.label, [0, 0, 0, 0])
+    """label -> "q" or "a" for the bare and English labels, from the page's evidence: a label whose
+    turns end in question marks asks; one the title or lead names as an expert, or an English
+    ``Dr …``, answers; an outlet-shaped one asks; a name-shaped one that follows questions answers."""
+    order = [i for i in sorted(labels) if labels[i].cls not in ("credit", "bio")]
+    stats: dict[str, list[int]] = {}  # label -> [turns, ending in ?]
+    for i in order:
+        s = stats.setdefault(labels[i].label, [0, 0])
         s[0] += 1
-        end = _turn_end(lines, labels, i)
-        s[1] += bool(QMARK_END.search(end))
-        if previous in ("ask",):
-            s[2] += 1
-        elif previous in ("named", "answer"):
-            s[3] += 1
-        previous = lb.cls
+        s[1] += bool(QMARK_END.search(_turn_end(lines, labels, i)))
+    cls_of = {lb.label: lb.cls for lb in labels.values()}
     roles = {}
-    for label, (count, asked, after_ask, after_answer) in stats.items():
-        if asked * 2 >= count and asked:
+    for label, (count, asked) in stats.items():
+        if cls_of[label] not in ("bare", "english"):
+            continue
+        if asked and asked * 2 >= count:
             roles[label] = "q"
-        elif label in named or ENGLISH_ANSWERER.match(label):
+        elif label in named or re.match(r"^(?:Dr|Prof|Professor|Mr|Ms|Mrs)\.?[A-Z]", label):
             roles[label] = "a"
-        elif any(w in label for w in words().get("outlet", ())) and not after_ask:
+        elif any(w in label for w in words().get("outlet", ())):
             roles[label] = "q"
-        elif after_ask or (count >= 2 and after_answer < count):
-            roles[label] = "a"
+    after_ask: dict[str, int] = {}
+    previous = None
+    for i in order:
+        lb = labels[i]
+        if previous == "q":
+            after_ask[lb.label] = after_ask.get(lb.label, 0) + 1
+        previous = "q" if lb.cls == "ask" else "a" if lb.cls in ("named", "answer") else roles.get(lb.label)
+    for label, (count, _) in stats.items():
+        if label not in roles and cls_of[label] == "bare" and after_ask.get(label, 0) * 2 >= count \
+                and 2 <= len(label) <= 4 and re.fullmatch(rf"[{HAN}·]+", label):
+            roles[label] = "a"  # a bare name that answers the questions it follows
     return roles
 
 
@@ -357,7 +363,7 @@ def _turn_end(lines, labels, i) -> str:
     return end
 
 
-def _sequence(lines, lo, labels, roles, named) -> Reading:
+def _sequence(lines, lo, labels, roles, named, outlets=()) -> Reading:
     reading = Reading(lines)
     has_asks = any(lb.cls == "ask" or roles.get(lb.label) == "q" for lb in labels.values())
     has_colon_answers = any(not lb.alone and (lb.cls in ("named", "answer") or roles.get(lb.label) == "a")
@@ -401,7 +407,9 @@ def _sequence(lines, lo, labels, roles, named) -> Reading:
             i += 1
             continue
         if kind == "q":
-            reading.turns[i] = Turn("q", start=lb.start, english=lb.cls == "english")
+            m = OUTLET_LABEL.match(lb.label)
+            outlet = m["outlet"] if m else lb.label if lb.cls in ("bare", "english") or _is_outlet(lb.label, outlets) else ""
+            reading.turns[i] = Turn("q", start=lb.start, english=lb.cls == "english", outlet=outlet)
             open_q, speaker = True, ""
         elif kind == "a":
             name = line.text[lb.name_span[0]:lb.name_span[1]] if lb.name else ""
@@ -418,9 +426,7 @@ def _sequence(lines, lo, labels, roles, named) -> Reading:
                 # way, else a caption (or, with credentials below it, a bio: the end matter reads those)
                 same = _squash(name) == _squash(speaker)
                 if same or has_colon_answers or not _opens_answer(lines, labels, i, named):
-                    if not same and _caption_here(lines, i):
-                        reading.dropped[i] = "caption"
-                    i += 1
+                    i += 1  # a caption, or a name inside an answer: text where it stands (bios: the end matter's)
                     continue
             reading.turns[i] = Turn("a", name=name, title=title, start=lb.start, english=lb.cls == "english")
             open_q, speaker = False, name
@@ -461,15 +467,16 @@ def _opens_answer(lines, labels, i, named) -> bool:
     return i + 1 < len(lines) and (i + 1) not in labels and len(lines[i + 1].key) > HEADING_MAX
 
 
-def _caption_here(lines, i) -> bool:
-    return True
-
-
 def _bio_shaped(text: str) -> bool:
-    """A credential, not an answer: short, and its first clause names an institution or ends in a title."""
-    if len(text) > BIO_TEXT_MAX or QMARK_END.search(text):
+    """A credential line after a name label, not an answer: short, no question, and its first clause
+    names an institution (北京大学医学博士、主任医师) or it lists titles (主任医师、教授、博士生导师)."""
+    if len(text) > BIO_LINE_MAX or QMARK_END.search(text) or SENTENCE_BREAK.search(text.rstrip("。")):
         return False
-    return _credential(text)
+    first = re.split(r"[,，、;；]", text, maxsplit=1)[0].strip()
+    if any(w in first for w in words().get("institution", ())):
+        return True
+    parts = [p.strip() for p in re.split(r"[,，、;；]", text.rstrip("。")) if p.strip()]
+    return len(parts) >= 2 and all(p.endswith(titles()) for p in parts)
 
 
 def _credential(text: str) -> bool:

@@ -184,9 +184,16 @@ def test_bytes_that_decode_to_nothing_sensible_are_reported_not_garbled():
         decode(bytes(range(128, 256)) * 40, "noise.txt")
 
 
-def test_a_page_without_questions_and_answers_is_an_error_saying_what_was_expected():
-    with pytest.raises(ParseError, match="no question/answer pairs"):
-        parse_text("当前位置:肿瘤瞭望>资讯\n\n一个标题\n\n作者:肿瘤瞭望 日期:2025/1/1\n\n只有一段正文。")
+def test_a_page_without_questions_and_answers_is_indexed_as_prose():
+    # issue 19: a page with text is never rejected (it used to fail with "no question/answer pairs")
+    fields = parse_text("当前位置:肿瘤瞭望>资讯\n\n一个标题\n\n作者:肿瘤瞭望 日期:2025/1/1\n\n只有一段正文。")
+    assert (fields["kind"], fields["title"], fields["title_derived"]) == ("prose", "一个标题", False)
+    assert [(q.question, q.answer) for q in fields["qa"]] == [("", "只有一段正文。")]
+
+
+def test_only_a_page_without_readable_text_is_an_error_saying_why():
+    with pytest.raises(ParseError, match="no readable text"):
+        parse_text("……\n\n——   ——\n。。。")
 
 
 HTML_PAGE = """<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">
