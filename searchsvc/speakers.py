@@ -115,7 +115,7 @@ def _patterns() -> dict[str, re.Pattern]:
     title = "|".join(map(re.escape, titles()))
     ask = "|".join(map(re.escape, sorted(words()["ask"], key=len, reverse=True)))
     return {
-        "named": re.compile(rf"^(?P<name>{NAME_CHARS}(?:\s[{HAN}]{{1,2}})?)\s*(?P<title>{title})$"),
+        "named": re.compile(rf"^(?P<name>{NAME_CHARS}(?:\s(?!{title})[{HAN}]{{1,2}})?)\s*(?P<title>{title})$"),
         "ask_named": re.compile(rf"^(?:{ask})\s*(?P<who>[{HAN}]{{1,4}})?$", re.I),
         "in_text": re.compile("(?P<title>{})".format("|".join(map(re.escape, text_titles())))),
         "bare": re.compile(rf"^[{HAN}][{HAN}·\s]{{1,7}}$"),
@@ -267,6 +267,8 @@ def read(lines: list[Line], lo: int, *, outlets: tuple[str, ...] = (), context: 
                 labels[i] = lb._replace(cls="ask")
     answer_names = named | {lb.name for lb in labels.values() if lb.cls == "named"}
     lines, labels = _split_run_together(lines, labels, lo, answer_names, outlets)
+    if not any(lb.cls == "ask" for lb in labels.values()):
+        lines, labels = _split_glued(lines, labels, lo)
     roles = _roles(lines, labels, named)
     return _sequence(lines, lo, labels, roles, named, outlets)
 
@@ -279,7 +281,7 @@ def _outlets_named(intro: str) -> list[str]:
     """Outlets the lead names as the interviewer: 《X》特邀/有幸采访…, X特邀/专访/采访/邀请…."""
     out = [m for m in re.findall(r"《([^》]{1,20})》", intro)]
     out += re.findall(rf"([{HAN}A-Za-z]{{2,10}}?)(?:记者)?(?:特邀|特别邀请|有幸|专访|特别采访|采访了|邀请了|独家专访)", intro)
-    return [_squash(o) for o in out if len(_squash(o)) >= 2]
+    return [_squash(o) for o in out if len(_squash(o)) >= 2 and not _word("ask", _squash(o))]
 
 
 def _split_run_together(lines, labels, lo, names, outlets):
@@ -316,6 +318,38 @@ def _split_run_together(lines, labels, lo, names, outlets):
                 new_labels[len(out)] = labels[i]
             out.append(part)
     return (out, new_labels) if changed else (lines, labels)
+
+
+def _split_glued(lines, labels, lo):
+    """Split a question glued to the end of the paragraph above an answer label (``…以启迪临床实践。
+    1.回顾…您认为…?``): at its numbering, else, in a paragraph too long for a question, after the
+    last sentence."""
+    cuts = {}
+    for i in range(lo, len(lines) - 1):
+        nxt = labels.get(i + 1)
+        key = lines[i].key
+        if i in labels or nxt is None or nxt.cls not in ("named", "answer", "bare") or not QMARK_END.search(key):
+            continue
+        numbered = list(GLUED_NUMBERING.finditer(key))
+        if numbered:
+            cuts[i] = numbered[-1].start()
+        elif len(key) > QUESTION_LINE_MAX:
+            ends = [m.end() for m in SENTENCE_BREAK.finditer(key)]
+            if ends:
+                cuts[i] = ends[-1]
+    if not cuts:
+        return lines, labels
+    out, new_labels = [], {}
+    for i, line in enumerate(lines):
+        if i in labels:
+            new_labels[len(out)] = labels[i]
+        if i in cuts and 0 < cuts[i] < len(line.key):
+            c = cuts[i]
+            out.append(Line(line.text[:c].rstrip(), line.key[:c].rstrip(), line.number))
+            out.append(Line(line.text[c:].strip(), line.key[c:].strip(), line.number))
+        else:
+            out.append(line)
+    return out, new_labels
 
 
 def _roles(lines, labels, named) -> dict[str, str]:
@@ -408,7 +442,8 @@ def _sequence(lines, lo, labels, roles, named, outlets=()) -> Reading:
             continue
         if kind == "q":
             m = OUTLET_LABEL.match(lb.label)
-            outlet = m["outlet"] if m else lb.label if lb.cls in ("bare", "english") or _is_outlet(lb.label, outlets) else ""
+            generic = lb.cls == "ask" and (Q_MARKER.match(lb.label) or _patterns()["ask_named"].match(lb.label))
+            outlet = m["outlet"] if m else "" if generic or lb.cls == "english" else lb.label
             reading.turns[i] = Turn("q", start=lb.start, english=lb.cls == "english", outlet=outlet)
             open_q, speaker = True, ""
         elif kind == "a":
