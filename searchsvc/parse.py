@@ -266,7 +266,7 @@ def parse_page(text: str, hints: PageHints | None = None) -> tuple[dict, Census]
             item.expert = item.expert or experts[0].name
     title_derived = not title
     if title_derived:
-        title = prose.derived_title(page.lines, turns, lead, qa)
+        title = prose.derived_title(page.lines, kind, lead, qa)
     census.kind, census.experts = kind, [e.name for e in experts]
     census.answers = len(qa)
     census.lost.extend(_unplaced(page, reading))

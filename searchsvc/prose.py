@@ -24,7 +24,7 @@ HEADING_MAX = 40  # characters in a subheading
 HEADING_END = re.compile(r"[。！!；;，,、：:…]$")
 SENTENCE_INSIDE = re.compile(r"[。！!；;]")
 NUMBERING = re.compile(r"^(?:[0-9０-９]{1,2}|[一二三四五六七八九十]{1,3})\s*[.、．)）]\s*")
-FIRST_SENTENCE = re.compile(r"^(.+?[。！!？?])")
+SENTENCES = re.compile(r"[^。！!？?\n]+[。！!？?]?")
 DERIVED_MAX = 60
 
 
@@ -88,15 +88,18 @@ def experts_from_text(page, title: str, lead: str, qa: list[QA]) -> None:
             page.expert(written, role)
 
 
-def derived_title(lines, turns, lead: list[str], qa: list[QA]) -> str:
-    """A title for a page without one: its first subheading, else its lead's first sentence, else
-    its first question's or answer's."""
-    for item in qa:
-        if item.question and heading_shaped(to_simplified(item.question)):
-            return item.question
+def derived_title(lines, kind: str, lead: list[str], qa: list[QA]) -> str:
+    """A title for a page without one: its first subheading (answers-only and prose pages), else the
+    first sentence of its lead (a notice such as 示例数据… skipped), else of its first question or answer."""
+    from .parse import NOTICE
+
+    if kind != "interview":
+        for item in qa:
+            if item.question and heading_shaped(to_simplified(item.question)):
+                return item.question
     for text in [*lead, *(q.question for q in qa), *(q.answer for q in qa)]:
-        if text.strip():
-            m = FIRST_SENTENCE.match(text.strip())
-            sentence = (m.group(1) if m else text.strip()).rstrip("。！!")
-            return sentence if len(sentence) <= DERIVED_MAX else sentence[:DERIVED_MAX - 1] + "…"
+        for sentence in SENTENCES.findall(text.strip()):
+            sentence = sentence.strip().rstrip("。！!")
+            if sentence and not NOTICE.search(to_simplified(sentence)):
+                return sentence if len(sentence) <= DERIVED_MAX else sentence[:DERIVED_MAX - 1] + "…"
     return lines[0].text[:DERIVED_MAX] if lines else ""

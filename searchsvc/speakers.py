@@ -137,6 +137,7 @@ class Label(NamedTuple):
     title_span: tuple[int, int] = (0, 0)
     start: int = 0  # where the text after the label starts
     alone: bool = False  # the line is only the label
+    colon: bool = False  # the label ends in a colon
 
 
 def classify(label: str, outlets: tuple[str, ...] = ()) -> tuple[str, str, str] | None:
@@ -184,7 +185,7 @@ def label_of(line: Line, outlets: tuple[str, ...] = ()) -> Label | None:
             return None
         cls, name, title = found
         alone = m.end() >= len(key)
-        return _label(cls, raw, name, title, m.start("label"), m.end(), alone)
+        return _label(cls, raw, name, title, m.start("label"), m.end(), alone)._replace(colon=True)
     if len(key) <= TEXT_MAX_ALONE and not SENTENCE_BREAK.search(key) and not QMARK_END.search(key):
         found = classify(key, outlets)
         if found is None or found[0] in ("english", "bare", "credit"):
@@ -253,18 +254,25 @@ def read(lines: list[Line], lo: int, *, outlets: tuple[str, ...] = (), context: 
     is read here), whose ``<name><title>`` are the experts the page introduces."""
     outlets = tuple(o for o in (_squash(o) for o in outlets) if o)
     labels: dict[int, Label] = {}
+    short: list[int] = []  # lines that may be an outlet's name alone (known once the lead is read)
     for i in range(lo, len(lines)):
         found = label_of(lines[i], outlets)
         if found is not None:
             labels[i] = found
+        elif len(lines[i].key) <= 20:
+            short.append(i)
     first = min((i for i, lb in labels.items() if lb.cls in ("ask", "named", "answer")), default=len(lines))
     intro = context + "\n" + "\n".join(line.key for line in lines[lo:first])
     named = {n for n, _ in names_in_text(intro)}
     outlets = outlets + tuple(_outlets_named(intro))
-    if len(outlets) > 0:  # bare labels that name the outlet ask
+    if len(outlets) > 0:  # bare labels that name the outlet ask, with a colon or alone on their line
         for i, lb in list(labels.items()):
             if lb.cls in ("bare", "english") and _is_outlet(lb.label, outlets):
                 labels[i] = lb._replace(cls="ask")
+        for i in short:
+            key = _squash(lines[i].key)
+            if key and _is_outlet(key, outlets):
+                labels[i] = Label("ask", key, start=len(lines[i].key), alone=True)
     answer_names = named | {lb.name for lb in labels.values() if lb.cls == "named"}
     lines, labels = _split_run_together(lines, labels, lo, answer_names, outlets)
     if not any(lb.cls == "ask" for lb in labels.values()):
@@ -456,7 +464,7 @@ def _sequence(lines, lo, labels, roles, named, outlets=()) -> Reading:
                 _bio_line(reading, i, line, lb.start, lb, None)  # 卫 某:北京大学医学博士、主任医师
                 i += 1
                 continue
-            if lb.alone and lb.cls == "named" and not open_q:
+            if lb.alone and not lb.colon and lb.cls == "named" and not open_q:
                 # a name alone with no question waiting: a new speaker in a roundtable that labels this
                 # way, else a caption (or, with credentials below it, a bio: the end matter reads those)
                 same = _squash(name) == _squash(speaker)
@@ -498,8 +506,11 @@ def _asks_before_answer(lines, labels, roles, i) -> bool:
 
 def _opens_answer(lines, labels, i, named) -> bool:
     """A name alone on its line, after an answer: another expert's answer to the same question when the
-    page labels answers this way and the name is one the page introduces or labels elsewhere."""
-    return i + 1 < len(lines) and (i + 1) not in labels and len(lines[i + 1].key) > HEADING_MAX
+    title or lead introduces the name and the line below is text (not a label, not a credential)."""
+    name = _patterns()["named"].match(lines[i].key)
+    if name is None or re.sub(r"\s", "", name["name"]) not in named:
+        return False
+    return i + 1 < len(lines) and (i + 1) not in labels and not _credential(lines[i + 1].key)
 
 
 def _bio_shaped(text: str) -> bool:

@@ -1,0 +1,268 @@
+"""Every real interview is searchable (issue 19): the speakers are read from the page's own structure.
+
+One fictional page per class of real page (tests/fixtures/pages, sample data): another outlet's
+labels, 记者/主持人, Q1-style, a label on its own line, bare names and unusual titles, a roundtable,
+answers under subheadings, bios before the Q&A, a monologue, a news report, a page without a title,
+Traditional characters, English turns before their translation, unlabelled questions, a portal's
+Question/answer block.  Each must come out with its kind, its experts and its Q&As as written.
+
+Then generated variations: the Q&As of every sample page (samples/ and the class pages) are written
+again through each label class -- the outlet in any form, a generic interviewer, Q/Q1 (also alone on
+its line), the label alone on its line, a name with any title and optional spaces, a bare name,
+Traditional characters -- and the same questions, answers and experts must come out.  Finally each
+class page is found by a search for its expert's name and for a word of its text, over a real index.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import opencc
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from searchsvc.index import IndexStore
+from searchsvc.ingest import ingest
+from searchsvc.names import to_simplified
+from searchsvc.parse import parse_page
+from searchsvc.search import Searcher
+from searchsvc.sources import decode
+
+PAGES = Path(__file__).resolve().parent / "fixtures" / "pages"
+SAMPLES = Path(__file__).resolve().parent.parent / "samples"
+TO_TRADITIONAL = opencc.OpenCC("s2t")
+CHECK = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def parsed(name: str):
+    return parse_page((PAGES / name).read_text("utf-8"))
+
+
+# --- each class, as written -----------------------------------------------------------------------
+
+# file: (kind, experts, [(question opening, expert) per Q&A])
+CLASSES = {
+    "outlet-other.txt": ("interview", ["支慕言"], [("支教授您好", "支慕言"), ("对于HER2阳性", "支慕言"), ("治疗过程中", "支慕言")]),
+    "reporter-host.txt": ("interview", ["于承泽"], [("于理事长您好", "于承泽"), ("对于合并食管", "于承泽"), ("局部治疗", "于承泽")]),
+    "q1-style.txt": ("interview", ["贺知秋"], [("哪些早期乳腺癌", "贺知秋"), ("保乳术后", "贺知秋"), ("前哨淋巴结", "贺知秋")]),
+    "label-own-line.txt": ("interview", ["邝若水"], [("转移性激素敏感性", "邝若水"), ("非转移性去势抵抗性", "邝若水")]),
+    "bare-names.txt": ("interview", ["陈见山"], [("哪些人属于", "陈见山"), ("高危人群应当", "陈见山"), ("筛查发现", "陈见山")]),
+    "roundtable.txt": ("interview", ["朱暮白", "盛远帆", "李望舒"],
+                       [("广泛期小细胞肺癌", "朱暮白"), ("广泛期小细胞肺癌", "盛远帆"), ("广泛期小细胞肺癌", "李望舒"),
+                        ("脑转移", "朱暮白"), ("脑转移", "李望舒")]),
+    "subheadings.txt": ("answers", ["邵川柏", "顾南星"],
+                        [("CAR-T细胞治疗的患者选择", "邵川柏"), ("细胞因子释放综合征的管理", "顾南星"), ("双特异性抗体的定位", "邵川柏")]),
+    "bios-before.txt": ("interview", ["韦书宁", "卫清远"], [("HPV疫苗", "韦书宁"), ("打了疫苗", "韦书宁")]),
+    "monologue.txt": ("prose", ["梁映川"], [("", "梁映川")]),
+    "news-report.txt": ("prose", ["梁北辰", "温可岚"], [("", "")]),
+    "no-title.txt": ("interview", ["黄启明"], [("体检发现甲状腺结节", "黄启明"), ("甲状腺微小乳头状癌", "黄启明")]),
+    "traditional.txt": ("interview", ["黃啟明"], [("晚期透明細胞腎癌", "黃啟明"), ("聯合治療", "黃啟明")]),
+    "english-first.txt": ("interview", ["史密斯"], [("What has changed", "史密斯"), ("What is the main", "史密斯")]),
+    "question-lines.txt": ("interview", ["李望川"], [("淋巴瘤早期", "李望川"), ("确诊淋巴瘤", "李望川"), ("淋巴瘤能治愈吗", "李望川")]),
+    "portal-qa.txt": ("interview", ["温思远"], [("体检CT发现", "温思远"), ("什么样的肺结节", "温思远")]),
+}
+
+
+def test_every_class_page_is_a_fixture_and_every_fixture_a_class():
+    assert set(CLASSES) == {p.name for p in PAGES.glob("*.txt")}
+
+
+@pytest.mark.parametrize("name", sorted(CLASSES))
+def test_each_class_gives_its_kind_experts_and_turns(name):
+    kind, experts, turns = CLASSES[name]
+    fields, census = parsed(name)
+    assert fields["kind"] == kind
+    assert [e.name for e in fields["experts"]] == experts
+    assert [(q.question[:len(opening)], q.expert) for q, (opening, _) in zip(fields["qa"], turns)] == turns
+    assert len(fields["qa"]) == len(turns)
+    assert all(q.answer for q in fields["qa"])
+    assert census.lost == [] and census.kind == kind and census.experts == experts
+
+
+def test_a_bio_line_a_byline_and_a_caption_are_never_turns():
+    fields, census = parsed("roundtable.txt")
+    text = "\n".join([fields["lead"], *(q.question + q.answer for q in fields["qa"])])
+    assert "陈某" not in text and "图源" not in text  # the byline and the caption are dropped, not indexed
+    fields, _ = parsed("bios-before.txt")
+    bios = {e.name: e.bio for e in fields["experts"]}
+    assert bios["韦书宁"].startswith("东江市妇幼保健院妇科肿瘤科主任") and "东江市医学会" in bios["韦书宁"]
+    assert bios["卫清远"] == "东江大学医学博士、副主任医师"
+    assert not any("妇幼保健院" in q.answer or "医学博士" in q.answer for q in fields["qa"])
+
+
+def test_an_affiliation_under_a_name_alone_is_its_bio_and_numbering_lines_are_dropped():
+    fields, census = parsed("label-own-line.txt")
+    [expert] = fields["experts"]
+    assert expert.bio == "西川医科大学附属医院泌尿外科"
+    assert fields["qa"][0].answer.startswith("过去转移性激素敏感性前列腺癌")
+    assert not any(q.question.strip() in ("01", "02") or "01" == q.answer[:2] for q in fields["qa"])
+    assert fields["outlet"] == "肿瘤瞭望-泌尿时讯"
+
+
+def test_a_page_without_a_title_line_gets_a_derived_title_marked_as_such():
+    fields, _ = parsed("no-title.txt")
+    assert fields["title_derived"] is True
+    assert fields["title"] == "甲状腺结节越来越常见,体检中的检出率很高,但真正需要手术的只是少数"  # the notice is skipped
+    assert fields["qa"][0].answer.startswith("绝大多数甲状腺结节是良性的")
+
+
+def test_answers_under_subheadings_keep_the_subheading_as_their_heading():
+    fields, census = parsed("subheadings.txt")
+    assert [q.question for q in fields["qa"]] == ["CAR-T细胞治疗的患者选择", "细胞因子释放综合征的管理", "双特异性抗体的定位"]
+    assert census.questions == 0 and census.answers == 3
+
+
+def test_prose_pages_keep_every_paragraph_and_name_their_experts():
+    page = (PAGES / "news-report.txt").read_text("utf-8")
+    fields, census = parsed("news-report.txt")
+    text = "\n\n".join([fields["lead"], *(q.answer for q in fields["qa"])])
+    paragraphs = [p for p in page.split("\n\n")[2:] if p.strip()]  # below the title and the notice
+    assert text == "\n\n".join(p.strip() for p in paragraphs)
+    assert census.lost == []
+
+
+def test_the_lead_keeps_its_text_when_a_question_is_glued_to_its_end():
+    fields, _ = parsed("question-lines.txt")
+    assert fields["lead"].endswith("以启迪临床实践。")
+    assert fields["qa"][0].question == "淋巴瘤早期有哪些表现?"
+    assert fields["qa"][2].question == "淋巴瘤能治愈吗?霍奇金淋巴瘤属于一种什么样的疾病?"
+
+
+def test_an_english_turn_and_its_translation_are_one_turn():
+    fields, census = parsed("english-first.txt")
+    assert fields["qa"][0].question == ("What has changed for patients with HER2-low breast cancer?\n"
+                                        "HER2低表达乳腺癌患者的治疗发生了哪些变化?")
+    assert fields["qa"][1].answer.startswith("Interstitial lung disease needs close monitoring.\n\n间质性肺病")
+    assert census.questions == 2 and [e.name for e in fields["experts"]] == ["史密斯"]
+
+
+def test_a_line_in_no_field_is_reported_as_lost_with_its_line_number():
+    page = (PAGES / "reporter-host.txt").read_text("utf-8")
+    page = page.replace("记者:于理事长您好", "记者:于理事长您好?\n\n\n这一行没有去处,下一行是另一个问题。\n\n记者:于理事长您好", 1)
+    _, census = parse_page(page)
+    numbers = [line for line, _ in census.lost]
+    assert numbers == [7, 10]  # the question without an answer, and the line under it
+
+
+# --- generated variations: every sample's Q&As through every label class ----------------------------
+
+def _structures() -> list[tuple[str, list[tuple[str, str, str, str]]]]:
+    """(name, [(question, answer, expert, expert's title)]) of every interview among the samples."""
+    out = []
+    for path in [*sorted(SAMPLES.glob("*.txt")), *(PAGES / n for n in sorted(CLASSES) if CLASSES[n][0] == "interview")]:
+        fields, _ = parse_page(decode(path.read_bytes(), str(path)))  # one sample is GB18030
+        if fields["kind"] != "interview" or "english" in path.name:
+            continue
+        titles = {e.name: e.title for e in fields["experts"]}
+        qa = [(to_simplified(q.question), to_simplified(q.answer), to_simplified(q.expert),
+               to_simplified(titles.get(q.expert) or "教授")) for q in fields["qa"] if q.expert and q.question]
+        if qa:
+            out.append((path.name, qa))
+    return out
+
+
+STRUCTURES = _structures()
+TITLES = ["教授", "主任", "主任医师", "副主任医师", "院长", "理事长", "院士", "研究员", "医生", "副教授"]
+TEXT_TITLES = ["教授", "主任", "主任医师", "院长", "理事长", "院士", "研究员", "副教授"]
+OUTLETS = ["《肿瘤瞭望》", "肿瘤瞭望", "《肿瘤瞭望-泌尿时讯》", "肿瘤瞭望消化时讯", "医脉通", "康迅网", "《健康之友》", "齐鲁壹点"]
+ASKERS = ["记者", "主持人", "主持人张某", "问", "Q", "Q{n}", "Q{n}\n", "{outlet}\n", "记者\n", "{outlet}:\n"]
+
+
+@st.composite
+def variations(draw):
+    name, qa = draw(st.sampled_from(STRUCTURES))
+    asker = draw(st.sampled_from(ASKERS + [None] * 4))  # None: the outlet as a colon label
+    outlet = draw(st.sampled_from(OUTLETS))
+    answer_style = draw(st.sampled_from(["{name}{title}:", "{name} {title}:", "{name}{title} :", "{name}:",
+                                         "{name}{title}\n", "{name}{title}:\n", "{name} {title}\n"]))
+    colon = draw(st.sampled_from([":", "：", " : ", "： "]))
+    experts = list(dict.fromkeys(e for _, _, e, _ in qa))
+    titles = {e: draw(st.sampled_from(TEXT_TITLES if answer_style == "{name}:" else TITLES)) for e in experts}
+    traditional = draw(st.booleans())
+    return name, qa, asker, outlet, answer_style, colon, titles, traditional
+
+
+def render(qa, asker, outlet, answer_style, colon, titles) -> str:
+    experts = list(dict.fromkeys(e for _, _, e, _ in qa))
+    lead_titles = {e: (t if t in TEXT_TITLES else "教授") for e, t in titles.items()}
+    lines = [f"{experts[0]}{titles[experts[0]]}{colon}示例访谈标题（示例数据）", "",
+             f"示例会议期间,{outlet.strip('《》')}特邀" + "、".join(f"{e}{lead_titles[e]}" for e in experts) + "分享了临床经验。", ""]
+    previous_q = None
+    n = 0
+    for question, answer, expert, _ in qa:
+        if question != previous_q:
+            n += 1
+            label = (asker or outlet + ":").replace("{n}", str(n)).replace("{outlet}", outlet)
+            if label.endswith("\n"):
+                lines += [label.rstrip("\n").replace(":", colon.strip() or ":"), question, ""]
+            else:
+                lines += [(label if label.endswith(":") else label + ":").replace(":", colon) + question, ""]
+            previous_q = question
+        a = answer_style.format(name=expert, title=titles[expert])
+        paragraphs = answer.split("\n\n")
+        if a.endswith("\n"):
+            lines += [a.rstrip("\n").replace(":", colon.strip() or ":"), *sum(([p, ""] for p in paragraphs), [])]
+        else:
+            lines += [a.replace(":", colon) + paragraphs[0], "", *sum(([p, ""] for p in paragraphs[1:]), [])]
+    return "\n".join(lines)
+
+
+@CHECK
+@given(variations())
+def test_every_label_class_gives_the_same_questions_answers_and_experts(case):
+    name, qa, asker, outlet, answer_style, colon, titles, traditional = case
+    page = render(qa, asker, outlet, answer_style, colon, titles)
+    if traditional:
+        page = TO_TRADITIONAL.convert(page)
+    fields, census = parse_page(page)
+    got = [(to_simplified(q.question), to_simplified(q.answer), to_simplified(q.expert)) for q in fields["qa"]]
+    want = [(to_simplified(TO_TRADITIONAL.convert(q)) if traditional else q,
+             to_simplified(TO_TRADITIONAL.convert(a)) if traditional else a,
+             to_simplified(TO_TRADITIONAL.convert(e)) if traditional else e) for q, a, e, _ in qa]
+    assert got == want, (name, page[:600])
+    assert [to_simplified(e.name) for e in fields["experts"]] == list(dict.fromkeys(e for _, _, e in want))
+    assert fields["kind"] == "interview" and census.lost == []
+
+
+# --- every class page is found by its expert's name and by a word of its text -------------------------
+
+FINDS = {  # file: (the expert searched for, a word of its text)
+    "outlet-other.txt": ("支慕言", "KEYNOTE-811"),
+    "reporter-host.txt": ("于承泽", "静脉曲张"),
+    "q1-style.txt": ("贺知秋", "腋窝淋巴结清扫"),
+    "label-own-line.txt": ("邝若水", "PSA倍增时间"),
+    "bare-names.txt": ("陈见山", "超声内镜"),
+    "roundtable.txt": ("盛远帆", "预防性全脑照射"),
+    "subheadings.txt": ("顾南星", "托珠单抗"),
+    "bios-before.txt": ("韦书宁", "HPV疫苗"),
+    "monologue.txt": ("梁映川", "转化治疗"),
+    "news-report.txt": ("温可岚", "内镜黏膜下剥离术"),
+    "no-title.txt": ("黄启明", "细针穿刺"),
+    "traditional.txt": ("黄启明", "阿昔替尼"),
+    "english-first.txt": ("史密斯", "间质性肺病"),
+    "question-lines.txt": ("李望川", "霍奇金淋巴瘤"),
+    "portal-qa.txt": ("温思远", "磨玻璃结节"),
+}
+
+
+@pytest.fixture(scope="module")
+def class_index(tmp_path_factory):
+    store = IndexStore(tmp_path_factory.mktemp("classes") / "index")
+    report = ingest([PAGES], store)
+    assert report.failed == 0 and report.added == len(CLASSES), [f.reason for f in report.failures]
+    return store
+
+
+def test_finds_cover_every_class():
+    assert set(FINDS) == set(CLASSES)
+
+
+@pytest.mark.parametrize("name", sorted(FINDS))
+def test_every_class_page_is_found_by_its_experts_name_and_a_word_of_its_text(class_index, name):
+    searcher = Searcher(class_index)
+    title = parsed(name)[0]["title"]
+    expert, word = FINDS[name]
+    for query in (expert, word):
+        titles = [hit.title for hit in searcher.search(query, per_page=20).hits]
+        assert title in titles, (query, titles)
