@@ -47,7 +47,8 @@ def ingest(paths, index_dir, prune, rebuild, root, as_json, progress):
     """Parse interview pages and publish them to the index.
 
     PATHS are files or folders (searched recursively) of .txt and .html/.htm pages
-    in the site's layout, and .jsonl exports (one article per line; see README).
+    (the site's layout or any other outlet's), and .jsonl exports (one article per
+    line; see README). Only a page without readable text fails.
 
     \b
     - A page is known by its canonical URL (HTML), its record's id or url (JSON
@@ -59,6 +60,12 @@ def ingest(paths, index_dir, prune, rebuild, root, as_json, progress):
     - --prune removes only the pages of files gone from under the given PATHS.
     - Every question label becomes a Q&A or a warning with its file and line; the
       summary line gives the Q&A totals ("Q&As N from M question labels, lost K").
+    - Speakers are read from each page itself (any outlet, 记者/主持人/问/Q1,
+      <name><title>, labels alone on their line; README "Ingest"). Each page read is
+      an interview, answers-only (subheadings + answers) or prose (a report: its
+      paragraphs are indexed): the summary counts them ("read as interview 15, prose 2")
+      and --json lists every page's kind, turns, experts and lost line numbers.
+      Any line that went into no field (and is no page chrome) is a warning too.
     - After editing synonyms.tsv or userdict.txt, run with --rebuild: every page is
       analysed again with the new lexicon (until then searches stay correct, but slower).
     - The new index is published atomically: searches see the old or the new one.

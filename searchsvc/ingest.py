@@ -37,7 +37,8 @@ from .sources import Scan, Source, SourceError, SourceWarning, find_sources, rea
 STREAM_AFTER = 200  # changed articles held in memory before switching to the parallel, streaming writer
 # What the parser and the document layout make of a page.  A source read under another
 # FORMAT is read again (and its documents rewritten) even if its bytes did not change.
-FORMAT = "2"  # 2: end matter by position, one tag per HTML tag element, canonical tag/expert keys, source_url
+FORMAT = "3"  # 2: end matter by position, one tag per HTML tag element, canonical tag/expert keys, source_url;
+# 3: speakers read from the page (issue 19), page kinds (interview, answers, prose), derived titles
 
 
 @dataclass
@@ -54,6 +55,18 @@ class IngestReport:
     version: str | None = None  # the snapshot published, or None if nothing changed
     root: str | None = None  # the corpus root the sources' identities are relative to
     lexicon_current: bool = True  # False: the index was built with another lexicon (searches still work, slower)
+    # Each page read in this run (unchanged files are not read again): its kind, turns, experts and the
+    # line numbers of whatever went into no field (each also a warning).
+    pages: list[dict] = field(default_factory=list)
+
+    @property
+    def kinds(self) -> dict[str, int]:
+        """Pages read in this run by kind: interview (questions and answers), answers (answers under
+        subheadings), prose (a report or monologue: its paragraphs are indexed)."""
+        out: dict[str, int] = {}
+        for page in self.pages:
+            out[page["kind"]] = out.get(page["kind"], 0) + 1
+        return out
 
     @property
     def failed(self) -> int:
@@ -68,14 +81,16 @@ class IngestReport:
         moved = f", moved {self.moved}" if self.moved else ""
         return (f"added {self.added}, updated {self.updated}, unchanged {self.unchanged}, "
                 f"removed {self.removed}{moved}, failed {self.failed}; "
-                f"Q&As {self.qa} from {self.questions} question labels, lost {self.lost}")
+                f"Q&As {self.qa} from {self.questions} question labels, lost {self.lost}"
+                + (f"; read as {', '.join(f'{kind} {n}' for kind, n in sorted(self.kinds.items()))}" if self.pages else ""))
 
     def to_dict(self) -> dict:
         return dict(added=self.added, updated=self.updated, unchanged=self.unchanged, removed=self.removed,
                     moved=self.moved, failed=self.failed, questions=self.questions, qa=self.qa, lost=self.lost,
                     version=self.version, root=self.root, lexicon_current=self.lexicon_current,
                     failures=[{"source": f.source, "reason": f.reason} for f in self.failures],
-                    warnings=[{"source": w.source, "line": w.line, "reason": w.reason} for w in self.warnings])
+                    warnings=[{"source": w.source, "line": w.line, "reason": w.reason} for w in self.warnings],
+                    kinds=self.kinds, pages=self.pages)
 
 
 def content_hash(article: Article) -> str:
@@ -342,6 +357,9 @@ class _Run:
         where = article.source if "#" in article.source else str(source.path)
         for line, reason in census.lost:
             self.report.warnings.append(SourceWarning(where, line, reason))
+        self.report.pages.append(dict(source=where, kind=census.kind, questions=census.questions, qa=census.qa,
+                                      answers=census.answers, experts=list(census.experts or article.expert_names),
+                                      title_derived=article.title_derived, lost=[line for line, _ in census.lost]))
 
     def settle_pending(self) -> None:
         """Articles whose id another source held when they were read: taken over if that source gave

@@ -288,7 +288,8 @@ def article_from_record(record: object, *, source: str) -> Article:
         source=source,
         source_url=url,
     )
-    article.census = Census(questions=len(qa), qa=len(qa))
+    article.census = Census(questions=len(qa), qa=len(qa), kind=article.kind, answers=len(qa),
+                            experts=[e.name for e in article.experts])
     return article
 
 

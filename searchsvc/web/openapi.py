@@ -137,6 +137,12 @@ SCHEMAS = {
         "views": {"type": ["integer", "null"]}, "lead": STRING, "editor_note": STRING,
         "experts": {"type": "array", "items": _ref("Expert")}, "tags": {"type": "array", "items": STRING},
         "qa": {"type": "array", "items": _ref("QA")},
+        "kind": {"type": "string", "enum": ["interview", "answers", "prose"],
+                 "description": "interview: questions and answers; answers: answers under subheadings (each QA's "
+                                "question is its subheading); prose: a report or monologue (QAs without a question "
+                                "hold its paragraphs)."},
+        "title_derived": {"type": "boolean", "description": "The page had no title line: the title is its first "
+                                                            "subheading or its lead's first sentence."},
         "related_url": {"type": "string", "format": "uri"},
         "source_url": {"type": ["string", "null"], "format": "uri",
                        "description": "The original article on the web (the page's canonical URL, or the JSON Lines "

@@ -84,6 +84,8 @@ def article_dict(article: Article, highlighted: dict | None = None) -> dict:
                     for e in article.experts],
         "tags": list(article.tags),
         "qa": [{"question": q.question, "answer": q.answer, "expert": q.expert} for q in article.qa],
+        "kind": article.kind,  # interview | answers (subheadings + answers) | prose (a report)
+        "title_derived": article.title_derived,
         "related_url": url_for("api.related", article_id=article.id, _external=True),
         "source_url": article.source_url or None,  # the original article on the web, when the source names it
         "citation": citation(article),
