@@ -78,13 +78,18 @@ def test_a_record_dropped_from_a_jsonl_export_is_removed(corpus, fresh_store):
 def test_a_bad_file_is_reported_by_name_and_the_batch_goes_on(corpus, fresh_store):
     (corpus / "broken.txt").write_bytes(b"PK\x03\x04 not really a page")
     (corpus / "empty.html").write_text("")
+    # issue 19: a page without questions and answers is no longer rejected (it is indexed as prose);
+    # only a page without readable text fails
     (corpus / "noqa.txt").write_text("当前位置:肿瘤瞭望\n\n只有标题\n\n作者:肿瘤瞭望 日期:2025/1/1\n\n一段话。", "utf-8")
+    (corpus / "notext.txt").write_text("……\n\n——  ——\n", "utf-8")
     report = ingest([corpus], fresh_store)
     reasons = {Path(f.source).name: f.reason for f in report.failures}
-    assert set(reasons) == {"broken.txt", "empty.html", "noqa.txt"}
+    assert set(reasons) == {"broken.txt", "empty.html", "notext.txt"}
     assert "ZIP archive" in reasons["broken.txt"] and "empty" in reasons["empty.html"]
-    assert "no question/answer pairs" in reasons["noqa.txt"]
-    assert report.added >= 16  # every good page still made it
+    assert "no readable text" in reasons["notext.txt"]
+    [noqa] = [p for p in report.pages if p["source"].endswith("noqa.txt")]
+    assert (noqa["kind"], noqa["lost"]) == ("prose", [])
+    assert report.added >= 17  # every good page still made it, the prose page too
 
 
 def test_a_page_that_breaks_later_keeps_its_previous_version(corpus, fresh_store):
