@@ -43,6 +43,10 @@ Q_MARKER = re.compile(r"^(?:Q|问|question)\s*[0-9０-９]{0,2}$", re.I)
 A_MARKER = re.compile(r"^(?:A|答|answer)\s*[0-9０-９]{0,2}$", re.I)
 OUTLET_LABEL = re.compile(r"^《(?P<outlet>[^》]{1,20})》\s*(?:记者|编辑)?$")
 CAPTION_MARK = re.compile(r"[丨|｜]")
+BOOK_TITLE = re.compile(r"《([^》]{1,20})》")
+INVITES = re.compile(r"特邀|特别邀请|有幸|专访|特别采访|采访了|邀请了|独家专访")
+OUTLET_BEFORE = re.compile(rf"([{HAN}A-Za-z\-]{{2,10}}?)(?:记者)?$")
+SPACES = re.compile(r"\s+")
 NAME_CHARS = rf"[{HAN}][{HAN}·]{{0,4}}?"
 TEXT_MAX_ALONE = 30  # a line that is only a label is short
 QUESTION_LINE_MAX = 200  # a question sentence alone on its line
@@ -140,9 +144,10 @@ class Label(NamedTuple):
     colon: bool = False  # the label ends in a colon
 
 
+@lru_cache(maxsize=8192)
 def classify(label: str, outlets: tuple[str, ...] = ()) -> tuple[str, str, str] | None:
     """(class, name, title) of a label by its shape and the page's outlet names; None if it is no speaker."""
-    squashed = re.sub(r"\s+", "", label)
+    squashed = SPACES.sub("", label)
     if not squashed:
         return None
     if OUTLET_LABEL.match(squashed):
@@ -282,13 +287,16 @@ def read(lines: list[Line], lo: int, *, outlets: tuple[str, ...] = (), context: 
 
 
 def _squash(text: str) -> str:
-    return re.sub(r"\s+", "", text or "").strip("《》")
+    return SPACES.sub("", text or "").strip("《》")
 
 
 def _outlets_named(intro: str) -> list[str]:
     """Outlets the lead names as the interviewer: 《X》特邀/有幸采访…, X特邀/专访/采访/邀请…."""
-    out = [m for m in re.findall(r"《([^》]{1,20})》", intro)]
-    out += re.findall(rf"([{HAN}A-Za-z]{{2,10}}?)(?:记者)?(?:特邀|特别邀请|有幸|专访|特别采访|采访了|邀请了|独家专访)", intro)
+    out = BOOK_TITLE.findall(intro)
+    for m in INVITES.finditer(intro):
+        before = OUTLET_BEFORE.search(intro, max(0, m.start() - 12), m.start())
+        if before:
+            out.append(before[1])
     return [_squash(o) for o in out if len(_squash(o)) >= 2 and not _word("ask", _squash(o))]
 
 
