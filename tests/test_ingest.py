@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -107,7 +108,7 @@ def test_the_command_line_exits_non_zero_and_names_the_file_when_one_fails(corpu
                          capture_output=True, text=True, cwd=ROOT)
     assert run.returncode == 1
     assert "broken.txt" in run.stderr and "gzip archive" in run.stderr
-    assert "failed 1" in run.stdout.splitlines()[-1] and "added 1" in run.stdout
+    assert "failed 1" in run.stdout.splitlines()[-1] and re.search(r"\badded [1-9]", run.stdout)  # the good pages went in
 
 
 def test_kill_9_in_the_middle_of_writing_leaves_the_previous_index_searchable(tmp_path):
