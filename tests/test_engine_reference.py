@@ -180,12 +180,17 @@ def test_a_common_word_is_scored_in_many_documents(opened):
     assert engine_scores(searcher, columns, [common], "or") == pytest.approx(reference, rel=1e-5)
 
 
+@pytest.fixture(scope="module")
+def sample_searcher(sample_index):
+    return Searcher(sample_index)
+
+
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
-def test_ranking_leaves_the_understood_query_as_it_was(sample_index, data):
+def test_ranking_leaves_the_understood_query_as_it_was(sample_searcher, data):
     """``Engine.rank`` works on a copy: the query it is given is unchanged (no caller needs to copy it),
     and what ranking found (a unit no interview holds, reported as absent) is on the result."""
-    searcher = Searcher(sample_index)
+    searcher = sample_searcher
     _, whoosh_searcher = searcher.snapshots.current()
     vocabulary = sorted(t for t in whoosh_searcher.reader().field_terms("answer") if t.isascii() and t.isalpha())
     words = data.draw(st.lists(st.sampled_from(vocabulary), min_size=1, max_size=3, unique=True), label="words")
