@@ -151,9 +151,9 @@ def _writer(ix, procs: int):
             import multiprocessing
 
             self.errors = multiprocessing.Queue()
-            self.jobqueue = _GuardedQueue(self.jobqueue, self._check_workers)
+            self.jobqueue = _GuardedQueue(self.jobqueue, self.check_workers)
 
-        def _check_workers(self):
+        def check_workers(self):
             for task in self.tasks:
                 if task.exitcode not in (None, 0):
                     try:
@@ -164,7 +164,7 @@ def _writer(ix, procs: int):
                     raise IngestError(f"a writer process died ({why})")
 
         def before_toc(self):
-            self._check_workers()  # every worker has exited by now; all must have succeeded
+            self.check_workers()  # every worker has exited by now; all must have succeeded
 
         def make_task(self, args):
             storage, indexname, jobs, results, subargs, multisegment = args
