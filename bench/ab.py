@@ -70,7 +70,9 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=2)
     args = parser.parse_args()
     before_tree = revision_tree(args.before, own_lexicon=True)
-    sides = {"before": (before_tree, args.before_index), "after": (None, args.after_index)}
+    # the checkout by its path, like the commit: run plainly, bench/inproc.py would import whatever the
+    # editable install points at (another worktree's main checkout, say), not this tree
+    sides = {"before": (before_tree, args.before_index), "after": (ROOT, args.after_index)}
     out = dict(machine=machine(), before=args.before, rounds=[])
     for n in range(args.rounds):
         order = ["before", "after"] if n % 2 == 0 else ["after", "before"]

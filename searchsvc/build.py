@@ -124,7 +124,9 @@ def _writer(ix, procs: int):
     if procs <= 1:
         return ix.writer(limitmb=WRITER_LIMIT_MB, compound=COMPOUND, codec=CODEC)
 
-    from whoosh.multiproc import MpWriter, SubWriterTask
+    from whoosh.multiproc import SubWriterTask
+
+    from .whooshformat import hooked_mp_writer_class
 
     parent = os.getpid()
 
@@ -141,7 +143,7 @@ def _writer(ix, procs: int):
                 self.errors.join_thread()
                 os._exit(1)
 
-    class Writer(MpWriter):
+    class Writer(hooked_mp_writer_class()):
         """MpWriter that notices a dead worker: Whoosh would skip its results and publish without its documents."""
 
         def __init__(self, *args, **kwargs):
@@ -149,9 +151,9 @@ def _writer(ix, procs: int):
             import multiprocessing
 
             self.errors = multiprocessing.Queue()
-            self.jobqueue = _GuardedQueue(self.jobqueue, self._check_workers)
+            self.jobqueue = _GuardedQueue(self.jobqueue, self.check_workers)
 
-        def _check_workers(self):
+        def check_workers(self):
             for task in self.tasks:
                 if task.exitcode not in (None, 0):
                     try:
@@ -161,17 +163,14 @@ def _writer(ix, procs: int):
                         why = f"killed by {signal.Signals(-code).name}" if code < 0 else f"exit code {code}"
                     raise IngestError(f"a writer process died ({why})")
 
-        def _commit_toc(self, segments):
-            self._check_workers()  # every worker has exited by now; all must have succeeded
-            super()._commit_toc(segments)
+        def before_toc(self):
+            self.check_workers()  # every worker has exited by now; all must have succeeded
 
-        def _new_task(self):
-            task = Task(self.storage, self.indexname, self.jobqueue.queue, self.resultqueue, self.subargs,
-                        self.multisegment)
+        def make_task(self, args):
+            storage, indexname, jobs, results, subargs, multisegment = args
+            task = Task(storage, indexname, jobs.queue, results, subargs, multisegment)  # the queue, unguarded
             task.errors = self.errors
             task.daemon = True
-            self.tasks.append(task)
-            task.start()
             return task
 
         def cancel(self):
@@ -181,9 +180,7 @@ def _writer(ix, procs: int):
                         task.terminate()
                         task.join(5)
             finally:
-                from whoosh.writing import SegmentWriter
-
-                SegmentWriter.cancel(self)
+                self.cancel_segments()
 
     return Writer(ix, procs=procs, multisegment=True, limitmb=WRITER_LIMIT_MB, compound=COMPOUND, codec=CODEC)
 

@@ -141,11 +141,11 @@ def search(query, index_dir, limit, tag, expert, as_json):
       title:KRAS question:耐药 answer:奥希替尼   one part of the interview
       expert:王志杰 tag:肺癌 year:2025           filters
     """
-    from .search import BadRequest, Searcher
+    from .search import BadRequest, IndexDamaged, Searcher
 
     try:
         result = Searcher(IndexStore(index_dir)).search(query, per_page=limit, tag=tag, expert=expert)
-    except IndexUnavailable as exc:
+    except (IndexUnavailable, IndexDamaged) as exc:
         raise click.ClickException(str(exc))
     except BadRequest as exc:
         raise click.BadParameter(str(exc), param_hint=exc.param)

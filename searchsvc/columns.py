@@ -17,9 +17,9 @@ import threading
 from dataclasses import dataclass
 
 import numpy as np
-from whoosh.util.numeric import byte_to_length
 
-LENGTH_OF_BYTE = np.array([byte_to_length(b) for b in range(256)], dtype=np.float32)
+from .whooshformat import field_lengths, raw_column
+
 NO_YEAR = 0
 NO_DATE = -1  # below every real date (microseconds since year 1), and -NO_DATE cannot overflow: undated sorts last
 
@@ -60,7 +60,7 @@ class _SegmentColumns:
     def __init__(self, leaf, text_fields: tuple[str, ...]):
         n = leaf.doc_count_all()
         self.count = n
-        self.lengths = {f: _lengths(leaf, f, n) for f in text_fields}
+        self.lengths = {f: field_lengths(leaf, f, n) for f in text_fields}
         self.years = _numbers(leaf, "year", n, NO_YEAR)
         self.dates = _dates(leaf, "date", n)
         self.tags = _lists(leaf, "tag", n)
@@ -113,21 +113,9 @@ class SegmentCache:
         return found
 
 
-def _lengths(leaf, fieldname: str, n: int) -> np.ndarray:
-    """A field's length per document, decoded from Whoosh's one-byte column."""
-    from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
-
-    reader = leaf._perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
-    raw = np.zeros(n, np.uint8)
-    if reader is not None:
-        data = reader._dbfile.get(reader._basepos, min(reader._count, n))  # one byte per document
-        raw[:len(data)] = np.frombuffer(data, np.uint8)
-    return LENGTH_OF_BYTE[raw]
-
-
 def _numbers(leaf, fieldname: str, n: int, missing: int) -> np.ndarray:
     """A sortable NUMERIC(int) column as the numbers indexed (Whoosh stores them shifted by 2**31)."""
-    raw, default = _raw_column(leaf, fieldname, n)
+    raw, default = raw_column(leaf, fieldname, n)
     if raw is None:
         return np.full(n, missing, np.int32)
     return np.where(raw == default, missing, raw.astype(np.int64) - 2**31).astype(np.int32)
@@ -135,24 +123,10 @@ def _numbers(leaf, fieldname: str, n: int, missing: int) -> np.ndarray:
 
 def _dates(leaf, fieldname: str, n: int) -> np.ndarray:
     """A sortable DATETIME column as Whoosh's microseconds since year 1 (NO_DATE where none was given)."""
-    raw, default = _raw_column(leaf, fieldname, n)
+    raw, default = raw_column(leaf, fieldname, n)
     if raw is None:
         return np.full(n, NO_DATE, np.int64)
     return np.where(raw == default, NO_DATE, raw.astype(np.int64))
-
-
-def _raw_column(leaf, fieldname: str, n: int):
-    """(the column's numbers for every document, the value of a document without one), read in one go."""
-    if not leaf.has_column(fieldname):
-        return None, None
-    reader = leaf.column_reader(fieldname, translate=False)
-    typecode, default = reader._typecode, reader._default
-    dtype = np.dtype(typecode).newbyteorder(">")
-    out = np.full(n, default, dtype=np.uint64)
-    count = min(reader._count, n)
-    data = reader._dbfile.get(reader._basepos, count * dtype.itemsize)
-    out[:count] = np.frombuffer(data, dtype)
-    return out, default
 
 
 def _lists(leaf, fieldname: str, n: int) -> Labels:

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -47,6 +47,7 @@ class Ranked:
     total: int
     full_matches: int  # results that match every core unit
     mode: str  # "all" (no words: newest first), "and" (every result matches every core unit), "or"
+    understood: Understanding | None = None  # the query as ranked: its units no interview holds marked "absent"
 
 
 @dataclass
@@ -77,9 +78,17 @@ class Engine:
     def rank(self, understood: Understanding, mask: np.ndarray, by_date: bool) -> Ranked:
         """The results of ``understood`` among the documents in ``mask`` (live documents passing the filters).
 
-        The roles of ``understood``'s units are brought up to date as it is ranked: a unit no
-        interview holds becomes "absent" and is reported among the ignored words.
+        ``understood`` is left as it is: ``Ranked.understood`` is the query as ranked, a copy whose
+        units no interview holds are "absent" and reported among the ignored words.
         """
+        understood = replace(understood, units=[replace(u) for u in understood.units],
+                             excluded=list(understood.excluded), ignored=list(understood.ignored),
+                             corrections=list(understood.corrections), notices=list(understood.notices))
+        ranked = self._rank(understood, mask, by_date)
+        ranked.understood = understood
+        return ranked
+
+    def _rank(self, understood: Understanding, mask: np.ndarray, by_date: bool) -> Ranked:
         mask = mask & self.columns.live
         for unit in understood.excluded:
             mask &= ~self.unit(unit).matched

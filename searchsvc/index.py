@@ -11,6 +11,7 @@ On disk (``index/`` by default)::
     index/current            -> snapshots/<version>   (a symlink, swapped atomically)
     index/snapshots/<version>/   Whoosh files + manifest.json (what each source held)
                                  + analysis.json (the lexicon fingerprint its tokens were made with)
+                                 + format.json (the index format version: see ``_format``)
     index/tmp/<build>/           a build in progress; never read by a searcher
     index/ingest.lock            one ingest at a time
 
@@ -31,6 +32,7 @@ from __future__ import annotations
 import errno
 import fcntl
 import json
+import logging
 import os
 import shutil
 import time
@@ -40,13 +42,14 @@ from datetime import datetime
 from pathlib import Path
 
 from whoosh import index as whoosh_index
-from whoosh import columns
-from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+from whoosh.fields import DATETIME, ID, NUMERIC, STORED, TEXT, Schema
 
 from . import analysis, names
 from .analysis import analyzer
 from .article import Article
-from .codec import CharacterArray, PositionArray
+from ._format import (FORMAT_FILE, CharacterArray, ListKEYWORD, PositionArray, StrListColumn,  # noqa: F401
+                      format_problem, write_format)
+from . import whooshformat
 from .crashpoint import checkpoint
 
 DEFAULT_INDEX_DIR = Path(os.environ.get("SEARCHSVC_INDEX", "index"))
@@ -56,38 +59,14 @@ INVENTORY = "files.json"  # name -> size of every file of a snapshot, written wh
 ANALYSIS = "analysis.json"  # the analysis fingerprint the snapshot's tokens were made with
 QA_SEPARATOR = "\n\n"
 
+log = logging.getLogger("searchsvc.index")
+
 
 REBUILD_HINT = "(publish a new one with: searchsvc ingest --rebuild <folders>)"
 
 
 class IndexUnavailable(RuntimeError):
     """There is no usable index at the given place; the message says why."""
-
-
-class StrListColumn(columns.PickleColumn):
-    """A per-document list of strings: Whoosh's overlapping facets read it instead of
-    rebuilding a doc->values list from every posting of the field on every search."""
-
-    def __init__(self):
-        super().__init__(columns.VarBytesColumn())
-
-    def stores_lists(self):
-        return True
-
-    class Reader(columns.PickleColumn.Reader):
-        def __getitem__(self, docnum):
-            return super().__getitem__(docnum) or []
-
-
-class ListKEYWORD(KEYWORD):
-    """A comma-separated KEYWORD field whose values are also kept in a list column (for facets)."""
-
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        self.column_type = StrListColumn()
-
-    def to_column_value(self, value):
-        return [v.strip() for v in value.split(",") if v.strip()]
 
 
 TEXT_FIELDS = ("title", "lead", "question", "answer", "meta")  # what an unscoped query word is looked up in
@@ -220,6 +199,9 @@ class IndexStore:
         if not path.is_dir():
             raise IndexUnavailable(f"the index at {self.root} is broken: its current snapshot {path} is missing "
                                    "(run an ingest to publish a new one)")
+        problem = format_problem(path)
+        if problem:
+            raise IndexUnavailable(f"the index at {path} {problem} {REBUILD_HINT}")
         try:
             _check_inventory(path)
             ix = whoosh_index.open_dir(str(path))
@@ -231,6 +213,10 @@ class IndexStore:
         outdated = outdated_layout(ix.schema)
         if outdated:
             raise IndexUnavailable(f"the index at {path} {outdated} {REBUILD_HINT}")
+        slower = sorted(seg for seg, how in whooshformat.read_paths(ix).items() if how == whooshformat.PUBLIC)
+        if slower:  # a codec the engine cannot read a block at a time: same results, read posting by posting
+            log.warning("index %s: segments %s were written by a codec the engine reads through Whoosh's public "
+                        "readers (slower; `searchsvc ingest --rebuild` rewrites them)", path, ", ".join(slower))
         return version, ix
 
     def analysis_fingerprint(self, version: str) -> str | None:
@@ -267,6 +253,10 @@ class IndexStore:
         if version is not None and not self.snapshot_path(version).is_dir():
             version = None  # 'current' points at a snapshot that is gone: build everything afresh
         if version is not None:
+            problem = format_problem(self.snapshot_path(version))
+            if problem:
+                raise IndexUnavailable(f"the index at {self.root} {problem}; an update cannot add to it "
+                                       f"{REBUILD_HINT}")
             outdated = outdated_layout(whoosh_index.open_dir(str(self.snapshot_path(version))).schema)
             if outdated:
                 raise IndexUnavailable(f"the index at {self.root} {outdated}; an update cannot add to it "
@@ -284,6 +274,7 @@ class IndexStore:
             previous = self.analysis_fingerprint(version)
             fingerprint = previous if previous == analysis.fingerprint() else None
         (build / ANALYSIS).write_text(json.dumps({"fingerprint": fingerprint}), "utf-8")
+        write_format(build)  # every segment of the build is read, and the TOC rewritten, by this release
         checkpoint("build.ready")
         return build
 
@@ -341,7 +332,7 @@ def _check_inventory(folder: Path) -> None:
 
 def _link_tree(src: Path, dst: Path) -> None:
     for item in src.iterdir():
-        if item.name in (MANIFEST, INVENTORY, ANALYSIS) or item.name.endswith((".lock", "WRITELOCK")):
+        if item.name in (MANIFEST, INVENTORY, ANALYSIS, FORMAT_FILE) or item.name.endswith((".lock", "WRITELOCK")):
             continue  # rewritten for the new snapshot: a hard link would change the old one too
         try:
             os.link(item, dst / item.name)

@@ -8,6 +8,10 @@ frequencies; ``codec.SplitBlockCodec`` keeps a block's offsets apart, so they ar
 decoded for this), and the occurrences (positions, character offsets) of a term in a few
 documents are read from just the blocks that hold them (phrases, highlighting).
 
+Whoosh's internals are reached only through ``whooshformat``. A term absent from a segment
+(Whoosh's ``TermNotFound``) has no postings there; any other failure to read a segment is
+``results.IndexDamaged``: a damaged index fails loudly and never returns fewer results.
+
 A ``TermCache`` keeps what one term's walk over its blocks learnt, per segment: its
 documents and frequencies, and where each block starts and ends. Segments are immutable,
 so the entry serves every later search until the segment is gone; a common word is read
@@ -21,9 +25,9 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
-from whoosh.codec.whoosh3 import W3LeafMatcher
 
-from .codec import SplitBlockMatcher
+from .whooshformat import (block_values, damage, iter_blocks, iter_postings, open_postings, reads_blocks,
+                           reads_values_by_block)
 
 
 @dataclass
@@ -91,11 +95,13 @@ def term_blocks(leaf, fieldname: str, token: str, cache: TermCache | None = None
     key = (leaf.segment().segment_id(), fieldname, token)
     found = cache.get(key) if cache is not None else None
     if found is None:
-        try:
-            matcher = leaf.postings(fieldname, token)
-        except Exception:  # TermNotFound: not in this segment
+        matcher = open_postings(leaf, fieldname, token)
+        if matcher is None:  # TermNotFound: not in this segment
             return None
-        found = _walk(matcher)
+        try:
+            found = _walk(matcher)
+        except Exception as exc:  # a block that does not decode: the segment is damaged, not the term absent
+            raise damage(leaf, exc, f"reading the postings of {fieldname}:{token!r}") from exc
         if cache is not None:
             cache.put(key, found)
     return found
@@ -144,11 +150,17 @@ def read_occurrences(reader, fieldname: str, token: str, wanted: np.ndarray, cha
         if not len(local):
             continue
         stride = getattr(leaf.schema[fieldname].format, "STRIDE", None)
-        matcher = leaf.postings(fieldname, token)
-        if isinstance(matcher, SplitBlockMatcher) and stride and len(blocks.block_offsets):
-            found = _block_occurrences(matcher, blocks, local, stride)
-        else:
-            found = _matcher_occurrences(matcher, local, chars)
+        matcher = open_postings(leaf, fieldname, token)
+        if matcher is None:
+            raise damage(leaf, LookupError("the term's postings were read before"),
+                         f"reopening the postings of {fieldname}:{token!r}")
+        try:
+            if reads_values_by_block(matcher) and stride and len(blocks.block_offsets):
+                found = _block_occurrences(matcher, blocks, local, stride)
+            else:
+                found = _matcher_occurrences(matcher, local, chars)
+        except Exception as exc:
+            raise damage(leaf, exc, f"reading the occurrences of {fieldname}:{token!r}") from exc
         parts.append((found[0] + offset, *found[1:]))
     if not parts:
         empty = np.zeros(0, np.int64)
@@ -165,10 +177,9 @@ def _block_occurrences(matcher, blocks: TermBlocks, wanted: np.ndarray, stride: 
     docs: list[np.ndarray] = []
     ends = np.append(blocks.block_first[1:], len(blocks.ids))
     for b in blocks.blocks_holding(wanted).tolist():
-        matcher._goto(int(blocks.block_offsets[b]))
+        lengths, joined = block_values(matcher, int(blocks.block_offsets[b]))
         ids = blocks.ids[blocks.block_first[b]:ends[b]]
         keep = np.isin(ids, wanted)
-        _kind, lengths, joined = matcher.tail()
         per_posting = np.asarray(lengths, dtype=np.int64) // (4 * stride)
         values = np.frombuffer(joined, dtype=np.int32).reshape(-1, stride)
         rows.append(values[np.repeat(keep, per_posting)])
@@ -200,34 +211,28 @@ def _matcher_occurrences(matcher, wanted: np.ndarray, chars: bool) -> tuple:
 
 def _walk(matcher) -> TermBlocks:
     """Every posting of a segment's matcher, a block at a time where the codec allows, and the block layout."""
-    if isinstance(matcher, (SplitBlockMatcher, W3LeafMatcher)):
-        read = (lambda m: m.head()) if isinstance(matcher, SplitBlockMatcher) else _whole_block
+    if reads_blocks(matcher):
         ids, tfs, offsets, first, count = [], [], [], [], 0
-        while not matcher._atend:
-            offsets.append(matcher._blockoffset if isinstance(matcher, SplitBlockMatcher) else -1)
+        for offset, deltas, weights, size in iter_blocks(matcher):
+            offsets.append(offset)
             first.append(count)
-            data = read(matcher)
-            ids.append(np.cumsum(np.asarray(data[0], dtype=np.int64)))  # ids are delta-encoded per block
-            weights, size = data[1], matcher._blocklength
+            ids.append(np.cumsum(np.asarray(deltas, dtype=np.int64)))  # ids are delta-encoded per block
             if weights is None or isinstance(weights, float):  # all 1.0, or all the same
                 tfs.append(np.full(size, 1.0 if weights is None else weights, np.float32))
             else:
                 tfs.append(np.asarray(weights, dtype=np.float32))
+            if len(ids[-1]) != size or len(tfs[-1]) != size:
+                raise ValueError(f"a block says it holds {size} postings but decodes to {len(ids[-1])} documents "
+                                 f"and {len(tfs[-1])} weights")
             count += size
-            matcher._next_block()
         if ids:
             return TermBlocks(np.concatenate(ids), np.concatenate(tfs), np.asarray(offsets, np.int64),
                               np.asarray(first, np.int64))
         return TermBlocks(np.zeros(0, np.int64), np.zeros(0, np.float32), np.zeros(0, np.int64), np.zeros(0, np.int64))
-    docs, weights = [], []  # inlined postings (a term in one document)
-    while matcher.is_active():
-        docs.append(matcher.id())
-        weights.append(matcher.weight())
-        matcher.next()
+    # inlined postings (a term in one document), or a codec read through Whoosh's public matcher API
+    docs, weights = [], []
+    for docnum, weight in iter_postings(matcher):
+        docs.append(docnum)
+        weights.append(weight)
     return TermBlocks(np.asarray(docs, np.int64), np.asarray(weights, np.float32), np.zeros(0, np.int64),
                       np.zeros(0, np.int64))
-
-
-def _whole_block(matcher) -> tuple:
-    matcher._read_data()
-    return matcher._data

@@ -102,3 +102,16 @@ class Related:
     shared_tags: list[str] = field(default_factory=list)
     shared_concepts: list[str] = field(default_factory=list)  # lexicon terms, most specific first
     expert_details: list[ExpertDetail] = field(default_factory=list)  # one for each of ``experts``
+
+
+class IndexDamaged(RuntimeError):
+    """A segment of the index could not be read (a corrupt block, a format mismatch): the search fails
+    rather than return fewer results. ``index`` is the snapshot folder, ``segment`` the segment id."""
+
+    def __init__(self, index: str, segment: str, reason: str):
+        super().__init__(f"the index at {index} is damaged: segment {segment}: {reason} "
+                         "(publish a new one with: searchsvc ingest --rebuild <folders>)")
+        self.index, self.segment, self.reason = index, segment, reason
+
+    def __reduce__(self):
+        return IndexDamaged, (self.index, self.segment, self.reason)

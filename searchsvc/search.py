@@ -15,7 +15,10 @@ running service never needs a restart. A search runs in four steps, one module e
 from __future__ import annotations
 
 import json
+import logging
+import threading
 import time
+from contextlib import contextmanager
 
 from . import names, related as related_module, suggest as suggest_module
 from .affiliation import expert_details
@@ -24,17 +27,19 @@ from .engine import Engine, facets, filter_mask
 from .highlight import Highlighter
 from .index import TEXT_FIELDS, IndexStore
 from .ranking import RANKING, Ranking
-from .results import (MAX_PER_PAGE, MAX_QUERY_CHARS, SORTS, BadRequest, Hit, Match, OutOfTime,  # noqa: F401 (re-exported)
-                      Related, SearchResult, check_deadline, validate)
+from .results import (MAX_PER_PAGE, MAX_QUERY_CHARS, SORTS, BadRequest, Hit, IndexDamaged, Match,  # noqa: F401
+                      OutOfTime, Related, SearchResult, check_deadline, validate)
 from .snapshot import SnapshotReader
 from .queryplan import Understanding
 from .understanding import understand
 from .vocabulary import IndexVocabulary
 
-__all__ = ["Searcher", "BadRequest", "OutOfTime", "SearchResult", "Hit", "Match", "Related", "Ranking", "RANKING",
+__all__ = ["Searcher", "BadRequest", "OutOfTime", "IndexDamaged", "SearchResult", "Hit", "Match", "Related", "Ranking", "RANKING",
            "MAX_QUERY_CHARS", "MAX_PER_PAGE", "SORTS", "validate"]
 
 FACET_LIMIT = 20
+
+log = logging.getLogger("searchsvc.search")
 
 
 class Searcher:
@@ -44,6 +49,8 @@ class Searcher:
         self.store = store
         self.ranking = ranking
         self.snapshots = SnapshotReader(store, ranking.weighting())
+        self._damaged: dict[str, str] = {}  # index version -> why a search could not read it (IndexDamaged)
+        self._damaged_lock = threading.Lock()
 
     def _current(self):
         return self.snapshots.current()
@@ -52,10 +59,28 @@ class Searcher:
         return self._current()[0]
 
     def health(self) -> dict:
+        """"ok", or "degraded" with the reason once a search found the published snapshot damaged."""
         version, searcher = self._current()
-        return {"status": "ok", "articles": searcher.doc_count(), "documents": searcher.doc_count_all(),
-                "index_version": version,
-                "lexicon": "current" if self.snapshots.concepts_indexed() else "stale"}
+        damaged = self._damaged.get(version)
+        health = {"status": "degraded" if damaged else "ok", "articles": searcher.doc_count(),
+                  "documents": searcher.doc_count_all(), "index_version": version,
+                  "lexicon": "current" if self.snapshots.concepts_indexed() else "stale"}
+        if damaged:
+            health["reason"] = damaged
+        return health
+
+    @contextmanager
+    def _reading(self, version: str):
+        """Record (and log) a damaged snapshot found while reading it, for ``health``; the error goes on up."""
+        try:
+            yield
+        except IndexDamaged as exc:
+            with self._damaged_lock:
+                first = version not in self._damaged
+                self._damaged[version] = str(exc)
+            if first:
+                log.error("index version %s is damaged: %s", version, exc)
+            raise
 
     # -- search ----------------------------------------------------------------
     def search(self, q: str, page: int = 1, per_page: int = 10, tag: str | None = None,
@@ -65,6 +90,12 @@ class Searcher:
         validate(q, page, per_page, sort)
         started = time.perf_counter()
         version, searcher = self._current()
+        with self._reading(version):
+            return self._search(version, searcher, q, page, per_page, tag, expert, year, sort, year_from, year_to,
+                                deadline, started)
+
+    def _search(self, version, searcher, q, page, per_page, tag, expert, year, sort, year_from, year_to, deadline,
+                started) -> SearchResult:
         understood = self.understand(q, searcher)
         check_deadline(deadline)
         columns = self.snapshots.columns(searcher)
@@ -73,6 +104,7 @@ class Searcher:
         mask = filter_mask(columns, tags=[names.key(tag)] if tag else (), experts=[names.key(expert)] if expert else (),
                            years=[int(year)] if year is not None else (), year_from=year_from, year_to=year_to)
         ranked = engine.rank(understood, mask, by_date=sort == "date")
+        understood = ranked.understood  # with the units no interview holds reported as ignored
         on_page = [int(d) for d in ranked.order[(page - 1) * per_page: page * per_page]]
         highlighter = Highlighter(searcher, understood.words(self.snapshots.concepts_indexed()), docnums=on_page,
                                   holders=engine.postings, terms=self.snapshots.terms)
@@ -122,10 +154,11 @@ class Searcher:
 
     def related(self, article_id: str, limit: int = 5, deadline: float | None = None) -> list[Related] | None:
         """More like this: the interview's own distinctive terms, searched across the index."""
-        _, searcher = self._current()
-        engine = Engine(self.snapshots.columns(searcher), searcher, related_module.RANKING, TEXT_FIELDS,
-                        self.snapshots.concepts_indexed(), deadline, terms=self.snapshots.terms)
-        return related_module.related(engine, article_id, limit)
+        version, searcher = self._current()
+        with self._reading(version):
+            engine = Engine(self.snapshots.columns(searcher), searcher, related_module.RANKING, TEXT_FIELDS,
+                            self.snapshots.concepts_indexed(), deadline, terms=self.snapshots.terms)
+            return related_module.related(engine, article_id, limit)
 
     # -- suggestions ----------------------------------------------------------------
     def suggest(self, prefix: str, limit: int = 8) -> list[dict]:

@@ -135,14 +135,12 @@ def test_stages_match_their_own_numeral_in_any_script_and_no_other(tmp_path):
 
 def found_by(searcher: Searcher, q: str, concept_tokens: bool) -> set[int]:
     """Interviews ``q`` finds through concept tokens (True) or by expanding every name (False)."""
-    import copy
-
     from searchsvc.engine import Engine, filter_mask
     from searchsvc.index import TEXT_FIELDS
 
     _, whoosh_searcher = searcher.snapshots.current()
     columns = searcher.snapshots.columns(whoosh_searcher)
-    understood = copy.deepcopy(searcher.understand(q, whoosh_searcher))
+    understood = searcher.understand(q, whoosh_searcher)
     engine = Engine(columns, whoosh_searcher, searcher.ranking, TEXT_FIELDS, concepts_indexed=concept_tokens)
     return set(engine.rank(understood, filter_mask(columns), by_date=False).order.tolist())
 

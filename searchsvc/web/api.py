@@ -11,7 +11,7 @@ from ..search import MAX_QUERY_CHARS, BadRequest
 from . import present
 from .caching import cached, index_backed, searcher, static_cacheable
 from .guard import deadline
-from .http import check_page, filter_args, int_arg, search_args
+from .http import check_page, filter_args, int_arg, recorded_damage, search_args
 
 bp = Blueprint("api", __name__)
 
@@ -139,7 +139,15 @@ def healthz():
         response.status_code = 503
         response.headers["Retry-After"] = "30"
         return response
-    return jsonify(health)
+    if health["status"] == "ok":  # another worker of this server may have found the snapshot damaged
+        reason = recorded_damage(str(searcher().store.snapshot_path(health["index_version"])))
+        if reason:
+            health.update(status="degraded", reason=reason)
+    response = jsonify(health)
+    if health["status"] != "ok":  # "degraded": a search found the published snapshot damaged (see http.py)
+        response.status_code = 503
+        response.headers["Retry-After"] = "30"
+    return response
 
 
 def not_found(article_id: str):

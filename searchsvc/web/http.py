@@ -3,21 +3,28 @@
 Errors: JSON ``{"error": {"code": <HTTP status>, "message": ..., "param": ...}}`` under
 /api/* and /healthz; a friendly Simplified Chinese page everywhere else.  Nothing a
 user can type reaches a 500: bad parameters are 400, unknown things 404 (a page past
-the last one too, naming ``page``), a missing index 503.
+the last one too, naming ``page``), a missing index 503, and a damaged one (a posting block
+that does not decode: ``IndexDamaged``) 503 naming the index and the segment, with the
+reason logged and ``/healthz`` degraded. 503, not 500: the fault is in the published data,
+not in the code; the service answers again as soon as an ingest publishes a sound snapshot
+(the reader follows it without a restart), which is what Retry-After and a load balancer's
+"try another instance" mean; and a monitor alerts on it as on any other 5xx.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import re
 
-from flask import Flask, g, jsonify, make_response, render_template, request
+from flask import Flask, current_app, g, jsonify, make_response, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from ..index import IndexUnavailable
 from .guard import OverBudget
 from .ratelimit import retry_after
-from ..search import MAX_PER_PAGE, MAX_QUERY_CHARS, SORTS, BadRequest, validate
+from ..search import MAX_PER_PAGE, MAX_QUERY_CHARS, SORTS, BadRequest, IndexDamaged, validate
 
 log = logging.getLogger("searchsvc.web")
 
@@ -139,6 +146,29 @@ def error_response(status: int, message: str, param: str | None = None, message_
     return response
 
 
+DAMAGE_FILE = "index-damaged.json"  # in the state folder: what every worker's /healthz reports
+
+
+def record_damage(exc: IndexDamaged) -> None:
+    """Tell every worker of the server (through the shared state folder) that this snapshot is damaged."""
+    folder = current_app.extensions["searchsvc"]["state_dir"]
+    temp = folder / f"{DAMAGE_FILE}.{os.getpid()}"
+    try:
+        temp.write_text(json.dumps({"index": exc.index, "segment": exc.segment, "reason": str(exc)}), "utf-8")
+        os.replace(temp, folder / DAMAGE_FILE)
+    except OSError as error:  # the error response and the log still say it
+        log.warning("could not record the damaged index in %s: %s", folder, error)
+
+
+def recorded_damage(index_folder: str) -> str | None:
+    """Why a search found the snapshot at ``index_folder`` damaged (any worker of this server), or None."""
+    try:
+        found = json.loads((current_app.extensions["searchsvc"]["state_dir"] / DAMAGE_FILE).read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    return found.get("reason") if isinstance(found, dict) and found.get("index") == index_folder else None
+
+
 HTTP_MESSAGES_ZH = {
     404: "找不到这个页面。它可能已被删除，或者链接有误。",
     405: "不支持这种请求方式。",
@@ -166,6 +196,15 @@ def init_app(app: Flask) -> None:
         log.warning("index unavailable: %s", exc)
         return error_response(503, f"the search index is unavailable: {exc}", None,
                               "搜索服务暂时不可用：索引尚未建立或无法打开。请稍后再试，或联系管理员运行 searchsvc ingest。")
+
+    @app.errorhandler(IndexDamaged)
+    def index_damaged(exc: IndexDamaged):
+        log.error("damaged index on %s: %s", request.full_path, exc)
+        record_damage(exc)
+        return error_response(503, f"the search index is damaged: {exc}", None,
+                              f"搜索服务暂时不可用：索引 {exc.index} 已损坏（片段 {exc.segment}），无法完整读取，"
+                              "为避免漏掉结果已停止本次搜索。请联系管理员运行 searchsvc ingest --rebuild 重建索引。",
+                              index=exc.index, segment=exc.segment)
 
     @app.errorhandler(OverBudget)
     def over_budget(exc: OverBudget):
