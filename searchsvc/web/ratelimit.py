@@ -167,7 +167,8 @@ def retry_after() -> int:
     current = limiter.current_limit if limiter is not None else None
     if current is None:
         return 60
-    return max(1, math.ceil(current.reset_at - time.time()))
+    now = getattr(limiter.storage, "clock", time.time)()  # the clock the window's hits were counted by
+    return max(1, math.ceil(current.reset_at - now))
 
 
 def init_app(app: Flask, state_dir: Path) -> None:
