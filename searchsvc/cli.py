@@ -68,8 +68,9 @@ def ingest(paths, index_dir, prune, rebuild, root, as_json, progress):
     - The new index is published atomically: searches see the old or the new one.
     - A file that fails is reported with its reason; the others go on.
     - Exit code 1 when any file failed or any question was lost, 2 when the index
-      could not be written (a full disk, say; the previous index stays live) or
-      the root does not fit the index, 0 otherwise.
+      could not be written (a full disk, say; the previous index stays live),
+      the root does not fit the index or a setting is bad (SEARCHSVC_INGEST_PROCS,
+      SEARCHSVC_LEXICON: see `searchsvc settings`), 0 otherwise.
 
     \b
     Examples:
@@ -80,6 +81,13 @@ def ingest(paths, index_dir, prune, rebuild, root, as_json, progress):
     from tqdm import tqdm
 
     from .ingest import IngestError, ingest as run_ingest
+
+    try:
+        for name in ("SEARCHSVC_INGEST_PROCS", "SEARCHSVC_LEXICON"):  # the settings an ingest reads
+            settings_table.value(name)
+    except settings_table.SettingsError as exc:
+        click.echo(f"error: {exc}\n(see `searchsvc settings`)", err=True)
+        sys.exit(2)
 
     show = sys.stderr.isatty() if progress is None else progress
     bar = tqdm(total=0, unit="file", disable=not show, file=sys.stderr, desc="ingest")

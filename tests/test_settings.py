@@ -124,6 +124,14 @@ def test_serve_refuses_to_start_on_a_bad_value_and_says_which(runner, tmp_path):
     assert "SEARCHSVC_BUDGET_THREADS='0' (environment): expected a whole number, from 1 to 64" in result.output
 
 
+def test_ingest_refuses_a_bad_setting_before_it_reads_a_page(runner, tmp_path):
+    result = runner.invoke(["ingest", str(ROOT / "samples"), "--index", str(tmp_path / "index")],
+                           env={"SEARCHSVC_INGEST_PROCS": "all"})
+    assert result.exit_code == 2
+    assert "SEARCHSVC_INGEST_PROCS='all' (environment): expected a whole number, from 0 to 256" in result.output
+    assert not (tmp_path / "index").exists()
+
+
 def test_settings_help_lists_every_setting_with_default_and_meaning(runner):
     serve_help = runner.invoke(["serve", "--help"]).output
     listed = runner.invoke(["settings"]).output
