@@ -134,5 +134,6 @@ def test_when_redis_goes_away_requests_are_answered_unlimited_with_a_warning(mak
 
 def test_a_storage_setting_that_is_not_redis_is_refused_with_its_name(make_app):
     for name in ("SEARCHSVC_RATE_LIMIT_STORAGE", "SEARCHSVC_CACHE_STORAGE"):
-        with pytest.raises(ValueError, match=f"{name} must be empty .* or a redis:// URL, not 'memcached://x'"):
+        with pytest.raises(ValueError, match=rf"{name}='memcached://x' \(create_app's config\): expected empty "
+                                             r"\(the embedded store in the state folder\) or a redis://host:port/db URL"):
             make_app(**{name: "memcached://x"})
