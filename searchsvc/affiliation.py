@@ -13,10 +13,11 @@ feeds) uses to show each expert as "name, title, affiliation":
    and society memberships, not where the expert works.
 2. The line is cut into segments at commas, semicolons and 、.
 3. From each segment the trailing run of role words (主任医师, 教授, 副院长, 博士研究生导师,
-   首席专家…, with modifiers such as 副 and 名誉) is cut off.  A segment whose roles
-   end in 院士 is an academy honour (中国工程院院士), not a workplace, and is skipped.
-4. The first remaining text that names an institution (医院, 大学, 学院, 研究所, 中心…)
-   is the affiliation, institution and department as the bio writes them
+   首席专家…, with modifiers such as 副 and 名誉 from lexicon/role_modifiers.txt) is cut
+   off.  A segment whose roles end in 院士 is an academy honour (中国工程院院士), not a
+   workplace, and is skipped.
+4. The first remaining text that names an institution (医院, 大学, 学院, 研究所, 中心…, the
+   words of lexicon/institutions.txt) is the affiliation, institution and department as the bio writes them
    (国家癌症中心/中国医学科学院肿瘤医院 keeps its slash).  None: "".
 5. At most ``MAX_CHARS`` characters: a longer one is cut, ending in "…".
 
@@ -32,6 +33,7 @@ import unicodedata
 from functools import lru_cache
 from typing import Iterable
 
+from .lexicon_data import word_list
 from .names import to_simplified
 from .results import ExpertDetail
 
@@ -45,8 +47,10 @@ ROLES = (
     "研究生导师", "导师", "博导", "硕导", "首席专家", "专家", "学科带头人", "带头人", "负责人", "院士",
     "护士长", "药师", "技师", "医学博士", "博士后", "博士", "委员", "主席", "会长", "理事长", "秘书长",
 )
-MODIFIERS = ("副", "名誉", "常务", "执行", "首席", "资深", "特聘", "荣誉", "终身", "助理", "一级", "二级", "三级")
-INSTITUTIONS = ("医院", "大学", "学院", "研究所", "研究院", "科学院", "中心", "实验室", "卫生院", "诊所", "保健院")
+# The word lists are data beside the lexicon (searchsvc/lexicon/, each file's header says what it is).
+# ROLES is still listed here until lexicon/roles.txt lands; then it is word_list("roles.txt") too.
+MODIFIERS = word_list("role_modifiers.txt")
+INSTITUTIONS = word_list("institutions.txt")
 HONOUR = "院士"
 
 _ROLE = "(?:{})*(?:{})".format("|".join(MODIFIERS), "|".join(sorted(ROLES, key=len, reverse=True)))

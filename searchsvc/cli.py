@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from . import settings as settings_table
 from .index import DEFAULT_INDEX_DIR, IndexStore, IndexUnavailable
 
 INDEX_OPTION = click.option(
@@ -16,6 +17,9 @@ INDEX_OPTION = click.option(
     show_default=True, envvar="SEARCHSVC_INDEX",
     help="Index folder (env SEARCHSVC_INDEX). Holds published snapshots; 'current' points at the live one.",
 )
+
+SETTINGS_EPILOG = "\b\nSettings (environment variables; `searchsvc settings` explains each):\n" + "\n".join(
+    f"  {s.name} (default {s.shown_default() or 'empty'}): {s.help.split(';')[0]}" for s in settings_table.SETTINGS)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -71,8 +75,9 @@ def ingest(paths, index_dir, prune, rebuild, root, as_json, progress):
     - The new index is published atomically: searches see the old or the new one.
     - A file that fails is reported with its reason; the others go on.
     - Exit code 1 when any file failed or any question was lost, 2 when the index
-      could not be written (a full disk, say; the previous index stays live) or
-      the root does not fit the index, 0 otherwise.
+      could not be written (a full disk, say; the previous index stays live),
+      the root does not fit the index or a setting is bad (SEARCHSVC_INGEST_PROCS,
+      SEARCHSVC_LEXICON: see `searchsvc settings`), 0 otherwise.
 
     \b
     Examples:
@@ -83,6 +88,13 @@ def ingest(paths, index_dir, prune, rebuild, root, as_json, progress):
     from tqdm import tqdm
 
     from .ingest import IngestError, ingest as run_ingest
+
+    try:
+        for name in ("SEARCHSVC_INGEST_PROCS", "SEARCHSVC_LEXICON"):  # the settings an ingest reads
+            settings_table.value(name)
+    except settings_table.SettingsError as exc:
+        click.echo(f"error: {exc}\n(see `searchsvc settings`)", err=True)
+        sys.exit(2)
 
     show = sys.stderr.isatty() if progress is None else progress
     bar = tqdm(total=0, unit="file", disable=not show, file=sys.stderr, desc="ingest")
@@ -166,7 +178,7 @@ def search(query, index_dir, limit, tag, expert, as_json):
             click.echo(f"    {_plain(best.snippet_html)}")
 
 
-@main.command()
+@main.command(epilog=SETTINGS_EPILOG)
 @INDEX_OPTION
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on (0.0.0.0 for every interface, e.g. in a container).")
@@ -198,26 +210,63 @@ def serve(index_dir, host, port, workers, threads, access_log, dev):
       curl 'http://127.0.0.1:8000/api/search?q=KRAS%20G12C'
       curl http://127.0.0.1:8000/healthz
 
-    \b
-    Environment: SEARCHSVC_INDEX, SEARCHSVC_CORS_ORIGINS (default *),
-    SEARCHSVC_CACHE_MB (megabytes of results cached for all workers, default 64; 0 = off),
-    SEARCHSVC_CACHE_STORAGE (empty = embedded, or redis://host:port/db),
-    SEARCHSVC_CACHE_MAX_AGE (seconds for Cache-Control, default 60),
-    SEARCHSVC_TRUSTED_PROXIES (reverse proxies in front, default 0),
-    SEARCHSVC_RATE_LIMIT (per client on /api/*, over all workers; default 600/minute; off),
-    SEARCHSVC_RATE_LIMIT_STORAGE (empty = embedded, or redis://host:port/db to share across machines),
-    SEARCHSVC_RATE_LIMIT_EXEMPT (addresses never limited, default none),
-    SEARCHSVC_STATE_DIR (folder for the embedded cache and counters; default a private one per server),
-    SEARCHSVC_TIME_BUDGET (seconds of index work per request, default 5; 0 = none),
-    SEARCHSVC_BUDGET_THREADS (threads doing that work per worker, default 4),
-    SEARCHSVC_MAX_BODY (largest request body in bytes, default 16384).
+    Every setting (the SEARCHSVC_* variables listed below) is checked before the
+    server starts: a bad value stops it with a message naming the variable.
     """
     from .web.server import serve as run_gunicorn, serve_dev
 
+    try:
+        settings_table.load({"SEARCHSVC_INDEX": str(index_dir)})
+    except settings_table.SettingsError as exc:
+        raise click.ClickException(f"{exc}\n(see `searchsvc settings`)")
     if dev:
         serve_dev(index_dir, host, port)
     else:
         run_gunicorn(index_dir, host, port, workers, threads, access_log)
+
+
+@main.command("settings")
+@click.option("--check", is_flag=True, help="Also show what the environment sets, and exit 1 if any value is bad.")
+@click.option("--markdown", is_flag=True, help="Print README's Settings table instead.")
+def settings_command(check, markdown):
+    """List every SEARCHSVC_* setting: its default, what it does and what a good value is.
+
+    Settings are environment variables, read when the service starts (`searchsvc
+    serve`, or create_app in your own WSGI setup, whose config argument overrides
+    them). Every value is checked then: a bad one stops the start with one message
+    naming the variable, the value and what is expected. An empty variable counts
+    as unset.
+
+    \b
+    Examples:
+      searchsvc settings                        # what can be set
+      SEARCHSVC_TIME_BUDGET=2 searchsvc settings --check
+      SEARCHSVC_RATE_LIMIT=off searchsvc serve  # no rate limit
+    """
+    import os
+
+    if markdown:
+        click.echo(settings_table.markdown_table())
+        return
+    for s in settings_table.SETTINGS:
+        click.echo(f"{s.name}  (default: {s.shown_default() or 'empty'})")
+        click.echo(f"    {s.help}")
+        click.echo(f"    a good value: {s.expects}")
+        if check and os.environ.get(s.name, "").strip():
+            click.echo(f"    set here: {os.environ[s.name]!r}")
+    if not check:
+        return
+    problems = []
+    try:
+        settings_table.load()
+    except settings_table.SettingsError as exc:
+        problems = exc.problems
+    for name in settings_table.unknown(others=settings_table.OTHER_VARIABLES):
+        click.echo(f"warning: {name} is set but is no setting (a typo?)", err=True)
+    for problem in problems:
+        click.echo(f"error: {problem}", err=True)
+    click.echo("all settings are valid" if not problems else f"{len(problems)} bad value(s)")
+    sys.exit(1 if problems else 0)
 
 
 @main.group()

@@ -51,8 +51,10 @@ from ._format import (FORMAT_FILE, CharacterArray, ListKEYWORD, PositionArray, S
                       format_problem, write_format)
 from . import whooshformat
 from .crashpoint import checkpoint
+from .settings import BY_NAME
 
-DEFAULT_INDEX_DIR = Path(os.environ.get("SEARCHSVC_INDEX", "index"))
+# The default of SEARCHSVC_INDEX (settings.py); the command line and create_app read the variable itself
+DEFAULT_INDEX_DIR = Path(BY_NAME["SEARCHSVC_INDEX"].default)
 KEEP_SNAPSHOTS = 3
 MANIFEST = "manifest.json"
 INVENTORY = "files.json"  # name -> size of every file of a snapshot, written when it is published

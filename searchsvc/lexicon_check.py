@@ -25,8 +25,32 @@ def problems(cut: Cut, table: SynonymTable, names_in: NamesIn) -> list[str]:
     _check_broader(terms, found)
     _check_lookalikes(terms, table, names_in, found)
     _check_prefixes(found)
+    _check_word_lists(found)
     _check_in_running_text(table, names_in, found)
     return found
+
+
+# One-word-a-line lists beside the lexicon (lexicon_data.word_list): file -> who reads it
+WORD_LISTS = {"stop_words.txt": "analysis", "role_modifiers.txt": "affiliation", "institutions.txt": "affiliation"}
+
+
+def _check_word_lists(found: list[str]) -> None:
+    for name in WORD_LISTS:
+        seen: dict[str, int] = {}
+        try:
+            numbered = list(numbered_rows(name, sep=None))
+        except FileNotFoundError:
+            found.append(f"{name}: missing (copy it from searchsvc/lexicon/)")
+            continue
+        for number, row in numbered:
+            entry = " ".join(row)
+            if len(row) != 1:
+                found.append(f"{name}:{number}: one entry a line, without spaces, not {entry!r}")
+            elif entry in seen:
+                found.append(f"{name}:{number}: {entry!r} is listed twice (first on line {seen[entry]})")
+            elif name == "stop_words.txt" and entry != normalize(entry):
+                found.append(f"{name}:{number}: write {entry!r} as the analyzer does: {normalize(entry)!r}")
+            seen.setdefault(entry, number)
 
 
 def _check_synonyms(cut: Cut, found: list[str]):

@@ -1,4 +1,5 @@
-"""The oncology lexicon as read from its data files (``searchsvc/lexicon/``; formats in its README).
+"""The oncology lexicon as read from its data files (``searchsvc/lexicon/``; formats in its README),
+and the word lists beside it (``word_list``: stop words here, affiliation's role and institution words).
 
 Plain data, no analysis: ``analysis`` cuts the names into tokens, ``concepts`` builds the
 synonym table and the broader-term graph from them, and ``lexicon_check`` validates the files.
@@ -7,7 +8,6 @@ synonym table and the broader-term graph from them, and ``lexicon_check`` valida
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -15,16 +15,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Iterator
 
+from . import settings
 from .textnorm import normalize
 
-# Function words: dropped from pages and queries alike (analysis.StopFilter)
-STOP_WORDS = frozenset(
-    """的 了 是 在 和 与 及 或 等 对 于 也 都 而 之 其 这 那 就 还 并 被 把 将 以 为 从 由 向 给
-    让 但 则 即 又 再 已 很 更 最 所 着 过 呢 吗 吧 啊 一个 一些 我们 您 你 他 她 它 他们 她们
-    这些 那些 这个 那个 一种 以及 以下 如何 什么 哪些 可以 能够 进行 通过 对于 关于 因此 因为 所以
-    如果 虽然 但是 而且 并且 其中 目前 当前 方面 情况 问题 请问 请 谈谈 认为 来说 可能 需要 应该
-    the a an of and or in on for to with by is are was were be as at from this that""".split()
-)
 KINDS = ("drug", "gene", "disease", "stage", "endpoint", "term", "modality")
 # What an affix in prefixes.tsv does (lexicon/README.md, "prefixes.tsv"):
 #   inside - no sub-word starts right after it inside a Chinese word (HER2超低表达 holds no 低表达)
@@ -35,7 +28,7 @@ KINDS = ("drug", "gene", "disease", "stage", "endpoint", "term", "modality")
 PREFIX_RULES = ("inside", "word", "after", "split", "apart")
 # The files whose content decides the indexed tokens (misspellings.tsv is read at query time only)
 TOKEN_FILES = ("synonyms.tsv", "userdict.txt", "lay.tsv", "compounds.tsv", "broader.tsv", "lookalikes.tsv",
-               "prefixes.tsv")
+               "prefixes.tsv", "stop_words.txt")
 # A name of a compound's first group that is written before the second's names (HER2, ERBB2; not
 # "human epidermal growth factor receptor 2"): one word of letters and digits
 COMPOUND_HEAD = re.compile(r"[A-Za-z][A-Za-z0-9-]{1,9}")
@@ -123,8 +116,25 @@ class Lexicon:
 
 def lexicon_dir():
     """The lexicon folder: $SEARCHSVC_LEXICON (an editor's working copy), else the package's own."""
-    override = os.environ.get("SEARCHSVC_LEXICON")
+    override = settings.value("SEARCHSVC_LEXICON")
     return Path(override) if override else resources.files("searchsvc").joinpath("lexicon")
+
+
+def word_list(name: str) -> tuple[str, ...]:
+    """The entries of a one-word-a-line list in the lexicon folder (``#`` comments and blank lines
+    skipped), in the file's order.  A missing list is an error naming it: an empty list would change
+    what is indexed or read without a word said."""
+    path = lexicon_dir().joinpath(name)
+    try:
+        text = path.read_text("utf-8")
+    except FileNotFoundError:
+        raise FileNotFoundError(f"{path}: the word list {name} is missing (every lexicon folder holds it; "
+                                "copy it from searchsvc/lexicon/)") from None
+    return tuple(line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#"))
+
+
+# Function words: dropped from pages and queries alike (analysis.StopFilter); lexicon/stop_words.txt
+STOP_WORDS = frozenset(word_list("stop_words.txt"))
 
 
 def rows(name: str, sep: str | None = "\t") -> Iterator[list[str]]:

@@ -7,6 +7,10 @@
 - ``app`` / ``client``: the default app over the sample index, and its test client.
 - ``runner``: invokes the ``searchsvc`` command line in-process (click's CliRunner).
 - ``fresh_store`` / ``corpus``: an empty index folder, a writable copy of samples/.
+- ``clock``: the clock deadlines are set and checked by (``searchsvc.results.clock``), under the
+  test's control: frozen (time never runs out) or stepping a fixed amount at every reading.
+- ``frozen_rate_clock(app)``: the rate-limit counters' clock of an app, frozen: no window rolls over.
+- ``api``: ``searchsvc serve`` (gunicorn) over the sample index, its URL (browser tests).
 - ``browser``: a headless Chromium for the browser tests.
 
 Generated tests (hypothesis) draw new examples on every local run; under CI (``CI`` set) they
@@ -17,6 +21,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 from pathlib import Path
 
 import pytest
@@ -30,7 +35,6 @@ from searchsvc.web import create_app
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 settings.register_profile("ci", derandomize=True)
 if os.environ.get("CI"):
@@ -96,7 +100,59 @@ def runner():
     return SearchsvcRunner()
 
 
-# -- a real browser (the browser tests: test_widget_browser.py, test_browser_readers.py) ---------
+# -- clocks under the test's control: assert the event, never a duration -----------------------
+
+class ManualClock:
+    """Stands in for ``searchsvc.results.clock``: reads ``now``, then moves it on by ``step``.
+
+    ``step = 0`` freezes time (a deadline never passes, however slow the machine); a positive
+    step makes every reading later than the last, so a budget of N steps runs out at the N-th
+    reading, by construction.  ``advance(seconds)`` moves it at a moment the test chooses.
+    """
+
+    def __init__(self, now: float = 1_000.0, step: float = 0.0):
+        self.now, self.step, self.readings = now, step, 0
+        self._lock = threading.Lock()
+
+    def __call__(self) -> float:
+        with self._lock:
+            self.readings += 1
+            now, self.now = self.now, self.now + self.step
+            return now
+
+    def advance(self, seconds: float) -> None:
+        with self._lock:
+            self.now += seconds
+
+
+@pytest.fixture
+def clock(monkeypatch) -> ManualClock:
+    """The deadline clock (the web guard's and the search's), frozen until the test moves it."""
+    import searchsvc.results
+
+    manual = ManualClock()
+    monkeypatch.setattr(searchsvc.results, "clock", manual)
+    return manual
+
+
+def frozen_rate_clock(app, now: float = 1_800_000_000.0) -> None:
+    """Freeze the clock an app's rate-limit counters use (the embedded store): every hit is counted
+    at the same instant, so no window rolls over during a test, however long it takes."""
+    app.extensions["searchsvc"]["limiter"].storage.clock = lambda: now
+
+
+# -- a real server and a real browser (the browser tests: test_widget_browser.py, test_browser_readers.py) --
+
+@pytest.fixture(scope="module")
+def api(sample_index):
+    """``searchsvc serve`` (gunicorn, one worker, 4 threads) over the sample index, ready; its base URL."""
+    from test_web_support import Server
+
+    server = Server(sample_index.root, workers=1, threads=4)
+    server.wait_ready()
+    yield server.base
+    server.stop()
+
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"  # Debian's package
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

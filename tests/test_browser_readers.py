@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import struct
 import urllib.parse
 from pathlib import Path
 
 import pytest
 
-from test_widget_browser import ApiServer, HostSite, playwright_sync
+from test_widget_browser import HostSite, playwright_sync
 
 pytestmark = pytest.mark.browser
 expect = playwright_sync.expect
@@ -30,13 +32,6 @@ if not AXE.exists():
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 SIZES = {"phone": PHONE, "desktop": DESKTOP}
-
-
-@pytest.fixture(scope="module")
-def api(sample_index, tmp_path_factory):
-    server = ApiServer(sample_index.root)
-    yield server.url
-    server.stop()
 
 
 @pytest.fixture(scope="module")
@@ -385,12 +380,28 @@ def test_recent_searches_are_offered_on_an_empty_box_unless_history_is_off(page,
 
 # -- screenshots for README and docs/ -------------------------------------------------------
 
-SHOTS = os.environ.get("UX_SCREENSHOTS")  # a folder: docs/ to retake the README's screenshots
+SHOTS = os.environ.get("UX_SCREENSHOTS")  # a folder (docs) to retake the README's screenshots; else a temporary one
 
 
-@pytest.mark.skipif(not SHOTS, reason="set UX_SCREENSHOTS=docs to retake the screenshots")
-def test_screenshots(browser, api):
-    folder = Path(SHOTS)
+def png_size(png: bytes) -> tuple[int, int]:
+    """(width, height) from a PNG's IHDR chunk."""
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and png[12:16] == b"IHDR"
+    return struct.unpack(">II", png[16:24])
+
+
+def in_view(page, locator) -> bool:
+    """Whether the element shows inside the viewport, i.e. on the screenshot (at least its first line)."""
+    box = locator.bounding_box()
+    return box is not None and box["width"] > 0 and 0 <= box["y"] and box["y"] + 20 <= page.viewport_size["height"]
+
+
+def test_screenshots_show_a_reader_the_results_and_the_marked_terms(browser, api, tmp_path):
+    """The README's screenshots, as a reader sees them: each is the viewport's size, not a blank page,
+    and shows what its caption says (the question's results and what was ignored; the marked terms)."""
+    folder = Path(SHOTS) if SHOTS else tmp_path
+    blank = new_page(browser, "desktop")
+    blank_png = blank.screenshot()
+    blank.context.close()
     question = "/search?q=" + urllib.parse.quote("肺癌怎么治疗")  # a reader's question: the page says what it searched and ignored
     for name, size, url in (("search-desktop.png", "desktop", question),
                             ("search-phone.png", "phone", question),
@@ -398,5 +409,17 @@ def test_screenshots(browser, api):
         page = new_page(browser, size)
         page.goto(api + url)
         page.evaluate("document.fonts.ready")
-        page.screenshot(path=str(folder / name))
+        if name.startswith("search"):
+            expect(page.locator(".summary")).to_contain_text("找到")
+            expect(page.locator(".understood")).to_contain_text("已忽略")
+            expect(page.locator("article.hit mark").first).to_be_visible()
+            shown = page.locator("article.hit .hit-title").first
+        else:
+            shown = page.locator("main mark").first
+            expect(shown).to_have_text(re.compile("KRAS", re.I))
+        assert in_view(page, shown), f"{name}: what the screenshot is for is below the fold"
+        png = page.screenshot(path=str(folder / name))
+        assert png_size(png) == (SIZES[size]["width"], SIZES[size]["height"]), name
+        assert len(png) > 4 * len(blank_png), f"{name}: as small as a blank page ({len(png)} bytes)"
+        assert page.problems == [], (name, page.problems)
         page.context.close()

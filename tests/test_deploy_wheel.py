@@ -76,7 +76,9 @@ def clean_env() -> dict:
 
 def serve(installed) -> Server:
     server = Server(installed["index"], workers=2, command=[str(installed["venv"] / "bin" / "searchsvc")],
-                    cwd=installed["root"], env={**clean_env(), "SEARCHSVC_RATE_LIMIT": "off"})
+                    # Server adds os.environ: an empty PYTHONPATH keeps a checkout on it (the rule for running
+                    # tests, PYTHONPATH=$PWD) from shadowing the installed package
+                    cwd=installed["root"], env={**clean_env(), "PYTHONPATH": "", "SEARCHSVC_RATE_LIMIT": "off"})
     server.wait_ready()
     return server
 

@@ -1,21 +1,26 @@
 """Abuse at the HTTP layer: rate limit, time budget, size limits, methods, headers, content types.
 
-Through Flask's test client (the same app gunicorn serves); tests/test_security_gunicorn.py
+Through Flask's test client (the same app gunicorn serves); tests/test_web_gunicorn.py
 repeats the essentials against a real ``searchsvc serve``.
+
+Nothing here measures time.  Rate limits are per hour, or counted on a frozen clock
+(``frozen_rate_clock``), so no window rolls over however slow the machine; the time
+budget runs on the test's clock (the ``clock`` fixture), so a deadline passes when the
+test says so and never because a search happened to be slow.
 """
 
 from __future__ import annotations
 
-import os
 import threading
-import time
-
 from urllib.parse import quote
 
 import pytest
 
 from searchsvc.index import IndexStore
 from searchsvc.search import OutOfTime, Searcher
+from searchsvc.settings import BY_NAME
+
+from conftest import frozen_rate_clock
 
 
 CLIENT = {"REMOTE_ADDR": "203.0.113.7"}
@@ -48,7 +53,8 @@ def index_state(store: IndexStore) -> dict:
 # -- rate limit ------------------------------------------------------------------
 
 def test_a_client_over_the_limit_gets_429_with_retry_after_and_others_do_not(make_app, sample_index):
-    client = make_app(sample_index, SEARCHSVC_RATE_LIMIT="5/minute").test_client()
+    client = make_app(sample_index, SEARCHSVC_RATE_LIMIT="5/hour").test_client()
+    frozen_rate_clock(client.application)  # every hit at one instant: the sixth is over 5/hour, whenever it comes
     for n in range(5):
         response = client.get(f"/api/search?q=KRAS&per_page={n + 1}", environ_base=CLIENT)  # distinct URLs
         assert response.status_code == 200
@@ -56,8 +62,10 @@ def test_a_client_over_the_limit_gets_429_with_retry_after_and_others_do_not(mak
     refused = client.get("/api/search?q=EGFR", environ_base=CLIENT)
     assert refused.status_code == 429 and refused.mimetype == "application/json"
     assert refused.get_json() == {"error": {"code": 429, "message":
-                                            "rate limit exceeded (5 per 1 minute); retry after the time in Retry-After"}}
-    assert 50 <= int(refused.headers["Retry-After"]) <= 61  # the moving window: when the oldest hit leaves it
+                                            "rate limit exceeded (5 per 1 hour); retry after the time in Retry-After"}}
+    # the moving window: when the oldest hit leaves it, an hour after it on the frozen clock
+    # (flask-limiter's reset_at rounds that up to the next whole second)
+    assert int(refused.headers["Retry-After"]) in (3600, 3601)
     assert refused.headers["Cache-Control"] == "no-store"
     for path in ("/api/articles", "/api/suggest?q=K"):  # every /api/* route shares the client's budget
         assert client.get(path, environ_base=CLIENT).status_code == 429
@@ -71,7 +79,7 @@ def test_a_client_over_the_limit_gets_429_with_retry_after_and_others_do_not(mak
 
 
 def test_the_limit_counts_the_forwarded_client_behind_a_trusted_proxy(make_app, sample_index):
-    client = make_app(sample_index, SEARCHSVC_RATE_LIMIT="2/minute", SEARCHSVC_TRUSTED_PROXIES=1,
+    client = make_app(sample_index, SEARCHSVC_RATE_LIMIT="2/hour", SEARCHSVC_TRUSTED_PROXIES=1,
                         SEARCHSVC_RATE_LIMIT_EXEMPT="").test_client()
     proxy = {"REMOTE_ADDR": "127.0.0.1"}
     for _ in range(2):
@@ -83,27 +91,30 @@ def test_the_limit_counts_the_forwarded_client_behind_a_trusted_proxy(make_app, 
 def test_the_rate_limit_can_be_turned_off_or_exempt_listed_addresses(make_app, sample_index):
     off = make_app(sample_index, SEARCHSVC_RATE_LIMIT="off").test_client()
     assert all(off.get("/api/articles", environ_base=CLIENT).status_code == 200 for _ in range(30))
-    listed = make_app(sample_index, SEARCHSVC_RATE_LIMIT="3/minute", SEARCHSVC_RATE_LIMIT_EXEMPT="127.0.0.1").test_client()
+    listed = make_app(sample_index, SEARCHSVC_RATE_LIMIT="3/hour", SEARCHSVC_RATE_LIMIT_EXEMPT="127.0.0.1").test_client()
     assert all(listed.get("/api/articles").status_code == 200 for _ in range(6))
     assert [listed.get("/api/articles", environ_base=CLIENT).status_code for _ in range(4)] == [200, 200, 200, 429]
 
 
-def test_the_default_limit_is_600_a_minute(make_app, sample_index):
-    client = make_app(sample_index).test_client()
-    assert client.application.config["SEARCHSVC_RATE_LIMIT"] == os.environ.get("SEARCHSVC_RATE_LIMIT", "600/minute")
+def test_the_default_limit_refuses_the_601st_request_of_a_minute(make_app, sample_index):
+    default = BY_NAME["SEARCHSVC_RATE_LIMIT"].default
+    assert default == "600/minute"
+    client = make_app(sample_index, SEARCHSVC_RATE_LIMIT=default).test_client()
+    frozen_rate_clock(client.application)  # the 601 requests fall in one minute by construction, not by speed
     statuses = [client.get("/api/suggest?q=K", environ_base=CLIENT).status_code for _ in range(601)]
-    assert statuses.count(200) == 600 and statuses[-1] == 429
+    assert statuses == [200] * 600 + [429]
 
 
 # -- time budget -----------------------------------------------------------------
 
-def test_a_request_past_its_time_budget_is_a_clear_503(make_app, sample_index, known):
-    client = make_app(sample_index, SEARCHSVC_TIME_BUDGET="0.000001", SEARCHSVC_CACHE_MB=0).test_client()
+def test_a_request_past_its_time_budget_is_a_clear_503(make_app, sample_index, known, clock):
+    client = make_app(sample_index, SEARCHSVC_TIME_BUDGET="0.5", SEARCHSVC_CACHE_MB=0).test_client()
+    clock.step = 1.0  # each reading a second after the last: the guard's first check is past the deadline
     for path in routes(known, API_ROUTES[:5]):
         response = client.get(path)
         assert response.status_code == 503 and response.mimetype == "application/json", path
         assert response.get_json()["error"]["message"] == (
-            "the request took longer than its time budget of 1e-06 s; try a shorter query, or retry in a moment")
+            "the request took longer than its time budget of 0.5 s; try a shorter query, or retry in a moment")
         assert response.headers["Retry-After"] == "1"
     page = client.get("/search?q=KRAS")
     assert page.status_code == 503 and page.mimetype == "text/html"
@@ -111,19 +122,23 @@ def test_a_request_past_its_time_budget_is_a_clear_503(make_app, sample_index, k
     assert client.get("/healthz").status_code == 200  # health is not index work: it still answers
 
 
-def test_with_the_pool_saturated_a_request_waits_within_its_own_budget_and_gets_503(make_app, sample_index):
+def test_with_the_pool_saturated_a_request_waits_within_its_own_budget_and_gets_503(make_app, sample_index, clock):
     """Runaway work holds the only pool thread: a request is answered 503 at its deadline, never hangs."""
     client = make_app(sample_index, SEARCHSVC_TIME_BUDGET="0.3", SEARCHSVC_BUDGET_THREADS=1,
                       SEARCHSVC_CACHE_MB=0).test_client()
     pool = client.application.extensions["searchsvc"]["budget_pool"]
     release = threading.Event()
     blocker = pool.submit(release.wait)
+    clock.step = 0.1  # the deadline passes at the guard's third look at the clock while it waits
     try:
         assert client.get("/api/search?q=KRAS").status_code == 503
+        assert clock.readings >= 4  # the clock, read while waiting, ended the wait, not a lucky timeout
     finally:
         release.set()
         blocker.result()
-    assert client.get("/api/search?q=KRAS").status_code == 200
+    clock.step = 0.0  # time stands still: the next request cannot run out of it, however slow the machine
+    response = client.get("/api/search?q=KRAS")
+    assert response.status_code == 200 and response.get_json()["total"] >= 1
 
 
 class SlowMatching:
@@ -155,32 +170,46 @@ class SlowMatching:
         return None
 
 
-def test_a_slow_search_stops_at_its_budget_and_the_next_request_is_served(make_app, sample_index):
+def test_a_slow_search_stops_at_its_budget_and_the_next_request_is_served(make_app, sample_index, clock):
     """The work stops, not only the wait: with one pool thread, the request after a slow one is
-    served normally (before, the slow search kept the thread and the next request got 503 too)."""
-    client = make_app(sample_index, SEARCHSVC_TIME_BUDGET="3", SEARCHSVC_BUDGET_THREADS=1,
+    served normally (before, the slow search kept the thread and the next request got 503 too).
+
+    The clock stands still until the search is held at a posting list; then the test moves it past
+    the deadline: the request is answered 503, and once the held read finishes the search finds
+    its deadline passed and stops, freeing the only pool thread."""
+    client = make_app(sample_index, SEARCHSVC_TIME_BUDGET="0.2", SEARCHSVC_BUDGET_THREADS=1,
                       SEARCHSVC_CACHE_MB=0).test_client()
+    pool = client.application.extensions["searchsvc"]["budget_pool"]
     with SlowMatching() as slow:
         # three words in three fields: nine posting lists to read, each held until the test allows it
-        assert client.get("/api/search?q=" + quote("奥希替尼 耐药 免疫治疗")).status_code == 503
-        assert slow.waiting.is_set(), "the search never reached a posting list"
+        answers: list[int] = []
+        slow_request = threading.Thread(target=lambda: answers.append(
+            client.get("/api/search?q=" + quote("奥希替尼 耐药 免疫治疗")).status_code))
+        slow_request.start()
+        assert slow.waiting.wait(60), "the search never reached a posting list"
+        clock.advance(10)  # past the deadline, while the search is held
+        slow_request.join(60)
+        assert answers == [503]
         slow.permits.release()  # the list being read when time ran out may finish; no other starts
+        assert pool.submit(lambda: "free").result(timeout=60) == "free"  # the search stopped: the thread is free
         response = client.get("/api/search?q=KRAS")
         assert response.status_code == 200 and response.get_json()["total"] >= 1
         assert slow.searches == 2
 
 
-def test_a_search_past_its_deadline_stops_with_out_of_time(sample_index):
+def test_a_search_past_its_deadline_stops_with_out_of_time(sample_index, clock):
     searcher = Searcher(sample_index)
     for call in (lambda d: searcher.search("KRAS", deadline=d), lambda d: searcher.articles(deadline=d)):
         with pytest.raises(OutOfTime):
-            call(time.monotonic())  # already passed: not one document is matched
-        assert call(time.monotonic() + 60).total >= 1
+            call(clock.now)  # already reached: not one document is matched
+        assert call(clock.now + 1).total >= 1  # the clock stands still: this deadline never comes
 
 
-def test_with_the_default_budget_ordinary_and_heavy_queries_answer(make_app, sample_index):
-    client = make_app(sample_index, SEARCHSVC_CACHE_MB=0).test_client()
-    assert client.application.extensions["searchsvc"]["budget"] == 5
+def test_with_the_default_budget_ordinary_and_heavy_queries_answer(make_app, sample_index, clock):
+    """Heavy queries within the limits are accepted and answered (how fast: bench/, not a test)."""
+    client = make_app(sample_index, SEARCHSVC_CACHE_MB=0,
+                      SEARCHSVC_TIME_BUDGET=BY_NAME["SEARCHSVC_TIME_BUDGET"].default).test_client()
+    assert client.application.extensions["searchsvc"]["budget"] == 5.0
     for q in ("KRAS G12C", " OR ".join(["奥希替尼", "阿美替尼", "吉非替尼", "厄洛替尼"] * 6)[:200],
               " ".join(f"w{i:03d}x" for i in range(40))[:200]):
         assert client.get("/api/search", query_string={"q": q}).status_code == 200

@@ -23,7 +23,7 @@ TEXT = st.one_of(st.text(max_size=40), st.lists(PIECES, max_size=8).map("".join)
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(path=st.sampled_from(PATHS), ident=TEXT, params=st.dictionaries(st.sampled_from(PARAMS), TEXT, max_size=4))
-def test_never_a_500(client, path, ident, params):
+def test_never_a_500(client, clock, path, ident, params):
     url = path.replace("{id}", quote(ident.replace("/", ""), safe="") or "x")
     response = client.get(url, query_string=params)
     assert response.status_code in (200, 400, 404), (url, params, response.status_code,
@@ -44,6 +44,6 @@ def test_never_a_500(client, path, ident, params):
     "/articles/%2e%2e",
     "/tags/%00",
 ])
-def test_odd_urls(client, raw):
+def test_odd_urls(client, clock, raw):
     response = client.get(raw)
     assert response.status_code in (200, 400, 404), (raw, response.status_code)

@@ -89,7 +89,7 @@ def machine(make_app, url: str, limit: str):
 
 
 def test_two_machines_share_one_budget_per_client_and_one_result_cache(make_app, redis_server):
-    one, two = (machine(make_app, redis_server.url, "4/minute") for _ in range(2))
+    one, two = (machine(make_app, redis_server.url, "4/hour") for _ in range(2))
     assert one.extensions["searchsvc"]["state_dir"] != two.extensions["searchsvc"]["state_dir"]
     clients = [one.test_client(), two.test_client()]
     statuses = [clients[n % 2].get(f"/api/search?q=EGFR&per_page={n + 1}", environ_base=CLIENT).status_code
@@ -108,7 +108,7 @@ def test_two_machines_share_one_budget_per_client_and_one_result_cache(make_app,
 def test_when_redis_goes_away_requests_are_answered_unlimited_with_a_warning(make_app, tmp_path, caplog):
     redis = RedisServer(tmp_path / "redis").start()
     try:
-        app = machine(make_app, redis.url, "3/minute")
+        app = machine(make_app, redis.url, "3/hour")
         client = app.test_client()
         assert [client.get("/api/articles", environ_base=CLIENT).status_code for _ in range(4)] == [200] * 3 + [429]
         expected = client.get("/api/search?q=KRAS", environ_base=OTHER).get_json()
@@ -134,5 +134,6 @@ def test_when_redis_goes_away_requests_are_answered_unlimited_with_a_warning(mak
 
 def test_a_storage_setting_that_is_not_redis_is_refused_with_its_name(make_app):
     for name in ("SEARCHSVC_RATE_LIMIT_STORAGE", "SEARCHSVC_CACHE_STORAGE"):
-        with pytest.raises(ValueError, match=f"{name} must be empty .* or a redis:// URL, not 'memcached://x'"):
+        with pytest.raises(ValueError, match=rf"{name}='memcached://x' \(create_app's config\): expected empty "
+                                             r"\(the embedded store in the state folder\) or a redis://host:port/db URL"):
             make_app(**{name: "memcached://x"})

@@ -38,14 +38,14 @@ def fetch_body(port: int, path: str) -> tuple[int, bytes]:
 
 def test_one_budget_per_client_across_the_workers_and_processes_of_a_server(make_app, sample_index, tmp_path):
     state = tmp_path / "state"
-    settings = {"SEARCHSVC_RATE_LIMIT": "6/minute", "SEARCHSVC_STATE_DIR": str(state)}
+    settings = {"SEARCHSVC_RATE_LIMIT": "6/hour", "SEARCHSVC_STATE_DIR": str(state)}
     server = Server(sample_index.root, workers=3, env=settings)
     try:
         server.wait_ready()
         statuses = [fetch(server.port, f"/api/search?q=KRAS&per_page={n}") for n in range(1, 10)]
     finally:
         server.stop()
-    # loopback is a client like any other: 6 a minute, then 429 (it was exempt, and each worker counted apart)
+    # loopback is a client like any other: 6 an hour, then 429 (it was exempt, and each worker counted apart)
     assert statuses == [200] * 6 + [429] * 3
     # another process on the same state folder (one more worker, in effect) finds the budget spent
     other_worker = make_app(**settings).test_client()
@@ -55,7 +55,7 @@ def test_one_budget_per_client_across_the_workers_and_processes_of_a_server(make
 
 def test_a_burst_of_concurrent_requests_is_counted_exactly(sample_index):
     limit, burst = 10, 32
-    server = Server(sample_index.root, workers=2, threads=8, env={"SEARCHSVC_RATE_LIMIT": f"{limit}/minute"})
+    server = Server(sample_index.root, workers=2, threads=8, env={"SEARCHSVC_RATE_LIMIT": f"{limit}/hour"})
     statuses: list[int] = []
     start = threading.Barrier(burst)
 

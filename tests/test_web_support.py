@@ -164,18 +164,22 @@ class Server:
     Ready means listening: the server's own log says so ("Listening at" from gunicorn,
     "Running on" from the dev server), and from then on a request waits in the socket's
     backlog until a worker takes it, so nothing polls.  ``command`` runs another
-    installation's ``searchsvc`` (a wheel in a fresh venv, say).
+    installation's ``searchsvc`` (a wheel in a fresh venv, say).  ``access_log`` keeps gunicorn's
+    access log (each line names the worker that answered); ``on_line`` is called with every line
+    of the server's output as it comes, for a test that waits on what the log says.
     """
 
     READY = ("Listening at: ", "Running on http")
 
     def __init__(self, index: Path, workers: int = 2, env: dict | None = None, dev: bool = False,
-                 command: list[str] | None = None, cwd: Path | None = None, threads: int | None = None):
+                 command: list[str] | None = None, cwd: Path | None = None, threads: int | None = None,
+                 access_log: bool = False, on_line=None):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log = Path(os.environ.get("TMPDIR", "/tmp")) / f"searchsvc-serve-{self.port}.log"
         self.ready = threading.Event()
-        mode = ["--dev"] if dev else ["--workers", str(workers), "--no-access-log"]
+        self.on_line = on_line
+        mode = ["--dev"] if dev else ["--workers", str(workers), "--access-log" if access_log else "--no-access-log"]
         if threads:
             mode += ["--threads", str(threads)]
         self.proc = subprocess.Popen(
@@ -192,8 +196,11 @@ class Server:
             for line in self.proc.stdout:
                 out.write(line)
                 out.flush()
-                if any(mark in line.decode("utf-8", "replace") for mark in self.READY):
+                text = line.decode("utf-8", "replace")
+                if any(mark in text for mark in self.READY):
                     self.ready.set()
+                if self.on_line is not None:
+                    self.on_line(text)
         self.ready.set()  # the server exited: wait_ready reports it
 
     def wait_ready(self, timeout: float = 120) -> None:

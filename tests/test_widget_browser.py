@@ -117,13 +117,6 @@ class HostSite:
 
 
 @pytest.fixture(scope="module")
-def api(sample_index, tmp_path_factory):
-    server = ApiServer(sample_index.root)
-    yield server.url
-    server.stop()
-
-
-@pytest.fixture(scope="module")
 def evil_api(tmp_path_factory):
     """An index holding one interview whose title and answers contain markup."""
     store = IndexStore(tmp_path_factory.mktemp("evil-index"))

@@ -88,7 +88,7 @@ def init_app(app: Flask) -> None:
         if g.get("etag") and response.status_code in (200, 304):
             if response.status_code == 200:
                 response.set_etag(g.etag, weak=True)
-            max_age = int(app.config["SEARCHSVC_CACHE_MAX_AGE"])
+            max_age: int = app.config["SEARCHSVC_CACHE_MAX_AGE"]
             response.headers["Cache-Control"] = f"public, max-age={max_age}"
             if g.get("index_version"):
                 response.headers["X-Index-Version"] = g.index_version

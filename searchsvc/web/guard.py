@@ -19,12 +19,12 @@
 
 from __future__ import annotations
 
-import time
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 
 from flask import Flask, abort, copy_current_request_context, current_app, g, request
 
+from .. import results
 from ..search import OutOfTime
 
 
@@ -37,18 +37,8 @@ class OverBudget(Exception):
         self.budget = budget
 
 
-def _number(raw, name: str) -> float:
-    try:
-        value = float(raw)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a number of seconds, not {raw!r}") from None
-    if value < 0:
-        raise ValueError(f"{name} must not be negative, not {raw!r}")
-    return value
-
-
 def deadline() -> float | None:
-    """The request's deadline (a ``time.monotonic()`` value) for the work to stop at; None: no budget."""
+    """The request's deadline (a ``results.clock()`` value) for the work to stop at; None: no budget."""
     return g.get("deadline")
 
 
@@ -59,33 +49,38 @@ def within_budget(compute):
     deadline = g.get("deadline")
     if pool is None or deadline is None:
         return compute()
-    remaining = deadline - time.monotonic()
     budget = service["budget"]
+    remaining = deadline - results.clock()
     if remaining <= 0:
         raise OverBudget(budget)
     future = pool.submit(copy_current_request_context(compute))
-    try:
-        return future.result(timeout=remaining)
-    except FutureTimeout:
-        future.cancel()  # not started yet: never runs; started: stops at its deadline, result dropped
-        raise OverBudget(budget) from None
-    except OutOfTime:  # the work itself reached the deadline and stopped
-        raise OverBudget(budget) from None
+    while True:
+        try:
+            return future.result(timeout=remaining)
+        except FutureTimeout:
+            # the clock decides, not the wait: with time.monotonic() the deadline has passed now
+            remaining = deadline - results.clock()
+            if remaining <= 0:
+                future.cancel()  # not started yet: never runs; started: stops at its deadline, result dropped
+                raise OverBudget(budget) from None
+        except OutOfTime:  # the work itself reached the deadline and stopped
+            raise OverBudget(budget) from None
 
 
 def init_app(app: Flask) -> None:
-    budget = _number(app.config.get("SEARCHSVC_TIME_BUDGET", 5), "SEARCHSVC_TIME_BUDGET")
-    threads = int(app.config.get("SEARCHSVC_BUDGET_THREADS", 4))
+    """The budget, its pool and the body limit, from the app's settings (typed and checked by create_app)."""
+    budget: float = app.config["SEARCHSVC_TIME_BUDGET"]
+    threads: int = app.config["SEARCHSVC_BUDGET_THREADS"]
     service = app.extensions["searchsvc"]
     service["budget"] = budget
-    service["budget_pool"] = ThreadPoolExecutor(max_workers=max(1, threads), thread_name_prefix="searchsvc-budget") \
+    service["budget_pool"] = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="searchsvc-budget") \
         if budget > 0 else None
-    max_body = int(app.config.get("SEARCHSVC_MAX_BODY", 16 * 1024))
+    max_body: int = app.config["SEARCHSVC_MAX_BODY"]
     app.config["MAX_CONTENT_LENGTH"] = max_body
 
     @app.before_request
     def start_the_clock():
         if budget > 0:
-            g.deadline = time.monotonic() + budget
+            g.deadline = results.clock() + budget
         if (request.content_length or 0) > max_body:
             abort(413)

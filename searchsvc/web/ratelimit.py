@@ -1,6 +1,6 @@
 """The per-client rate limit on /api/*: one budget per client, whichever worker answers.
 
-``SEARCHSVC_RATE_LIMIT`` (default ``600/minute``; ``off`` or empty turns it off) is
+``SEARCHSVC_RATE_LIMIT`` (default ``600/minute``; ``off`` turns it off) is
 counted per client address over every /api/* route together (/healthz, the pages and
 the widget are not limited), with flask-limiter's moving window.  A client over it gets
 429 with ``Retry-After``; no rate headers go on other responses (they are cacheable by
@@ -55,6 +55,7 @@ class DiskcacheStorage(Storage, MovingWindowSupport):
     """
 
     STORAGE_SCHEME = ["diskcache"]
+    clock = staticmethod(time.time)  # the hits' times; a test may set an instance's own (a window that never rolls)
 
     def __init__(self, uri: str, wrap_exceptions: bool = False, **options):
         import diskcache
@@ -77,7 +78,7 @@ class DiskcacheStorage(Storage, MovingWindowSupport):
         with self.cache.transact(retry=True):
             value = self.cache.get(key, default=0, retry=True)
             if value:
-                self.cache.set(key, value + amount, expire=max(0.001, self.get_expiry(key) - time.time()), retry=True)
+                self.cache.set(key, value + amount, expire=max(0.001, self.get_expiry(key) - self.clock()), retry=True)
             else:
                 self.cache.set(key, amount, expire=expiry, retry=True)
             return value + amount
@@ -88,7 +89,7 @@ class DiskcacheStorage(Storage, MovingWindowSupport):
 
     def get_expiry(self, key: str) -> float:
         _, expire_time = self.cache.get(key, default=None, expire_time=True, retry=True)
-        return expire_time or time.time()
+        return expire_time or self.clock()
 
     def check(self) -> bool:
         try:
@@ -107,7 +108,7 @@ class DiskcacheStorage(Storage, MovingWindowSupport):
     def acquire_entry(self, key: str, limit: int, expiry: int, amount: int = 1) -> bool:
         if amount > limit:
             return False
-        now = time.time()
+        now = self.clock()
         with self.cache.transact(retry=True):
             hits = self._window(key, expiry, now)
             if len(hits) + amount > limit:
@@ -118,7 +119,7 @@ class DiskcacheStorage(Storage, MovingWindowSupport):
         return True
 
     def get_moving_window(self, key: str, limit: int, expiry: int) -> tuple[float, int]:
-        now = time.time()
+        now = self.clock()
         hits = self._window(key, expiry, now)
         return (hits[0], len(hits)) if hits else (now, 0)
 
@@ -127,22 +128,13 @@ class DiskcacheStorage(Storage, MovingWindowSupport):
         return hits[bisect.bisect_right(hits, now - expiry):]
 
 
-def rate_limit(app: Flask) -> str | None:
-    raw = str(app.config.get("SEARCHSVC_RATE_LIMIT") or "").strip()
-    return None if raw.lower() in ("", "0", "off", "none", "false") else raw
-
-
 def storage_uri(configured: str, state_dir: Path) -> tuple[str, dict]:
-    """(flask-limiter storage URI, its options) for ``SEARCHSVC_RATE_LIMIT_STORAGE``."""
-    configured = (configured or "").strip()
+    """(flask-limiter storage URI, its options) for ``SEARCHSVC_RATE_LIMIT_STORAGE`` (checked by settings.py)."""
     if not configured:
         return f"diskcache://{state_dir / 'ratelimit'}", {}
-    if configured.startswith(("redis://", "rediss://", "unix://")):
-        if configured.startswith("unix://"):
-            configured = "redis+" + configured
-        return configured, {"socket_timeout": STORAGE_TIMEOUT, "socket_connect_timeout": STORAGE_TIMEOUT}
-    raise ValueError("SEARCHSVC_RATE_LIMIT_STORAGE must be empty (the embedded store) or a redis:// URL, "
-                     f"not {configured!r}")
+    if configured.startswith("unix://"):
+        configured = "redis+" + configured
+    return configured, {"socket_timeout": STORAGE_TIMEOUT, "socket_connect_timeout": STORAGE_TIMEOUT}
 
 
 class _FailOpenWarning(logging.Filter):
@@ -175,23 +167,25 @@ def retry_after() -> int:
     current = limiter.current_limit if limiter is not None else None
     if current is None:
         return 60
-    return max(1, math.ceil(current.reset_at - time.time()))
+    now = getattr(limiter.storage, "clock", time.time)()  # the clock the window's hits were counted by
+    return max(1, math.ceil(current.reset_at - now))
 
 
 def init_app(app: Flask, state_dir: Path) -> None:
-    limit = rate_limit(app)
+    """The limit from the app's settings (typed and checked by create_app; None: off)."""
+    limit: str | None = app.config["SEARCHSVC_RATE_LIMIT"]
     if not limit:
         return
     from flask_limiter import Limiter
     from flask_limiter.util import get_remote_address
 
-    exempt = {a.strip() for a in str(app.config.get("SEARCHSVC_RATE_LIMIT_EXEMPT") or "").split(",") if a.strip()}
+    exempt: frozenset[str] = app.config["SEARCHSVC_RATE_LIMIT_EXEMPT"]
 
     def exempt_when() -> bool:
         return (not request.path.startswith("/api/") or request.method == "OPTIONS"
                 or get_remote_address() in exempt)
 
-    uri, options = storage_uri(str(app.config.get("SEARCHSVC_RATE_LIMIT_STORAGE") or ""), state_dir)
+    uri, options = storage_uri(app.config["SEARCHSVC_RATE_LIMIT_STORAGE"], state_dir)
     limiter = Limiter(
         get_remote_address, app=app, storage_uri=uri, storage_options=options, headers_enabled=False,
         strategy="moving-window", key_prefix="searchsvc", swallow_errors=True,

@@ -9,6 +9,9 @@ from gunicorn.app.base import BaseApplication
 
 log = logging.getLogger("searchsvc.web")
 
+# gunicorn's default access line, then the worker that answered: <pid>
+ACCESS_LOG_FORMAT = '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %(p)s'
+
 
 def default_workers() -> int:
     """One process per core plus one (3 on 2 cores); each also runs a few threads."""
@@ -67,6 +70,7 @@ def serve(index_dir, host: str, port: int, workers: int | None, threads: int, ac
         "max_requests": 5000,
         "max_requests_jitter": 500,
         "accesslog": "-" if access_log else None,
+        "access_log_format": ACCESS_LOG_FORMAT,
         "errorlog": "-",
         "loglevel": "info",
         "proc_name": "searchsvc",
