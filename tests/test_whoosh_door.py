@@ -54,8 +54,12 @@ def private_whoosh_uses(path: Path) -> list[str]:
     return found
 
 
+NAMEDTUPLE_API = {"_replace", "_asdict", "_fields", "_make", "_field_defaults"}  # public, underscored to spare field names
+
+
 def _private(attr: str) -> bool:
-    return attr.startswith("_") and not (attr.startswith("__") and attr.endswith("__"))
+    return (attr.startswith("_") and not (attr.startswith("__") and attr.endswith("__"))
+            and attr not in NAMEDTUPLE_API)
 
 
 def _own(cls: ast.ClassDef, attr: str) -> bool:
