@@ -283,7 +283,7 @@ def filter_mask(columns: DocColumns, tags=(), experts=(), years=(), year_from=No
     if year_from is not None:
         mask &= columns.years >= min(max(year_from, 0), 10_000)
     if year_to is not None:
-        mask &= columns.years <= min(max(year_to, 0), 10_000)
+        mask &= (columns.years <= min(max(year_to, 0), 10_000)) & (columns.years > 0)  # an undated interview is in no range
     return mask
 
 
