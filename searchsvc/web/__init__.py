@@ -14,6 +14,9 @@ Flask's application-factory layout::
     http.py                 query-string parsing, errors (JSON on /api/*, HTML elsewhere), security headers
     present.py              shaping search results for the API and the templates
     openapi.py              the OpenAPI document served at /api/openapi.json
+    insights.py             recording searches and opened results (off the request path), the beacons
+    editors.py              editors' sign-in: hashed tokens, the signed session cookie, CSRF, attempt limit
+    desk.py                 the editors' desk (/desk) and its JSON (/api/desk, /api/related)
     server.py               gunicorn (``searchsvc serve``)
 
 Templates and static files live in the package (``searchsvc/templates``,
@@ -30,6 +33,7 @@ from pathlib import Path
 from flask import Flask
 from flask_cors import CORS
 
+from .. import desk_settings
 from ..index import DEFAULT_INDEX_DIR, IndexStore
 from ..search import Searcher
 from .release import PACKAGE_DIR, release_id
@@ -81,6 +85,8 @@ def default_config() -> dict:
         "SEARCHSVC_BUDGET_THREADS": _env_int("SEARCHSVC_BUDGET_THREADS", 4),
         # Largest request body accepted, in bytes (the public routes read none).
         "SEARCHSVC_MAX_BODY": _env_int("SEARCHSVC_MAX_BODY", 16 * 1024),
+        # Search insights and the editors' desk: one table, searchsvc/desk_settings.py (name, default, meaning).
+        **desk_settings.from_environment(),
     }
 
 
@@ -97,6 +103,7 @@ def create_app(config: dict | None = None) -> Flask:
     # "/api/articles//x" is a 404 in the API's JSON, not Werkzeug's HTML redirect to a merged path
     app.url_map.merge_slashes = False
 
+    desk = desk_settings.validate(app.config)  # ValueError naming the setting
     store = app.config["SEARCHSVC_INDEX"]
     store = store if isinstance(store, IndexStore) else IndexStore(Path(store))
     shared = state_dir(app.config["SEARCHSVC_STATE_DIR"])
@@ -107,6 +114,7 @@ def create_app(config: dict | None = None) -> Flask:
                                    int(app.config["SEARCHSVC_CACHE_MB"]), release),
         "release": release,
         "state_dir": shared,
+        "desk_settings": desk,
     }
 
     proxies = int(app.config["SEARCHSVC_TRUSTED_PROXIES"])
@@ -139,6 +147,10 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(widget.bp)
     from . import feeds
     app.register_blueprint(feeds.bp)
+    from . import desk as desk_pages, editors, insights
+    insights.init_app(app, desk)
+    editors.init_app(app, desk, shared)
+    app.register_blueprint(desk_pages.bp)
 
     return app
 
