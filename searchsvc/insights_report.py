@@ -33,18 +33,33 @@ NO_CONCEPT = "（未识别为概念）"
 
 
 def query_key(understood: dict) -> str | None:
-    """The understood query as canonical JSON {"c": concepts, "w": words, "a": absent}; None: nothing asked."""
-    from .analysis import normalize
+    """The understood query as canonical JSON; None when nothing was asked.
 
-    concepts = sorted({c["canonical"] for c in understood.get("concepts", ()) if c.get("canonical")})
+    ``{"c": concepts, "w": words, "a": absent}``: the canonical names of the lexicon concepts
+    named (also those no interview holds yet: 宫颈癌 typed as 子宫颈癌), the other words
+    searched, and what no interview holds (a lexicon concept by its canonical name).
+    """
+    from .analysis import analyzer, normalize
+    from .wordlists import concept_for
+
+    concepts = {c["canonical"] for c in understood.get("concepts", ()) if c.get("canonical")}
     words = {normalize(w).strip() for w in understood.get("words", ())}
     words |= {normalize(r["text"]).strip().strip('"') for r in understood.get("required", ())}
-    absent = {normalize(i["text"]).strip() for i in understood.get("ignored", ()) if i.get("reason") == "absent"}
+    absent = set()
+    for ignored in understood.get("ignored", ()):
+        if ignored.get("reason") != "absent":
+            continue
+        text = normalize(ignored["text"]).strip()
+        tokens = tuple(t.text for t in analyzer()(text, mode="query")) if text else ()
+        concept = concept_for(tokens) if tokens else None
+        if concept is not None:
+            concepts.add(concept.canonical)
+        absent.add(concept.canonical if concept is not None else text)
     words.discard("")
     absent.discard("")
     if not (concepts or words or absent):
         return None
-    return json.dumps({"c": concepts, "w": sorted(words), "a": sorted(absent - words)}, ensure_ascii=False,
+    return json.dumps({"c": sorted(concepts), "w": sorted(words), "a": sorted(absent - words)}, ensure_ascii=False,
                       separators=(",", ":"))
 
 
@@ -56,7 +71,7 @@ def parse_key(key: str) -> dict:
 def label(key: str) -> str:
     """The understood query as a search box takes it: concepts, words, then the words nobody wrote about."""
     parts = parse_key(key)
-    return " ".join([*parts["concepts"], *parts["words"], *parts["absent"]])
+    return " ".join([*parts["concepts"], *parts["words"], *(a for a in parts["absent"] if a not in parts["concepts"])])
 
 
 def search_url(key: str, base: str = "/search") -> str:

@@ -66,7 +66,10 @@ class SqliteStore:
 
     def __init__(self, folder: Path):
         self.folder = Path(folder)
-        self.path = self.folder / "insights.sqlite3"
+
+    @property
+    def path(self) -> Path:
+        return self.folder / "insights.sqlite3"
 
     def describe(self) -> str:
         return f"SQLite {self.path}"
@@ -98,6 +101,8 @@ class SqliteStore:
             conn.close()
 
     def read(self, first: str, last: str) -> list[Row]:
+        if self.folder.exists() and not self.folder.is_dir():
+            raise NotADirectoryError(f"{self.folder} is not a folder")
         if not self.path.exists():
             return []
         conn = self._connect()
