@@ -417,3 +417,20 @@ def test_related_for_a_draft_on_the_desk_and_as_json(app, sample_index):
     assert shown.status_code == 200 and article.title in shown.text and "都谈到" in shown.text
     cookie_json = client.post("/api/related", json={"text": draft}, headers={"X-CSRF-Token": csrf_of(page.text)})
     assert cookie_json.status_code == 200 and cookie_json.json["related"][0]["id"] == article.id
+
+
+def test_the_desk_json_follows_its_openapi_schema(app, client):
+    from test_web_api import conforms
+
+    for _ in range(3):
+        search(client, "KRAS G12C")
+        search(client, "骨肉瘤")
+        search(client, "奥西替尼 耐药")
+    doc = client.get("/api/openapi.json").json
+    body = desk(app)
+    assert body["top"] and body["gaps"] and body["no_opens"] and body["corrections"]
+    conforms(body, doc["paths"]["/api/desk"]["get"]["responses"]["200"]["content"]["application/json"]["schema"], doc)
+    related = client.post("/api/related", json={"text": "KRAS G12C 抑制剂 肺癌"}, headers=BEARER).json
+    assert related["related"]
+    conforms(related, doc["paths"]["/api/related"]["post"]["responses"]["200"]["content"]["application/json"]["schema"],
+             doc)
