@@ -127,7 +127,7 @@ def test_a_search_and_an_opened_result_reach_the_desk_and_a_rare_query_never_doe
     page = new_page(browser, "desktop")
     page.goto(url(server, q))
     with page.expect_request(lambda r: r.url.endswith("/api/insights/open")) as sent:
-        page.locator("article.hit[data-position='2'] .hit-title a").click()
+        page.locator("article.hit >> nth=1 >> .hit-title a").click()
     form = urllib.parse.parse_qs(sent.value.post_data)
     assert form["position"] == ["2"] and form["source"] == ["page"] and form["q"] == [q]
     for header in ("cookie", "authorization"):
@@ -161,12 +161,12 @@ def test_a_browser_that_asks_not_to_be_tracked_sends_nothing_and_nothing_is_reco
     page.on("request", lambda r: beacons.append(r.url) if "/api/insights" in r.url else None)
     before = counts(store)
     page.goto(url(server, "免疫治疗 不良反应"))
-    page.locator("article.hit[data-position='1'] .hit-title a").click()
+    page.locator("article.hit >> nth=0 >> .hit-title a").click()
     page.wait_for_url("**/articles/**")
     page.goto(server.base + "/")
     page.locator("#q").press_sequentially("KRAS G12C", delay=50)
     expect(page.locator(".results[data-q='KRAS G12C']")).to_have_count(1)
-    page.locator("article.hit[data-position='1'] .hit-title a").click()
+    page.locator("article.hit >> nth=0 >> .hit-title a").click()
     page.wait_for_url("**/articles/**")
     assert beacons == []
     context.close()
@@ -189,7 +189,7 @@ def test_instant_results_count_once_when_the_reader_opens_one(browser, server, s
     page.locator("#q").press_sequentially("胰腺癌", delay=400)  # an instant fetch after each character
     expect(page.locator(".results[data-q='胰腺癌']")).to_have_count(1)
     with page.expect_request(lambda r: r.url.endswith("/api/insights/open")):
-        page.locator("article.hit[data-position='1'] .hit-title a").click()
+        page.locator("article.hit >> nth=0 >> .hit-title a").click()
     assert sent == ["search", "open"]
     wait_for(lambda: opened(store, shown, "page:1") > before.get(("open", shown, "page:1"), 0), "the settled search")
     # one search, not one per keystroke (胰, 胰腺 were on screen too briefly to count)

@@ -43,12 +43,14 @@
     function opened(event) {
       if (event.type === "auxclick" && event.button !== 1) { return; }
       var link = event.target && event.target.closest ? event.target.closest("a[href]") : null;
-      var hit = link ? link.closest("article.hit[data-position]") : null;
+      var hit = link ? link.closest("article.hit") : null;
       var results = hit ? hit.closest(".results[data-insights]") : null;
-      if (!results) { return; }
+      if (!results || link.closest(".tags, .experts")) { return; }  /* a result opened, not a tag or an expert */
+      var position = Array.prototype.indexOf.call(results.querySelectorAll("article.hit"), hit) +
+        (parseInt(results.getAttribute("data-first"), 10) || 1);
       settle(true);
       beacon(results.getAttribute("data-insights"), "open",
-             { q: results.getAttribute("data-q"), position: hit.getAttribute("data-position"), source: "page" });
+             { q: results.getAttribute("data-q"), position: position, source: "page" });
     }
     document.addEventListener("click", opened, true);
     document.addEventListener("auxclick", opened, true);
