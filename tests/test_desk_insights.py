@@ -434,3 +434,41 @@ def test_the_desk_json_follows_its_openapi_schema(app, client):
     assert related["related"]
     conforms(related, doc["paths"]["/api/related"]["post"]["responses"]["200"]["content"]["application/json"]["schema"],
              doc)
+
+
+def _question_words() -> list[str]:
+    from searchsvc import analysis
+
+    path = analysis.lexicon_dir() / "question_words.txt"
+    words = [line.split("#")[0].strip() for line in path.read_text("utf-8").splitlines()]
+    return [w for w in words if w and len(w) > 1 and w.isalpha()][:40]
+
+
+@pytest.fixture(scope="module")
+def sample_searcher(sample_index):
+    from searchsvc.search import Searcher
+
+    return Searcher(sample_index)
+
+
+@settings(max_examples=30, deadline=None)
+@given(data=st.data())
+def test_any_phrasing_of_a_question_is_one_understood_query(sample_searcher, data):
+    """A drug by any of its names, in either case, with question words around it, and a topic word:
+    one key, holding the concept's canonical name and never a question word or the name as typed."""
+    from searchsvc import analysis
+
+    kind, names = next(g for g in analysis.lexicon().groups if "奥希替尼" in g[1])
+    name = data.draw(st.sampled_from(names))
+    name = data.draw(st.sampled_from([name, name.lower(), name.upper()]))
+    before, after = data.draw(st.sampled_from(["", *_question_words()])), data.draw(st.sampled_from(["", *_question_words()]))
+    spaced = data.draw(st.booleans())
+    q = (" " if spaced else "").join(p for p in (before, name, "耐药", after) if p)
+    plain = sample_searcher.search("奥希替尼 耐药")
+    understood = sample_searcher.search(q).understood
+    assert insights_report.query_key(understood) == insights_report.query_key(plain.understood), q
+    parts = insights_report.parse_key(insights_report.query_key(understood))
+    assert "奥希替尼" in parts["concepts"]
+    for word in (before, after):
+        if word:
+            assert word not in parts["words"] and word not in parts["absent"]
