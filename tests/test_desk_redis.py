@@ -75,3 +75,18 @@ def test_redis_down_loses_insights_not_searches(make_app, tmp_path, caplog):
         assert report["failed"] == 4 and report["searches"] == 1
     finally:
         redis.stop()
+
+
+def test_sign_in_attempts_are_counted_across_machines_in_redis(make_app, redis_server):
+    import re
+
+    one, two = (make_app(SEARCHSVC_RATE_LIMIT_STORAGE=redis_server.url, SEARCHSVC_EDITOR_TOKENS=TOKEN,
+                         SEARCHSVC_SECRET_KEY="k" * 40, SEARCHSVC_SIGNIN_RATE_LIMIT="2/minute") for _ in range(2))
+    here = {"REMOTE_ADDR": "203.0.113.9"}
+    statuses = []
+    for app in (one, two, one):
+        client = app.test_client()
+        token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/desk/signin").text).group(1)
+        statuses.append(client.post("/desk/signin", data={"token": "w" * 20, "csrf_token": token},
+                                    environ_base=here).status_code)
+    assert statuses == [401, 401, 429]
