@@ -417,12 +417,18 @@ def _get(conn: http.client.HTTPConnection, path: str) -> bool:
     return resp.status == 200
 
 
+# What the HTTP phases request: the API by default; the results page with --insights (the page a
+# reader's search is recorded from: issue 21's "latency with insights on vs off").
+SEARCH_PATH = "/api/search?"
+INSIGHTS = False
+
+
 def latency_pass(port: int, rows) -> tuple[list[float], int]:
     """The query log over one kept-alive connection (a new one after a failure)."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     times, errors = [], 0
     for _, q in rows:
-        path = "/api/search?" + urllib.parse.urlencode({"q": q})
+        path = SEARCH_PATH + urllib.parse.urlencode({"q": q})
         started = time.perf_counter()
         try:
             ok = _get(conn, path)
@@ -440,7 +446,7 @@ def new_connection_pass(port: int, rows) -> tuple[list[float], int]:
     """The query log with a new TCP connection per request; each time covers connect to last byte."""
     times, errors = [], 0
     for _, q in rows:
-        path = "/api/search?" + urllib.parse.urlencode({"q": q})
+        path = SEARCH_PATH + urllib.parse.urlencode({"q": q})
         started = time.perf_counter()
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         try:
@@ -481,6 +487,10 @@ def drop_page_cache() -> bool:
 
 def served_systems(baseline: bool = True):
     """(label, system, environment) for each server the HTTP phases measure."""
+    if INSIGHTS:  # the results page with search insights recorded (the default) and off, in one run
+        yield "ours-insights-on", "ours", env_for(SEARCHSVC_INSIGHTS_STORAGE="")
+        yield "ours-insights-off", "ours", env_for(SEARCHSVC_INSIGHTS_STORAGE="off")
+        return
     yield "ours", "ours", env_for()
     yield "ours-nocache", "ours", env_for(SEARCHSVC_CACHE_MB=0, SEARCHSVC_CACHE_SIZE=0)  # (the latter: older trees)
     if baseline:
@@ -537,7 +547,7 @@ def phase_load(work: Path, seconds: int, connections: int, warmup: int = 0, base
         return {"skipped": "wrk not installed"}
     rows = queries()
     paths = OUT / "wrk-paths.txt"
-    paths.write_text("".join("/api/search?" + urllib.parse.urlencode({"q": q}) + "\n" for _, q in rows))
+    paths.write_text("".join(SEARCH_PATH + urllib.parse.urlencode({"q": q}) + "\n" for _, q in rows))
     script = OUT / "wrk-mixed.lua"
     script.write_text(WRK_LUA % paths)
     out = {}
@@ -726,6 +736,9 @@ def main(argv=None) -> int:
     parser.add_argument("--skip-baseline", action="store_true", help="ingest phase: do not rebuild the baseline index")
     parser.add_argument("--no-baseline", action="store_true",
                         help="measure ours only, in every phase (the curve needs no baseline; saves most of the time)")
+    parser.add_argument("--insights", action="store_true",
+                        help="http and load phases: request the results page /search (where searches are recorded) "
+                             "from two servers, search insights on and off, instead of /api/search (issue 21)")
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--seconds", type=int, default=20, help="wrk duration")
     parser.add_argument("--warmup", type=int, default=60, help="seconds of wrk before the measured run (0: cold)")
@@ -743,8 +756,10 @@ def main(argv=None) -> int:
     strangers = [s for s in reuse if s not in sizes]
     if strangers:
         parser.error(f"--reuse: {', '.join(strangers)} not in --sizes {','.join(sizes)}")
-    global TREE, OUT
+    global TREE, OUT, SEARCH_PATH, INSIGHTS
     OUT = (args.out or OUT).resolve()
+    if args.insights:
+        SEARCH_PATH, INSIGHTS = "/search?", True
     curve.load_results(reuse, OUT)  # fail now, not after an hour of measuring, if one is missing
     if args.tree:
         OUT.mkdir(parents=True, exist_ok=True)

@@ -31,6 +31,7 @@ def main():
       searchsvc ingest samples/            # parse pages, publish an index
       searchsvc search "KRAS G12C"         # ranked results in the terminal
       searchsvc serve                      # the web pages and JSON API
+      searchsvc insights                   # what readers search for and don't find
     """
 
 
@@ -253,7 +254,7 @@ def settings_command(check, markdown):
         click.echo(f"    {s.help}")
         click.echo(f"    a good value: {s.expects}")
         if check and os.environ.get(s.name, "").strip():
-            click.echo(f"    set here: {os.environ[s.name]!r}")
+            click.echo("    set here (secret, not shown)" if s.secret else f"    set here: {os.environ[s.name]!r}")
     if not check:
         return
     problems = []
@@ -267,6 +268,67 @@ def settings_command(check, markdown):
         click.echo(f"error: {problem}", err=True)
     click.echo("all settings are valid" if not problems else f"{len(problems)} bad value(s)")
     sys.exit(1 if problems else 0)
+
+
+@main.command()
+@INDEX_OPTION
+@click.option("--state-dir", envvar="SEARCHSVC_STATE_DIR", default="", show_default=False,
+              help="The server's SEARCHSVC_STATE_DIR (env too); when set, insights are in <state-dir>/insights/, "
+                   "else beside the index (<index>/insights/).")
+@click.option("--storage", envvar="SEARCHSVC_INSIGHTS_STORAGE", default="",
+              help="The server's SEARCHSVC_INSIGHTS_STORAGE (env too): empty for SQLite, or redis://host:port/db.")
+@click.option("--days", envvar="SEARCHSVC_INSIGHTS_DAYS", type=click.IntRange(1, None), default=90, show_default=True,
+              help="Days kept (env SEARCHSVC_INSIGHTS_DAYS); the report covers them.")
+@click.option("--min-count", envvar="SEARCHSVC_INSIGHTS_MIN_COUNT", type=click.IntRange(1, None), default=5,
+              show_default=True, help="Show only queries searched at least this often (env SEARCHSVC_INSIGHTS_MIN_COUNT).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "csv"]), default="text", show_default=True,
+              help="text for a terminal; json as GET /api/desk answers; csv as GET /api/desk.csv.")
+def insights(index_dir, state_dir, storage, days, min_count, fmt):
+    """What readers search for and don't find: the editors' desk in the terminal.
+
+    Reads what `searchsvc serve` recorded. Give it the server's settings (the same
+    environment works: SEARCHSVC_INDEX, SEARCHSVC_STATE_DIR, SEARCHSVC_INSIGHTS_*).
+
+    \b
+    Four lists over the days kept, each only of queries searched at least
+    --min-count times (so one reader's rare query never shows):
+      top searches    the last 7 days against the 7 before (trend)
+      content gaps    queries that found nothing or at most 3 interviews, by concept
+      nothing opened  queries with results where no first-page result was opened
+      corrections     the misspellings corrected most often
+    A query is shown as the service understood it (concepts and words), never as
+    typed; no IP address, cookie or user id is ever stored.
+
+    \b
+    Examples:
+      searchsvc insights --index index/
+      SEARCHSVC_STATE_DIR=/var/lib/searchsvc searchsvc insights --format csv > insights.csv
+      searchsvc insights --storage redis://127.0.0.1:6379/0 --min-count 10 --format json
+    """
+    from . import insights_report
+    from .insights_store import cutoff, open_store
+    import time
+
+    try:
+        storage = settings_table.BY_NAME["SEARCHSVC_INSIGHTS_STORAGE"].read(storage, "--storage")
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--storage") from None
+    store = open_store(storage, state_dir or "", str(index_dir), days)
+    if store is None:
+        raise click.ClickException("insights are off (SEARCHSVC_INSIGHTS_STORAGE=off): nothing was recorded")
+    today = time.strftime("%Y-%m-%d", time.gmtime())
+    try:
+        rows = store.read(cutoff(today, days), today)
+    except Exception as exc:
+        raise click.ClickException(f"cannot read the insights ({store.describe()}): {exc}") from None
+    rep = insights_report.report(rows, today, min_count, days)
+    if fmt == "json":
+        click.echo(json.dumps(rep, ensure_ascii=False, indent=2))
+    elif fmt == "csv":
+        click.echo(insights_report.to_csv(rep), nl=False)
+    else:
+        click.echo(f"From {store.describe()}")
+        click.echo(insights_report.to_text(rep), nl=False)
 
 
 @main.group()

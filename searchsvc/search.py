@@ -9,7 +9,7 @@ running service never needs a restart. A search runs in four steps, one module e
     highlight       the page's interviews -> best Q&As and marked snippets
     results         what the caller gets (no Whoosh objects leave this module)
 
-``related`` and ``suggest`` answer the other questions a page asks.
+``related`` (of an interview or of a draft) and ``suggest`` answer the other questions a page asks.
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ __all__ = ["Searcher", "BadRequest", "OutOfTime", "IndexDamaged", "SearchResult"
            "MAX_QUERY_CHARS", "MAX_PER_PAGE", "SORTS", "validate"]
 
 FACET_LIMIT = 20
+MAX_DRAFT_CHARS = 16_384  # a long interview is about 3,000 characters; the web layer also bounds the body in bytes
 
 log = logging.getLogger("searchsvc.search")
 
@@ -156,9 +157,28 @@ class Searcher:
         """More like this: the interview's own distinctive terms, searched across the index."""
         version, searcher = self._current()
         with self._reading(version):
-            engine = Engine(self.snapshots.columns(searcher), searcher, related_module.RANKING, TEXT_FIELDS,
-                            self.snapshots.concepts_indexed(), deadline, terms=self.snapshots.terms)
-            return related_module.related(engine, article_id, limit)
+            return related_module.related(self._related_engine(searcher, deadline), article_id, limit)
+
+    def related_for_draft(self, text: str, limit: int = 10, deadline: float | None = None) -> list[Related]:
+        """Interviews most like a draft (a title, or a title and text), ranked as ``related`` ranks them.
+
+        The draft is cut by the index's analyzer; a first line followed by more text counts as its title.
+        Raises BadRequest (a ValueError naming ``text`` or ``limit``) for an empty or oversized draft.
+        """
+        if not isinstance(text, str) or not text.strip():
+            raise BadRequest("text", "the draft is empty: paste a title or a draft")
+        if len(text) > MAX_DRAFT_CHARS:
+            raise BadRequest("text", f"the draft is {len(text)} characters long; the limit is {MAX_DRAFT_CHARS}")
+        if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_PER_PAGE:
+            raise BadRequest("limit", f"limit must be a whole number from 1 to {MAX_PER_PAGE}")
+        version, searcher = self._current()
+        with self._reading(version):
+            engine = self._related_engine(searcher, deadline)
+            return related_module.rank(engine, related_module.draft_profile(searcher, text), limit)
+
+    def _related_engine(self, searcher, deadline: float | None) -> Engine:
+        return Engine(self.snapshots.columns(searcher), searcher, related_module.RANKING, TEXT_FIELDS,
+                      self.snapshots.concepts_indexed(), deadline, terms=self.snapshots.terms)
 
     # -- suggestions ----------------------------------------------------------------
     def suggest(self, prefix: str, limit: int = 8) -> list[dict]:

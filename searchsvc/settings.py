@@ -167,6 +167,67 @@ def addresses(value: Any) -> frozenset[str]:
     return frozenset(out)
 
 
+def number(minimum: float, unit: str):
+    """A positive number of ``unit`` (hours, seconds), at least ``minimum``."""
+
+    @converter(f"a number of {unit}, at least {minimum:g}", ("soon", "-1", "0", "nan", "inf"),
+               (("1", 1.0), (" 2.5 ", 2.5), (3, 3.0)))
+    def convert(value: Any) -> float:
+        if isinstance(value, bool):
+            raise ValueError
+        amount = float(_raw(value))
+        if not amount >= minimum or amount == float("inf"):
+            raise ValueError
+        return amount
+
+    return convert
+
+
+@converter("empty (SQLite in the state folder, else beside the index), off (record nothing), "
+           "or a redis://host:port/db URL", ("sqlite:///x.db", "redis://", "/tmp/insights"),
+           (("", ""), ("off", "off"), ("OFF", "off"), ("redis://127.0.0.1:6379/1", "redis://127.0.0.1:6379/1")))
+def insights_storage(value: Any) -> str:
+    raw = _raw(value)
+    return "off" if raw.lower() == "off" else storage(raw)
+
+
+@converter('requests per period, such as "10/minute" (attempts cannot be unlimited)',
+           ("off", "10", "0/minute"), (("10/minute", "10/minute"), ("5/minute;50/hour", "5/minute;50/hour")))
+def attempts(value: Any) -> str:
+    limit = rate(value)
+    if limit is None:
+        raise ValueError
+    return limit
+
+
+MIN_TOKEN_CHARS = 16
+MIN_SECRET_CHARS = 32
+
+
+@converter(f"a comma-separated list of random tokens of at least {MIN_TOKEN_CHARS} characters each "
+           "(python -c 'import secrets; print(secrets.token_urlsafe(24))'); empty: none",
+           ("short", "a" * 20 + ",tiny"), (("", ()), ("a" * 16 + ", " + "b" * 20, ("a" * 16, "b" * 20))))
+def tokens(value: Any) -> tuple[str, ...]:
+    if isinstance(value, (list, tuple)):
+        value = ",".join(value)
+    items = tuple(t.strip() for t in _raw(value).split(",") if t.strip())
+    if any(len(t) < MIN_TOKEN_CHARS for t in items):
+        raise ValueError
+    return items
+
+
+def secret(min_chars: int):
+    @converter(f"empty, or at least {min_chars} random characters", ("x" * (min_chars - 1),),
+               (("", ""), ("k" * min_chars, "k" * min_chars)))
+    def convert(value: Any) -> str:
+        raw = _raw(value)
+        if raw and len(raw) < min_chars:
+            raise ValueError
+        return raw
+
+    return convert
+
+
 @dataclass(frozen=True)
 class Setting:
     """One setting: ``convert`` turns a raw value into the typed one (ValueError when bad)."""
@@ -175,6 +236,7 @@ class Setting:
     convert: Callable[[Any], Any]
     default: Any
     help: str
+    secret: bool = False  # a bad value is never echoed, nor shown by `searchsvc settings --check`
 
     @property
     def expects(self) -> str:
@@ -196,7 +258,8 @@ class Setting:
         try:
             return self.convert(raw)
         except (ValueError, TypeError):
-            raise ValueError(f"{self.name}={raw!r} ({source}): expected {self.expects}") from None
+            shown = "(the value is secret)" if self.secret else repr(raw)
+            raise ValueError(f"{self.name}={shown} ({source}): expected {self.expects}") from None
 
 
 # -- the table ------------------------------------------------------------------------
@@ -244,7 +307,40 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SEARCHSVC_LEXICON", folder, "",
             "a working copy of the lexicon folder to use instead of the installed one (an editor trying a change); "
             "empty is the package's own searchsvc/lexicon/"),
+    # search insights (what readers search for; README, "Desk and insights")
+    Setting("SEARCHSVC_INSIGHTS_STORAGE", insights_storage, "",
+            "where search insights are kept: empty is SQLite in SEARCHSVC_STATE_DIR/insights/ when that is set, "
+            "else beside the index (<index>/insights/); a redis:// URL; off records nothing"),
+    Setting("SEARCHSVC_INSIGHTS_DAYS", whole(1), 90, "days of daily counts kept; older days are deleted"),
+    Setting("SEARCHSVC_INSIGHTS_MIN_COUNT", whole(1), 5,
+            "searches (over the days kept) before a query, or a correction, is shown on the desk "
+            "or by `searchsvc insights`"),
+    Setting("SEARCHSVC_INSIGHTS_QUEUE", whole(1), 10000,
+            "records waiting to be written, per worker; beyond that new ones are dropped (and counted)"),
+    Setting("SEARCHSVC_INSIGHTS_BATCH", whole(1), 200, "records that make the writer flush at once"),
+    Setting("SEARCHSVC_INSIGHTS_FLUSH_SECONDS", number(0.01, "seconds"), 2.0,
+            "seconds between flushes of the waiting records"),
+    # the editors' desk (closed without a token)
+    Setting("SEARCHSVC_EDITOR_TOKENS", tokens, (),
+            "sign-in tokens of the editors; empty turns the desk off (404); kept in memory only as SHA-256 hashes",
+            secret=True),
+    Setting("SEARCHSVC_SECRET_KEY", secret(MIN_SECRET_CHARS), "",
+            "key signing the editors' session cookie, the same on every worker and machine; "
+            "required when SEARCHSVC_EDITOR_TOKENS is set", secret=True),
+    Setting("SEARCHSVC_EDITOR_SESSION_HOURS", number(0.01, "hours"), 8.0, "hours an editor stays signed in"),
+    Setting("SEARCHSVC_SIGNIN_RATE_LIMIT", attempts, "10/minute",
+            "sign-in attempts per client address (counted where SEARCHSVC_RATE_LIMIT_STORAGE counts)"),
 )
+
+# Settings that are only good together: (check of the typed values -> a problem or None).
+def _key_with_tokens(values: Mapping[str, Any]) -> str | None:
+    if values["SEARCHSVC_EDITOR_TOKENS"] and not values["SEARCHSVC_SECRET_KEY"]:
+        return (f"SEARCHSVC_SECRET_KEY must be set (at least {MIN_SECRET_CHARS} random characters) when "
+                "SEARCHSVC_EDITOR_TOKENS is set: it signs the editors' session cookie")
+    return None
+
+
+JOINT_CHECKS: tuple[Callable[[Mapping[str, Any]], str | None], ...] = (_key_with_tokens,)
 
 BY_NAME: Mapping[str, Setting] = {s.name: s for s in SETTINGS}
 assert all(name.startswith(PREFIX) for name in BY_NAME) and len(BY_NAME) == len(SETTINGS)
@@ -270,6 +366,8 @@ def load(overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] 
             values[setting.name] = setting.read(raw, source)
         except ValueError as exc:
             problems.append(str(exc))
+    if not problems:
+        problems = [p for p in (check(values) for check in JOINT_CHECKS) if p]
     if problems:
         raise SettingsError(problems)
     return values

@@ -3,7 +3,11 @@
    - the main search box shows results as you type (the page's own HTML, fetched from
      the same URL a submit would open; the address kept in step with history.replaceState);
    - the filter panel is a disclosure on phones and an open sidebar on wide screens;
-   - "copy" buttons (Q&A links, the citation) appear and copy to the clipboard.
+   - "copy" buttons (Q&A links, the citation) appear and copy to the clipboard;
+   - search insights: a beacon when a result is opened (its position), and one when a
+     search shown by instant results settles (the page a submit opens is recorded by the
+     server itself). Nothing is sent when the browser asks not to be tracked
+     (navigator.doNotTrack "1", navigator.globalPrivacyControl).
    Nothing here parses text from an API as HTML: the instant results swap in regions of
    our own server-rendered page, fetched from our own origin. */
 (function () {
@@ -12,6 +16,46 @@
 
   var WIDE = "(min-width: 900px)";
   var INSTANT_DELAY_MS = 250;
+  var SETTLE_MS = 2000;  /* instant results shown this long before the reader types on count as a search */
+  var pendingSearch = null;  /* instant results not yet recorded: {q, base, shown} */
+
+  /* -- search insights ------------------------------------------------------------ */
+  function tracked() {
+    return !(navigator.doNotTrack === "1" || window.doNotTrack === "1" || navigator.globalPrivacyControl === true) &&
+      typeof navigator.sendBeacon === "function" && typeof URLSearchParams === "function";
+  }
+
+  function beacon(base, kind, fields) {
+    if (!base || !tracked()) { return; }
+    var body = new URLSearchParams();
+    Object.keys(fields).forEach(function (key) { body.append(key, String(fields[key])); });
+    try { navigator.sendBeacon(base + "/" + kind, body); } catch (e) { /* insights never get in the way */ }
+  }
+
+  function settle(force) {
+    var pending = pendingSearch;
+    if (!pending || (!force && Date.now() - pending.shown < SETTLE_MS)) { return; }
+    pendingSearch = null;
+    beacon(pending.base, "search", { q: pending.q, source: "page" });
+  }
+
+  function initInsights() {
+    function opened(event) {
+      if (event.type === "auxclick" && event.button !== 1) { return; }
+      var link = event.target && event.target.closest ? event.target.closest("a[href]") : null;
+      var hit = link ? link.closest("article.hit") : null;
+      var results = hit ? hit.closest(".results[data-insights]") : null;
+      if (!results || link.closest(".tags, .experts")) { return; }  /* a result opened, not a tag or an expert */
+      var position = Array.prototype.indexOf.call(results.querySelectorAll("article.hit"), hit) +
+        (parseInt(results.getAttribute("data-first"), 10) || 1);
+      settle(true);
+      beacon(results.getAttribute("data-insights"), "open",
+             { q: results.getAttribute("data-q"), position: position, source: "page" });
+    }
+    document.addEventListener("click", opened, true);
+    document.addEventListener("auxclick", opened, true);
+    window.addEventListener("pagehide", function () { settle(false); });
+  }
 
   function announce(text) {
     var region = document.getElementById("live-status");
@@ -156,6 +200,8 @@
       lastUrl = url;
       var summary = swapped.querySelector(".summary p, .empty-title");
       if (summary) { announce(summary.textContent.replace(/\s+/g, " ").trim()); }
+      var results = swapped.querySelector(".results[data-insights]");
+      pendingSearch = results ? { q: results.getAttribute("data-q"), base: results.getAttribute("data-insights"), shown: Date.now() } : null;
     }
 
     function run() {
@@ -166,7 +212,8 @@
       controller = window.AbortController ? new AbortController() : null;
       var busy = document.querySelector("#main .layout");
       if (busy) { busy.setAttribute("aria-busy", "true"); }
-      fetch(url, { headers: { Accept: "text/html" }, credentials: "same-origin", signal: controller ? controller.signal : undefined })
+      fetch(url, { headers: { Accept: "text/html", "X-Searchsvc-Instant": "1" }, credentials: "same-origin",
+                   signal: controller ? controller.signal : undefined })
         .then(function (response) {
           var type = response.headers.get("Content-Type") || "";
           if (!response.ok || type.indexOf("text/html") !== 0 || new URL(response.url).origin !== location.origin) {
@@ -186,9 +233,11 @@
     }
 
     input.addEventListener("input", function () {
+      settle(false);  /* the results shown long enough were read: a search */
       clearTimeout(timer);
       timer = setTimeout(run, INSTANT_DELAY_MS);
     });
+    form.addEventListener("submit", function () { pendingSearch = null; });  /* the page it opens is recorded */
   }
 
   function ready() {
@@ -196,6 +245,7 @@
     initFilters(document);
     watchWidth();
     initCopy(document);
+    initInsights();
     var form = document.querySelector("form[data-instant]");
     if (form && document.querySelector("#main .layout")) { initInstant(form); }
   }

@@ -7,7 +7,14 @@
  *   <script src="https://OUR-HOST/widget.js" defer></script>
  *   <oncology-search endpoint="https://OUR-HOST" limit="5"></oncology-search>
  *
- * Attributes: endpoint, placeholder, limit, tag, target, history (see docs/widget.md).
+ * Attributes: endpoint, placeholder, limit, tag, target, history, insights (see docs/widget.md).
+ *
+ * Search insights (for the site's editors): when a reader opens a result, a beacon
+ * (navigator.sendBeacon to ENDPOINT/api/insights/open) says which position was opened
+ * for which query, and the search is counted once it settles (/api/insights/search).
+ * Nothing identifies the reader; nothing is sent when the browser asks not to be
+ * tracked (navigator.doNotTrack "1", navigator.globalPrivacyControl) or when the host
+ * page sets insights="off".
  *
  * Memory, only in the visitor's browser: the query survives opening a result and
  * coming back (sessionStorage), and the last few searches are offered when the box
@@ -35,6 +42,7 @@
   var DEFAULT_LIMIT = 5;
   var MAX_LIMIT = 20;
   var MAX_QUERY_CHARS = 200;
+  var SETTLE_MS = 2000;  // results shown this long before the reader moves on count as a search
   var MAX_RECENT = 5;
   var RECENT_KEY = "oncology-search:recent";
   var SESSION_KEY = "oncology-search:query:";
@@ -649,6 +657,11 @@
     }
     if (!option.href) return;
     if (this._search && this._search.q) this._remember(this._search.q);
+    if (option.kind === "more" && this._search) this._search.settled = true;  // the full results page records it
+    if (option.kind === "result" && this._search && this._search.q) {
+      this._settle(true);
+      this._insight("open", this._search.q, option.position);
+    }
     var openNew = event && (event.ctrlKey || event.metaKey || event.shiftKey || event.button === 1);
     var link = this._navigator;
     var target = openNew ? "_blank" : this._target();
@@ -737,6 +750,7 @@
 
   proto._runSearch = function (q, force) {
     var self = this;
+    this._settle(false);
     var seq = ++this._searchSeq;
     var params = { q: q, per_page: this._limit(), page: 1 };
     if (this._tag()) params.tag = this._tag();
@@ -751,7 +765,7 @@
     this._getJson(url, controller).then(function (res) {
       if (seq !== self._searchSeq) return;
       if (res.ok && res.body && Array.isArray(res.body.hits)) {
-        self._search = { q: q, state: "done", data: res.body };
+        self._search = { q: q, state: "done", data: res.body, shown: Date.now(), settled: false };
       } else {
         self._search = { q: q, state: res.status >= 400 && res.status < 500 && res.status !== 429 ? "bad" : "error", data: null };
       }
@@ -761,6 +775,30 @@
       self._search = { q: q, state: "error", data: null };
       self._render();
     });
+  };
+
+  // -- search insights ----------------------------------------------------------------
+
+  proto._insight = function (kind, q, position) {
+    if (this.getAttribute("insights") === "off") return;
+    if (navigator.doNotTrack === "1" || window.doNotTrack === "1" || navigator.globalPrivacyControl === true) return;
+    if (typeof navigator.sendBeacon !== "function" || typeof URLSearchParams !== "function") return;
+    var url = this._api("/api/insights/" + kind, {});
+    if (!url) return;
+    var body = new URLSearchParams();
+    body.append("q", q);
+    body.append("source", "widget");
+    if (position) body.append("position", String(position));
+    try { navigator.sendBeacon(url, body); } catch (e) { /* insights never get in the way */ }
+  };
+
+  /** Count the search shown (once): at once when ``force``, else if it was on screen long enough. */
+  proto._settle = function (force) {
+    var s = this._search;
+    if (!s || s.state !== "done" || s.settled || !s.q) return;
+    if (!force && Date.now() - s.shown < SETTLE_MS) return;
+    s.settled = true;
+    this._insight("search", s.q);
   };
 
   // -- popup state ------------------------------------------------------------------
@@ -780,6 +818,7 @@
   };
 
   proto._close = function () {
+    this._settle(false);
     this._panel.hidden = true;
     this._input.setAttribute("aria-expanded", "false");
     this._setActive(-1, false);
@@ -915,7 +954,8 @@
         var found = self._resultNode(hit, prefix + "r" + i, endpoint, search.q);
         if (!found) return;
         rGroup.appendChild(found.node);
-        self._options.push({ node: found.node, kind: "result", part: "result", href: found.href, key: "r:" + String(hit.id) });
+        self._options.push({ node: found.node, kind: "result", part: "result", href: found.href, key: "r:" + String(hit.id),
+                             position: i + 1 });
       });
       listbox.appendChild(rGroup);
     }

@@ -14,6 +14,9 @@ Flask's application-factory layout::
     http.py                 query-string parsing, errors (JSON on /api/*, HTML elsewhere), security headers
     present.py              shaping search results for the API and the templates
     openapi.py              the OpenAPI document served at /api/openapi.json
+    insights.py             recording searches and opened results (off the request path), the beacons
+    editors.py              editors' sign-in: hashed tokens, the signed session cookie, CSRF, attempt limit
+    desk.py                 the editors' desk (/desk) and its JSON (/api/desk, /api/related)
     server.py               gunicorn (``searchsvc serve``)
 
 Templates and static files live in the package (``searchsvc/templates``,
@@ -40,6 +43,8 @@ from .state import state_dir
 TEMPLATE_DIR = PACKAGE_DIR / "templates" if (PACKAGE_DIR / "templates").is_dir() else PACKAGE_DIR.parent / "templates"
 STATIC_DIR = PACKAGE_DIR / "static"
 SITE_NAME = "肿瘤专家访谈检索"
+DESK_SETTINGS = tuple(s.name for s in settings.SETTINGS
+                      if s.name.startswith(("SEARCHSVC_INSIGHTS_", "SEARCHSVC_EDITOR_", "SEARCHSVC_SECRET_", "SEARCHSVC_SIGNIN_")))
 
 
 def default_config() -> dict:
@@ -71,12 +76,15 @@ def create_app(config: dict | None = None) -> Flask:
 
     store = given_store if isinstance(given_store, IndexStore) else IndexStore(Path(typed["SEARCHSVC_INDEX"]))
     shared = state_dir(typed["SEARCHSVC_STATE_DIR"])
+    desk = {name: typed[name] for name in DESK_SETTINGS}
     release = release_id()
     app.extensions["searchsvc"] = {
         "searcher": Searcher(store),
         "cache": open_result_cache(typed["SEARCHSVC_CACHE_STORAGE"], shared, typed["SEARCHSVC_CACHE_MB"], release),
         "release": release,
         "state_dir": shared,
+        # what insights and the desk read (editors.init_app replaces the secrets here by what they are)
+        "desk_settings": desk,
     }
 
     proxies = typed["SEARCHSVC_TRUSTED_PROXIES"]
@@ -109,6 +117,10 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(widget.bp)
     from . import feeds
     app.register_blueprint(feeds.bp)
+    from . import desk as desk_pages, editors, insights
+    insights.init_app(app, desk)
+    editors.init_app(app, desk, shared)
+    app.register_blueprint(desk_pages.bp)
 
     return app
 

@@ -168,6 +168,40 @@ SCHEMAS = {
                          "description": "Lexicon terms (drugs, genes, diseases…) both discuss, most specific first, "
                                         "named as the interview asked about names them; those a shared tag says are left out."},
         }, extra=False)})}}),
+    "DraftRelatedResponse": _obj({
+        "chars": {"type": "integer", "description": "Characters of the draft read (without surrounding spaces)."},
+        "related": {"type": "array", "description": "As RelatedResponse.related: the same ranking as an indexed "
+                                                    "interview's related list; why.concepts names what the draft and "
+                                                    "the interview both discuss.",
+                    "items": {"type": "object"}},
+    }),
+    "DeskQuery": _obj({
+        "query": {"type": "string", "description": "The understood query: canonical concepts, words, then what no "
+                                                   "interview holds, space-separated (never the text typed)."},
+        "concepts": {"type": "array", "items": STRING}, "words": {"type": "array", "items": STRING},
+        "absent": {"type": "array", "items": STRING, "description": "Words and concepts no interview holds."},
+        "searches": {"type": "integer", "description": "Searches over the days kept."},
+        "found_nothing": INTEGER, "found_little": {"type": "integer", "description": "Searches that found 1-3."},
+        "corrected": INTEGER,
+        "opens": _obj({"page": INTEGER, "widget": INTEGER}),
+        "first_page_opens": {"type": "integer", "description": "Opened results at positions 1-10."},
+        "url": {"type": "string", "description": "The search that reproduces it (site-relative)."},
+    }),
+    "DeskReport": _obj({  # DeskTopQuery is added below: DeskQuery and the week's counts
+        "enabled": {"type": "boolean", "description": "false (and nothing else) when SEARCHSVC_INSIGHTS_STORAGE=off."},
+        "today": STRING, "days_kept": INTEGER, "first_day": STRING,
+        "min_count": {"type": "integer", "description": "A query is listed only once searched this often "
+                                                        "(SEARCHSVC_INSIGHTS_MIN_COUNT)."},
+        "this_week": _obj({"from": STRING, "to": STRING}), "last_week": _obj({"from": STRING, "to": STRING}),
+        "searches": INTEGER, "searches_this_week": INTEGER, "queries": INTEGER, "queries_shown": INTEGER,
+        "dropped": {"type": "integer", "description": "Records dropped because a worker's queue was full."},
+        "failed": {"type": "integer", "description": "Records lost because the store failed."},
+        "top": {"type": "array", "items": _ref("DeskTopQuery")},
+        "gaps": {"type": "array", "items": _obj({"concept": STRING, "searches": INTEGER,
+                                                  "queries": {"type": "array", "items": _ref("DeskQuery")}})},
+        "no_opens": {"type": "array", "items": _ref("DeskQuery")},
+        "corrections": {"type": "array", "items": _obj({"from": STRING, "to": STRING, "count": INTEGER, "url": STRING})},
+    }, ["enabled"]),
     "SuggestResponse": _obj({"query": STRING, "suggestions": {"type": "array", "items": _obj({
         "text": STRING, "kind": {"type": "string", "description": "Where it comes from: expert, tag, a lexicon "
                                                                   "kind (drug, gene, disease, …) or term."}})}}),
@@ -180,6 +214,12 @@ SCHEMAS = {
         "reason": {"type": "string", "description": "Why the index is unavailable (503 only)."},
     }, ["status", "articles", "documents", "index_version"]),
 }
+
+
+SCHEMAS["DeskTopQuery"] = _obj({
+    **SCHEMAS["DeskQuery"]["properties"], "this_week": INTEGER, "last_week": INTEGER, "change": INTEGER,
+    "change_pct": {"type": ["integer", "null"], "description": "Change against last week in percent; null: none last week."}})
+SCHEMAS["DraftRelatedResponse"]["properties"]["related"]["items"] = SCHEMAS["RelatedResponse"]["properties"]["related"]["items"]
 
 
 def _param(name: str, schema: dict, description: str, required: bool = False, where: str = "query") -> dict:
@@ -272,6 +312,68 @@ PATHS = {
                        _param("limit", {"type": "integer", "minimum": 1, "maximum": 20, "default": 8}, "How many.")],
         "responses": _responses("SuggestResponse", 400),
     }},
+    "/api/desk": {"get": {
+        "operationId": "desk", "summary": "Editors only: the desk's search insights (top searches and trend, content "
+                                          "gaps by concept, searches with nothing opened, frequent corrections).",
+        "description": "Authenticated by `Authorization: Bearer <editor token>` or the desk's session cookie. "
+                       "404 when no editor token is configured.",
+        "security": [{"editorToken": []}, {"deskSession": []}],
+        "responses": {"200": {"description": "OK", "content": {"application/json": {"schema": _ref("DeskReport")}}},
+                      "401": {"description": "Not signed in.", "content": {"application/json": {"schema": _ref("Error")}}},
+                      "404": {"description": "The desk is off (no editor token configured)."},
+                      "503": {"description": "The insight store cannot be read.",
+                              "content": {"application/json": {"schema": _ref("Error")}}}},
+    }},
+    "/api/desk.csv": {"get": {
+        "operationId": "deskCsv", "summary": "Editors only: the desk's lists as one CSV table (UTF-8 with BOM; a "
+                                             "section column: top, gaps, no_opens, corrections).",
+        "security": [{"editorToken": []}, {"deskSession": []}],
+        "responses": {"200": {"description": "OK", "content": {"text/csv": {"schema": STRING}}},
+                      "401": {"description": "Not signed in.", "content": {"application/json": {"schema": _ref("Error")}}},
+                      "404": {"description": "The desk is off."}},
+    }},
+    "/api/related": {"post": {
+        "operationId": "relatedForDraft",
+        "summary": "Editors only: related interviews for a title or a draft, with the shared concepts explaining each.",
+        "description": "The body is JSON {\"text\": ..., \"limit\": 10} (or a form with the same fields), up to "
+                       "SEARCHSVC_MAX_BODY bytes (413 beyond). With the session cookie the X-CSRF-Token header (or a "
+                       "csrf_token field) must carry the desk's CSRF token; a Bearer token needs none.",
+        "security": [{"editorToken": []}, {"deskSession": []}],
+        "requestBody": {"required": True, "content": {"application/json": {"schema": _obj({
+            "text": {"type": "string", "maxLength": 16384},
+            "limit": {"type": "integer", "minimum": 1, "maximum": 20, "default": 10}}, ["text"])}}},
+        "responses": {"200": {"description": "OK", "content": {"application/json": {"schema": _ref("DraftRelatedResponse")}}},
+                      "400": {"description": "No text, a bad limit, or a missing CSRF token.",
+                              "content": {"application/json": {"schema": _ref("Error")}}},
+                      "401": {"description": "Not signed in.", "content": {"application/json": {"schema": _ref("Error")}}},
+                      "404": {"description": "The desk is off."},
+                      "413": {"description": "The body is over SEARCHSVC_MAX_BODY."}},
+    }},
+    "/api/insights/search": {"post": {
+        "operationId": "insightSearch",
+        "summary": "Beacon: a search shown by instant results or the widget has settled; count it once.",
+        "description": "A form (application/x-www-form-urlencoded, as navigator.sendBeacon sends it). Recorded as the "
+                       "understood query only; nothing when the request carries DNT: 1 or Sec-GPC: 1.",
+        "requestBody": {"required": True, "content": {"application/x-www-form-urlencoded": {"schema": _obj({
+            "q": {"type": "string", "maxLength": 200},
+            "source": {"type": "string", "enum": ["page", "widget"], "default": "page"}}, ["q"])}}},
+        "responses": {"204": {"description": "Noted (or ignored under DNT / Sec-GPC)."},
+                      "400": {"description": "A bad field (error.param).",
+                              "content": {"application/json": {"schema": _ref("Error")}}},
+                      "404": {"description": "Insights are off."}},
+    }},
+    "/api/insights/open": {"post": {
+        "operationId": "insightOpen",
+        "summary": "Beacon: a reader opened the result at a 1-based position of the results of q.",
+        "requestBody": {"required": True, "content": {"application/x-www-form-urlencoded": {"schema": _obj({
+            "q": {"type": "string", "maxLength": 200},
+            "position": {"type": "integer", "minimum": 1, "maximum": 1000},
+            "source": {"type": "string", "enum": ["page", "widget"], "default": "page"}}, ["q", "position"])}}},
+        "responses": {"204": {"description": "Noted (or ignored under DNT / Sec-GPC)."},
+                      "400": {"description": "A bad field (error.param).",
+                              "content": {"application/json": {"schema": _ref("Error")}}},
+                      "404": {"description": "Insights are off."}},
+    }},
     "/search.atom": {"get": {
         "operationId": "searchFeed",
         "summary": "Atom feed of a search, newest first: follow a topic as new interviews arrive.",
@@ -318,5 +420,9 @@ def spec(server: str = "") -> dict:
         },
         "servers": [{"url": server or "/"}],
         "paths": deepcopy(PATHS),
-        "components": {"schemas": deepcopy(SCHEMAS)},
+        "components": {"schemas": deepcopy(SCHEMAS), "securitySchemes": {
+            "editorToken": {"type": "http", "scheme": "bearer",
+                            "description": "An editor token (SEARCHSVC_EDITOR_TOKENS)."},
+            "deskSession": {"type": "apiKey", "in": "cookie", "name": "searchsvc_desk",
+                            "description": "The desk's signed session cookie, set by signing in at /desk/signin."}}},
     }

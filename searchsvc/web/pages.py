@@ -8,7 +8,7 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 
 from .. import names
 from ..search import MAX_QUERY_CHARS, BadRequest
-from . import present, yearchart
+from . import insights, present, yearchart
 from .api import YEAR_FILTERS, get_article, get_related, run_articles, run_search, year_counts
 from .caching import cached, index_backed, searcher, static_cacheable
 from .http import int_arg, search_args
@@ -114,6 +114,8 @@ def search():
     args = search_args()
     filtered = any(args[k] for k in FILTER_PARAMS)
     result, took = run_search(args)  # an empty query lists every interview, newest first
+    if args["q"] and args["page"] == 1:
+        insights.record_search(result)  # an O(1) enqueue (nothing under DNT / Sec-GPC, or for instant results)
     pages = present.page_count(result)
     if pages and result.page > pages:  # a stale or hand-made link past the end: the last page
         return redirect(url_with(page=pages))
@@ -134,6 +136,7 @@ def search():
         json_url=json_url, examples=EXAMPLE_QUERIES, home=home, chart=chart, years=years, chosen=chosen,
         filter_count=sum(1 for k in ("tag", "expert") if args[k]) + (1 if any(args[k] for k in YEAR_FILTERS) else 0),
         feed_url=feed_url, feed_title=_feed_title(args),
+        insights_url=url_for("insights.search_beacon").rsplit("/", 1)[0] if insights.recorder() else None,
     )
 
 

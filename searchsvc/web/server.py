@@ -57,6 +57,13 @@ def _post_worker_init(worker) -> None:
     _warm(worker.wsgi)
 
 
+def _worker_exit(server, worker) -> None:
+    # Write the search insights still queued in this worker (max_requests recycles workers).
+    recorder = getattr(worker, "wsgi", None) and worker.wsgi.extensions["searchsvc"].get("insights")
+    if recorder is not None:
+        recorder.close()
+
+
 def serve(index_dir, host: str, port: int, workers: int | None, threads: int, access_log: bool) -> None:
     options = {
         "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
@@ -75,6 +82,7 @@ def serve(index_dir, host: str, port: int, workers: int | None, threads: int, ac
         "loglevel": "info",
         "proc_name": "searchsvc",
         "post_worker_init": _post_worker_init,
+        "worker_exit": _worker_exit,
         "limit_request_line": 8190,
         # No runtime control socket: several services (or test runs) on one host would share its path.
         "control_socket_disable": True,
