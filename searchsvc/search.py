@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import time
+from typing import Callable
 
 from . import names, related as related_module, suggest as suggest_module
 from .affiliation import expert_details
@@ -45,6 +46,9 @@ class Searcher:
         self.store = store
         self.ranking = ranking
         self.snapshots = SnapshotReader(store, ranking.weighting())
+        # called as (stage, seconds) after each stage of a search: understanding, ranking, highlighting
+        # (the web layer's metrics; None: nobody listens)
+        self.stage_observer: Callable[[str, float], None] | None = None
 
     def _current(self):
         return self.snapshots.current()
@@ -67,6 +71,7 @@ class Searcher:
         started = time.perf_counter()
         version, searcher = self._current()
         understood = self.understand(q, searcher)
+        understood_at = time.perf_counter()
         check_deadline(deadline)
         columns = self.snapshots.columns(searcher)
         engine = Engine(columns, searcher, self.ranking, TEXT_FIELDS, self.snapshots.concepts_indexed(), deadline,
@@ -74,6 +79,7 @@ class Searcher:
         mask = filter_mask(columns, tags=[names.key(tag)] if tag else (), experts=[names.key(expert)] if expert else (),
                            years=[int(year)] if year is not None else (), year_from=year_from, year_to=year_to)
         ranked = engine.rank(understood, mask, by_date=sort == "date")
+        ranked_at = time.perf_counter()
         on_page = [int(d) for d in ranked.order[(page - 1) * per_page: page * per_page]]
         highlighter = Highlighter(searcher, understood.words(self.snapshots.concepts_indexed()), docnums=on_page,
                                   holders=engine.postings, terms=self.snapshots.terms)
@@ -82,6 +88,11 @@ class Searcher:
         for d in on_page:
             check_deadline(deadline)
             hits.append(self._hit(searcher, d, scores[d], highlighter))
+        observe = self.stage_observer
+        if observe is not None:
+            observe("understanding", understood_at - started)
+            observe("ranking", ranked_at - understood_at)
+            observe("highlighting", time.perf_counter() - ranked_at)
         details = understood.to_dict()
         details["results_matching_everything"] = ranked.full_matches
         return SearchResult(query=q, total=ranked.total, page=page, per_page=per_page,

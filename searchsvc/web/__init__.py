@@ -14,6 +14,7 @@ Flask's application-factory layout::
     http.py                 query-string parsing, errors (JSON on /api/*, HTML elsewhere), security headers
     present.py              shaping search results for the API and the templates
     openapi.py              the OpenAPI document served at /api/openapi.json
+    metrics.py              /metrics for operators (Prometheus's text format; loopback or a token)
     server.py               gunicorn (``searchsvc serve``)
 
 Templates and static files live in the package (``searchsvc/templates``,
@@ -32,6 +33,7 @@ from flask_cors import CORS
 
 from ..index import DEFAULT_INDEX_DIR, IndexStore
 from ..search import Searcher
+from .metrics import settings_from_env as metrics_settings
 from .release import PACKAGE_DIR, release_id
 from .resultcache import open_result_cache
 from .state import state_dir
@@ -81,6 +83,8 @@ def default_config() -> dict:
         "SEARCHSVC_BUDGET_THREADS": _env_int("SEARCHSVC_BUDGET_THREADS", 4),
         # Largest request body accepted, in bytes (the public routes read none).
         "SEARCHSVC_MAX_BODY": _env_int("SEARCHSVC_MAX_BODY", 16 * 1024),
+        # /metrics's settings (web/metrics.py SETTINGS: name, default, type, meaning).
+        **metrics_settings(),
     }
 
 
@@ -123,8 +127,9 @@ def create_app(config: dict | None = None) -> Flask:
          methods=["GET", "HEAD", "OPTIONS"], expose_headers=["ETag", "X-Index-Version"],
          supports_credentials=False, max_age=86400)
 
-    from . import api, caching, guard, http, pages, ratelimit
+    from . import api, caching, guard, http, metrics, pages, ratelimit
 
+    metrics.init_app(app)  # first: its clock starts before any other check may answer the request
     http.init_app(app)
     guard.init_app(app)
     ratelimit.init_app(app, shared)  # before caching: a rate-limited request is refused before any index work
