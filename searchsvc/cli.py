@@ -190,6 +190,7 @@ def serve(index_dir, host, port, workers, threads, access_log, dev):
     Then:
       curl 'http://127.0.0.1:8000/api/search?q=KRAS%20G12C'
       curl http://127.0.0.1:8000/healthz
+      curl http://127.0.0.1:8000/metrics               # Prometheus's text format (loopback or the token)
 
     \b
     Environment: SEARCHSVC_INDEX, SEARCHSVC_CORS_ORIGINS (default *),
@@ -203,7 +204,10 @@ def serve(index_dir, host, port, workers, threads, access_log, dev):
     SEARCHSVC_STATE_DIR (folder for the embedded cache and counters; default a private one per server),
     SEARCHSVC_TIME_BUDGET (seconds of index work per request, default 5; 0 = none),
     SEARCHSVC_BUDGET_THREADS (threads doing that work per worker, default 4),
-    SEARCHSVC_MAX_BODY (largest request body in bytes, default 16384).
+    SEARCHSVC_MAX_BODY (largest request body in bytes, default 16384),
+    SEARCHSVC_METRICS_TOKEN (a bearer token that may read /metrics from anywhere; default none:
+    loopback clients only), PROMETHEUS_MULTIPROC_DIR (where the workers keep their metrics;
+    emptied at start; default a private folder per server).
     """
     from .web.server import serve as run_gunicorn, serve_dev
 

@@ -104,6 +104,7 @@ def every_route(server) -> dict[str, tuple[int, str]]:
         "/api/suggest?q=" + quote("林"): (200, "application/json"),
         "/api/openapi.json": (200, "application/json"),
         "/healthz": (200, "application/json"),
+        "/metrics": (200, "text/plain"),  # the test's requests come from loopback
         "/widget.js": (200, "text/javascript"),
         "/static/style.css": (200, "text/css"),
         "/static/app.js": (200, "text/javascript"),
@@ -122,7 +123,7 @@ def test_every_route_of_the_app_is_fetched_here(app):
     covered = {"/", "/search", "/articles/<article_id>", "/experts/<path:name>", "/tags/<path:tag>", "/embed",
                "/favicon.ico", "/search.atom", "/tags/<path:tag>.atom", "/experts/<path:name>.atom",
                "/api/search", "/api/articles", "/api/articles/<article_id>", "/api/articles/<article_id>/related",
-               "/api/suggest", "/api/openapi.json", "/healthz", "/widget.js", "/static/<path:filename>"}
+               "/api/suggest", "/api/openapi.json", "/healthz", "/metrics", "/widget.js", "/static/<path:filename>"}
     assert {rule.rule for rule in app.url_map.iter_rules()} == covered
 
 
