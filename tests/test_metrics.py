@@ -211,6 +211,14 @@ def test_the_token_opens_it_from_anywhere_and_is_kept_only_hashed(make_app):
         assert client.get("/metrics", environ_base=OUTSIDE, headers={"Authorization": wrong}).status_code == 404, wrong
 
 
+@pytest.mark.parametrize("short", ["x", "123456789012345"])
+def test_a_short_token_is_refused_at_startup_without_echoing_it(make_app, short):
+    with pytest.raises(ValueError) as raised:
+        make_app(SEARCHSVC_METRICS_TOKEN=short)
+    assert "SEARCHSVC_METRICS_TOKEN must be at least 16 characters" in str(raised.value)
+    assert short not in str(raised.value).replace("16 characters", "")
+
+
 def test_without_a_configured_token_no_bearer_opens_it(make_app):
     client = make_app(SEARCHSVC_METRICS_TOKEN="").test_client()
     for presented in ("Bearer ", "Bearer x", "Bearer  "):

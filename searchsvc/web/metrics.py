@@ -119,9 +119,18 @@ def _route() -> str:
 
 
 # -- access -----------------------------------------------------------------------------
+MIN_TOKEN_CHARS = 16
+
+
 def token_hash(token: str) -> bytes | None:
+    """The SHA-256 of the configured token (None: no token); a short one is refused at startup."""
     token = (token or "").strip()
-    return hashlib.sha256(token.encode("utf-8")).digest() if token else None
+    if not token:
+        return None
+    if len(token) < MIN_TOKEN_CHARS:
+        raise ValueError(f"SEARCHSVC_METRICS_TOKEN must be at least {MIN_TOKEN_CHARS} characters long "
+                         f"(it is {len(token)}); make one with: python -c 'import secrets; print(secrets.token_urlsafe())'")
+    return hashlib.sha256(token.encode("utf-8")).digest()
 
 
 def _token_ok() -> bool:
