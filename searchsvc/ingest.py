@@ -14,8 +14,8 @@ are gone from under the paths named in this run, and nothing else.  A run that c
 nothing publishes nothing.  Failures are collected per file (and per JSON line), never
 raised; every question label a page holds becomes a Q&A or a warning naming its line.
 
-Each run that finishes leaves its counts in ``LAST_REPORT`` beside the snapshots
-(``write_last_report``), which ``/metrics`` reads.
+Each run that finishes leaves its counts beside the snapshots (``write_last_report``,
+``IndexStore.last_report``), which ``/metrics`` reads.
 
 Writing the snapshot is ``build``'s: one writer for a few changed articles, a stream
 to parallel writer processes for many (``STREAM_AFTER``).
@@ -41,7 +41,6 @@ from .sources import Scan, Source, SourceError, SourceWarning, find_sources, rea
 STREAM_AFTER = 200  # changed articles held in memory before switching to the parallel, streaming writer
 # What the parser and the document layout make of a page.  A source read under another
 # FORMAT is read again (and its documents rewritten) even if its bytes did not change.
-LAST_REPORT = "last-ingest.json"  # the last run's counts, in the index folder beside snapshots/ (read by /metrics)
 FORMAT = "2"  # 2: end matter by position, one tag per HTML tag element, canonical tag/expert keys, source_url
 
 
@@ -177,14 +176,14 @@ def ingest(paths: list[Path], store: IndexStore, *, prune: bool = False, rebuild
 
 
 def write_last_report(store: IndexStore, report: IngestReport) -> None:
-    """Keep the run's counts beside the snapshots (``LAST_REPORT``), for /metrics; replaced atomically.
+    """Keep the run's counts beside the snapshots (``store.last_report``), for /metrics; replaced atomically.
 
     A report that cannot be written is skipped: the index it describes is already published.
     """
     data = {key: getattr(report, key) for key in ("added", "updated", "unchanged", "removed", "failed", "lost")}
     data.update(version=report.version or store.version(), finished=round(time.time(), 3))
-    target = store.root / LAST_REPORT
-    partial = store.root / f"{LAST_REPORT}.{os.getpid()}.tmp"
+    target = store.last_report
+    partial = target.with_name(f"{target.name}.{os.getpid()}.tmp")
     try:
         partial.write_text(json.dumps(data), "utf-8")
         os.replace(partial, target)
@@ -193,15 +192,6 @@ def write_last_report(store: IndexStore, report: IngestReport) -> None:
             partial.unlink(missing_ok=True)
         except OSError:
             pass
-
-
-def read_last_report(store: IndexStore) -> dict | None:
-    """The last ingest's counts (added, updated, removed, failed, lost, finished: Unix time), or None."""
-    try:
-        data = json.loads((store.root / LAST_REPORT).read_text("utf-8"))
-        return {k: float(data[k]) for k in ("added", "updated", "removed", "failed", "lost", "finished")}
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
 
 
 def _root(old: Manifest, paths: list[Path], given: Path | None) -> tuple[Path, str]:

@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from prometheus_client.parser import text_string_to_metric_families
 
 from searchsvc.index import IndexStore
-from searchsvc.ingest import LAST_REPORT, ingest
+from searchsvc.ingest import ingest
 
 from conftest import SAMPLES
 
@@ -174,7 +174,7 @@ def test_the_last_ingest_counts_are_its_reports(make_app, tmp_path):
     store = IndexStore(tmp_path / "index")
     report = ingest([corpus], store)
     assert (report.failed, report.lost) == (1, 1)
-    assert json.loads((store.root / LAST_REPORT).read_text("utf-8"))["added"] == report.added
+    assert json.loads(store.last_report.read_text("utf-8"))["added"] == report.added
     client = make_app(store=store).test_client()
     samples = scrape(client)
     assert (value(samples, "searchsvc_last_ingest_added"), value(samples, "searchsvc_last_ingest_failed"),
@@ -186,6 +186,10 @@ def test_the_last_ingest_counts_are_its_reports(make_app, tmp_path):
     assert (value(samples, "searchsvc_last_ingest_added"), value(samples, "searchsvc_last_ingest_failed"),
             value(samples, "searchsvc_last_ingest_removed")) == (0, 0, again.removed)
     assert value(samples, "searchsvc_last_ingest_lost") == again.lost
+    store.last_report.write_text("{not json", "utf-8")  # damaged: the scrape goes on without those gauges
+    samples = scrape(client)
+    assert not [name for name, _ in samples if name.startswith("searchsvc_last_ingest_")]
+    assert value(samples, "searchsvc_index_up") == 1
 
 
 # -- who may read it -----------------------------------------------------------------------

@@ -15,7 +15,7 @@ What is counted, and where:
   ``searchsvc_rate_limited_requests_total`` / ``searchsvc_over_budget_requests_total``;
 - read when scraped (any worker reads the same files): the published index's version,
   age and size (``searchsvc_index_*``), and the last ingest's report, which ``ingest``
-  writes beside the snapshots (``ingest.LAST_REPORT``) (``searchsvc_last_ingest_*``).
+  writes beside the snapshots (``IndexStore.last_report``) (``searchsvc_last_ingest_*``).
 
 Across gunicorn's workers the counters and histograms live in prometheus_client's
 multiprocess mode: each worker writes its values to mmap'd files in
@@ -178,7 +178,6 @@ class _IndexCollector:
         from prometheus_client.core import GaugeMetricFamily
 
         from ..index import IndexUnavailable
-        from ..ingest import LAST_REPORT, read_last_report
 
         store = self.searcher.store
         up = GaugeMetricFamily("searchsvc_index_up", "1 when a published index can be searched, else 0.")
@@ -203,10 +202,19 @@ class _IndexCollector:
         if report is not None:
             for key in ("added", "updated", "removed", "failed", "lost"):
                 yield GaugeMetricFamily(f"searchsvc_last_ingest_{key}",
-                                        f"The last ingest's {key} count (its report, {LAST_REPORT}).",
+                                        f"The last ingest's {key} count (its report, {store.last_report.name}).",
                                         value=report[key])
             yield GaugeMetricFamily("searchsvc_last_ingest_timestamp_seconds",
                                     "When the last ingest finished (Unix time).", value=report["finished"])
+
+
+def read_last_report(store) -> dict | None:
+    """The last ingest's counts (``ingest.write_last_report``), or None when none was written or it is unreadable."""
+    try:
+        data = json.loads(store.last_report.read_text("utf-8"))
+        return {k: float(data[k]) for k in ("added", "updated", "removed", "failed", "lost", "finished")}
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 class _Scrape:
