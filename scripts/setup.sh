@@ -6,7 +6,8 @@
 #                             (Debian's chromium for browser tests, nginx for the scale-out test,
 #                             redis-server for the shared rate limit and cache tests, wrk for the
 #                             benchmark's load phase, npm for the pinned axe-core of
-#                             the accessibility tests)
+#                             the accessibility tests, prometheus for promtool and the
+#                             real Prometheus server of the metrics tests)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,6 +30,7 @@ if [ "${1:-}" = "--test" ]; then
   command -v wrk >/dev/null 2>&1 || need+=(wrk)
   command -v redis-server >/dev/null 2>&1 || [ -x /usr/bin/redis-server ] || need+=(redis-server)
   command -v npm >/dev/null 2>&1 || need+=(npm)
+  { command -v promtool >/dev/null 2>&1 && command -v prometheus >/dev/null 2>&1; } || need+=(prometheus)
   if [ ${#need[@]} -gt 0 ]; then
     sudo=""
     [ "$(id -u)" -eq 0 ] || sudo="sudo"

@@ -210,9 +210,13 @@ def serve(index_dir, host, port, workers, threads, access_log, dev):
     Then:
       curl 'http://127.0.0.1:8000/api/search?q=KRAS%20G12C'
       curl http://127.0.0.1:8000/healthz
+      curl http://127.0.0.1:8000/metrics               # Prometheus's text format (loopback or the token)
 
     Every setting (the SEARCHSVC_* variables listed below) is checked before the
     server starts: a bad value stops it with a message naming the variable.
+    /metrics is read from loopback, or with SEARCHSVC_METRICS_TOKEN as a bearer token;
+    PROMETHEUS_MULTIPROC_DIR (no setting: prometheus_client's own) is where the workers
+    keep their metrics (emptied at start; default a private folder per server).
     """
     from .web.server import serve as run_gunicorn, serve_dev
 

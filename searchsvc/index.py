@@ -14,6 +14,7 @@ On disk (``index/`` by default)::
                                  + format.json (the index format version: see ``_format``)
     index/tmp/<build>/           a build in progress; never read by a searcher
     index/ingest.lock            one ingest at a time
+    index/last-ingest.json       the last finished ingest's counts (``ingest.write_last_report``; read by /metrics)
 
 The ``expert`` and ``tag`` keyword fields also keep each document's values in a
 list column: Whoosh's overlapping facets read that column instead of rebuilding a
@@ -174,6 +175,7 @@ class IndexStore:
         self.current = self.root / "current"
         self.snapshots = self.root / "snapshots"
         self.tmp = self.root / "tmp"
+        self.last_report = self.root / "last-ingest.json"
 
     def version(self) -> str | None:
         """The published snapshot's name, or None when nothing is published."""

@@ -14,6 +14,9 @@ are gone from under the paths named in this run, and nothing else.  A run that c
 nothing publishes nothing.  Failures are collected per file (and per JSON line), never
 raised; every question label a page holds becomes a Q&A or a warning naming its line.
 
+Each run that finishes leaves its counts beside the snapshots (``write_last_report``,
+``IndexStore.last_report``), which ``/metrics`` reads.
+
 Writing the snapshot is ``build``'s: one writer for a few changed articles, a stream
 to parallel writer processes for many (``STREAM_AFTER``).
 """
@@ -24,6 +27,7 @@ import hashlib
 import json
 import os
 import shutil
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -175,6 +179,7 @@ def ingest(paths: list[Path], store: IndexStore, *, prune: bool = False, rebuild
                 report.version = write_snapshot(store, plan.upserts, plan.deletes, new, rebuild)
             checkpoint("ingest.published")
             report.lexicon_current = store.version() is None or store.lexicon_is_current()
+            write_last_report(store, report)
         except (OSError, IngestError) as exc:  # the disk is full, a file is too large, a writer died
             _cancel_quietly(plan)
             shutil.rmtree(store.tmp, ignore_errors=True)  # give the space back: we hold the lock, the builds are ours
@@ -183,6 +188,25 @@ def ingest(paths: list[Path], store: IndexStore, *, prune: bool = False, rebuild
             plan.cancel()
             raise
     return report
+
+
+def write_last_report(store: IndexStore, report: IngestReport) -> None:
+    """Keep the run's counts beside the snapshots (``store.last_report``), for /metrics; replaced atomically.
+
+    A report that cannot be written is skipped: the index it describes is already published.
+    """
+    data = {key: getattr(report, key) for key in ("added", "updated", "unchanged", "removed", "failed", "lost")}
+    data.update(version=report.version or store.version(), finished=round(time.time(), 3))
+    target = store.last_report
+    partial = target.with_name(f"{target.name}.{os.getpid()}.tmp")
+    try:
+        partial.write_text(json.dumps(data), "utf-8")
+        os.replace(partial, target)
+    except OSError:
+        try:
+            partial.unlink(missing_ok=True)
+        except OSError:
+            pass
 
 
 def _root(old: Manifest, paths: list[Path], given: Path | None) -> tuple[Path, str]:

@@ -19,6 +19,7 @@ import logging
 import threading
 import time
 from contextlib import contextmanager
+from typing import Callable
 
 from . import names, related as related_module, suggest as suggest_module
 from .affiliation import expert_details
@@ -52,6 +53,9 @@ class Searcher:
         self.snapshots = SnapshotReader(store, ranking.weighting())
         self._damaged: dict[str, str] = {}  # index version -> why a search could not read it (IndexDamaged)
         self._damaged_lock = threading.Lock()
+        # called as (stage, seconds) after each stage of a search: understanding, ranking, highlighting
+        # (the web layer's metrics; None: nobody listens)
+        self.stage_observer: Callable[[str, float], None] | None = None
 
     def _current(self):
         return self.snapshots.current()
@@ -98,6 +102,7 @@ class Searcher:
     def _search(self, version, searcher, q, page, per_page, tag, expert, year, sort, year_from, year_to, deadline,
                 started) -> SearchResult:
         understood = self.understand(q, searcher)
+        understood_at = time.perf_counter()
         check_deadline(deadline)
         columns = self.snapshots.columns(searcher)
         engine = Engine(columns, searcher, self.ranking, TEXT_FIELDS, self.snapshots.concepts_indexed(), deadline,
@@ -106,6 +111,7 @@ class Searcher:
                            years=[int(year)] if year is not None else (), year_from=year_from, year_to=year_to)
         ranked = engine.rank(understood, mask, by_date=sort == "date")
         understood = ranked.understood  # with the units no interview holds reported as ignored
+        ranked_at = time.perf_counter()
         on_page = [int(d) for d in ranked.order[(page - 1) * per_page: page * per_page]]
         highlighter = Highlighter(searcher, understood.words(self.snapshots.concepts_indexed()), docnums=on_page,
                                   holders=engine.postings, terms=self.snapshots.terms)
@@ -114,6 +120,11 @@ class Searcher:
         for d in on_page:
             check_deadline(deadline)
             hits.append(self._hit(searcher, d, scores[d], highlighter))
+        observe = self.stage_observer
+        if observe is not None:
+            observe("understanding", understood_at - started)
+            observe("ranking", ranked_at - understood_at)
+            observe("highlighting", time.perf_counter() - ranked_at)
         details = understood.to_dict()
         details["results_matching_everything"] = ranked.full_matches
         return SearchResult(query=q, total=ranked.total, page=page, per_page=per_page,

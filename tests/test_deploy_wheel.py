@@ -74,11 +74,15 @@ def clean_env() -> dict:
     return {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV", "PYTHONHOME")}
 
 
+EDITOR_TOKEN = "wheel-test-editor-token"
+
+
 def serve(installed) -> Server:
     server = Server(installed["index"], workers=2, command=[str(installed["venv"] / "bin" / "searchsvc")],
                     # Server adds os.environ: an empty PYTHONPATH keeps a checkout on it (the rule for running
                     # tests, PYTHONPATH=$PWD) from shadowing the installed package
-                    cwd=installed["root"], env={**clean_env(), "PYTHONPATH": "", "SEARCHSVC_RATE_LIMIT": "off"})
+                    cwd=installed["root"], env={**clean_env(), "PYTHONPATH": "", "SEARCHSVC_RATE_LIMIT": "off",
+                         "SEARCHSVC_EDITOR_TOKENS": EDITOR_TOKEN, "SEARCHSVC_SECRET_KEY": "wheel-test-" + "k" * 32})
     server.wait_ready()
     return server
 
@@ -106,6 +110,13 @@ def every_route(server) -> dict[str, tuple[int, str]]:
         "/api/suggest?q=" + quote("林"): (200, "application/json"),
         "/api/openapi.json": (200, "application/json"),
         "/healthz": (200, "application/json"),
+        "/metrics": (200, "text/plain"),  # the test's requests come from loopback
+        # the desk: anonymous GETs are sent to the sign-in page (urllib follows), its JSON is 401
+        "/desk/signin": (200, "text/html"),
+        "/desk": (200, "text/html"),
+        "/desk/related": (200, "text/html"),
+        "/api/desk": (401, "application/json"),
+        "/api/desk.csv": (401, "application/json"),
         "/widget.js": (200, "text/javascript"),
         "/static/style.css": (200, "text/css"),
         "/static/app.js": (200, "text/javascript"),
@@ -124,8 +135,12 @@ def test_every_route_of_the_app_is_fetched_here(app):
     covered = {"/", "/search", "/articles/<article_id>", "/experts/<path:name>", "/tags/<path:tag>", "/embed",
                "/favicon.ico", "/search.atom", "/tags/<path:tag>.atom", "/experts/<path:name>.atom",
                "/api/search", "/api/articles", "/api/articles/<article_id>", "/api/articles/<article_id>/related",
-               "/api/suggest", "/api/openapi.json", "/healthz", "/widget.js", "/static/<path:filename>"}
-    assert {rule.rule for rule in app.url_map.iter_rules()} == covered
+               "/api/suggest", "/api/openapi.json", "/healthz", "/metrics", "/widget.js", "/static/<path:filename>",
+               "/desk", "/desk/signin", "/desk/related", "/api/desk", "/api/desk.csv"}
+    # POST only (the beacons, sign-out, related for a draft): tests/test_desk_*.py post to them
+    posts = {"/api/insights/open", "/api/insights/search", "/api/related", "/desk/signout"}
+    assert {rule.rule for rule in app.url_map.iter_rules()} == covered | posts
+    assert all(rule.methods - {"POST", "OPTIONS"} == set() for rule in app.url_map.iter_rules() if rule.rule in posts)
 
 
 def test_a_wheel_installed_outside_the_checkout_serves_every_page_error_page_and_asset(installed):

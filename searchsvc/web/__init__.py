@@ -17,6 +17,7 @@ Flask's application-factory layout::
     insights.py             recording searches and opened results (off the request path), the beacons
     editors.py              editors' sign-in: hashed tokens, the signed session cookie, CSRF, attempt limit
     desk.py                 the editors' desk (/desk) and its JSON (/api/desk, /api/related)
+    metrics.py              /metrics for operators (Prometheus's text format; loopback or a token)
     server.py               gunicorn (``searchsvc serve``)
 
 Templates and static files live in the package (``searchsvc/templates``,
@@ -101,8 +102,9 @@ def create_app(config: dict | None = None) -> Flask:
          methods=["GET", "HEAD", "OPTIONS"], expose_headers=["ETag", "X-Index-Version"],
          supports_credentials=False, max_age=86400)
 
-    from . import api, caching, guard, http, pages, ratelimit
+    from . import api, caching, guard, http, metrics, pages, ratelimit
 
+    metrics.init_app(app)  # first: its clock starts before any other check may answer the request
     http.init_app(app)
     guard.init_app(app)
     ratelimit.init_app(app, shared)  # before caching: a rate-limited request is refused before any index work

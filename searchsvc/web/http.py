@@ -209,6 +209,7 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(OverBudget)
     def over_budget(exc: OverBudget):
         log.warning("over the time budget: %s", request.full_path)
+        g.over_budget = True  # the metrics count it apart from a 503 for a missing index
         response = error_response(503, str(exc), None, "这次搜索用时太长，已经停止。请换一个更简短的搜索词，或稍后再试。")
         response.headers["Retry-After"] = str(max(1, round(exc.budget)))
         return response

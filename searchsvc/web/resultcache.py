@@ -57,6 +57,7 @@ class ResultCache:
         self.misses = 0
         self._warned = 0.0
         self._lock = threading.Lock()
+        self.observer: Callable[[str, bool], None] | None = None  # (kind, hit) per lookup: the metrics
 
     @property
     def enabled(self) -> bool:
@@ -67,6 +68,8 @@ class ResultCache:
             return compute()
         full = json.dumps([self.namespace, version, *key], ensure_ascii=False, default=str)
         value = self._read(full)
+        if self.observer is not None:
+            self.observer(str(key[0]) if key else "", value is not MISSING)
         if value is not MISSING:
             self.hits += 1
             return value

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
+from pathlib import Path
 
 from gunicorn.app.base import BaseApplication
 
@@ -62,9 +64,39 @@ def _worker_exit(server, worker) -> None:
     recorder = getattr(worker, "wsgi", None) and worker.wsgi.extensions["searchsvc"].get("insights")
     if recorder is not None:
         recorder.close()
+def _child_exit(server, worker) -> None:
+    # In the master, when a worker exits: its counters stay (a scrape still sums them); live gauges go.
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def metrics_dir() -> Path:
+    """PROMETHEUS_MULTIPROC_DIR for this server, emptied: the operator's folder (one per server: a second
+    server would empty it), or a private one removed when the server stops. Set before prometheus_client
+    is imported, which reads it once (web/metrics.py)."""
+    from .state import private_state_dir
+
+    if "prometheus_client.values" in sys.modules and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        raise RuntimeError("prometheus_client was imported before the server set PROMETHEUS_MULTIPROC_DIR: "
+                           "the workers' metrics would not be shared")
+    configured = os.environ.get("PROMETHEUS_MULTIPROC_DIR", "").strip()
+    if configured:
+        path = Path(configured)
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+            for stale in path.glob("*.db"):  # a previous run's counts: a new server starts from zero
+                stale.unlink()
+        except OSError as exc:
+            raise ValueError(f"PROMETHEUS_MULTIPROC_DIR {configured!r} cannot be used: {exc.strerror}") from None
+    else:
+        path = private_state_dir("searchsvc-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(path)
+    return path
 
 
 def serve(index_dir, host: str, port: int, workers: int | None, threads: int, access_log: bool) -> None:
+    metrics_dir()
     options = {
         "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
         "workers": workers or default_workers(),
@@ -83,6 +115,7 @@ def serve(index_dir, host: str, port: int, workers: int | None, threads: int, ac
         "proc_name": "searchsvc",
         "post_worker_init": _post_worker_init,
         "worker_exit": _worker_exit,
+        "child_exit": _child_exit,
         "limit_request_line": 8190,
         # No runtime control socket: several services (or test runs) on one host would share its path.
         "control_socket_disable": True,

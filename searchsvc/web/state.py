@@ -17,9 +17,9 @@ import tempfile
 from pathlib import Path
 
 
-def private_state_dir() -> Path:
+def private_state_dir(prefix: str = "searchsvc-state-") -> Path:
     """A new folder removed when the process that made it exits (not when a forked worker does)."""
-    path = Path(tempfile.mkdtemp(prefix="searchsvc-state-"))
+    path = Path(tempfile.mkdtemp(prefix=prefix))
     owner = os.getpid()
 
     def remove() -> None:
