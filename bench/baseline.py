@@ -32,7 +32,9 @@ from whoosh import index as whoosh_index
 from whoosh.fields import ID, KEYWORD, NUMERIC, TEXT, Schema
 from whoosh.qparser import AndGroup, MultifieldParser, OrGroup
 
-from searchsvc.sources import find_sources, read_source
+from common import searchsvc_module
+
+find_sources, read_source = (getattr(searchsvc_module("ingest.sources"), n) for n in ("find_sources", "read_source"))
 
 
 def schema() -> Schema:

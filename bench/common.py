@@ -13,6 +13,17 @@ BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 
 
+def searchsvc_module(name: str):
+    """``searchsvc.<name>`` as this checkout lays it out (``engine.search``), or as an older tree
+    passed to ``use_tree`` did, before the parts became folders (``search``)."""
+    import importlib
+
+    try:
+        return importlib.import_module(f"searchsvc.{name}")
+    except ModuleNotFoundError:
+        return importlib.import_module(f"searchsvc.{name.rsplit('.', 1)[-1]}")
+
+
 def use_tree(tree: str | None = None) -> None:
     """Import searchsvc from another source tree (``BENCH_TREE``) instead of the checkout.
 

@@ -14,7 +14,7 @@ The text is synthetic word salad, but with the statistics that matter to an inde
   (a Zipf-like distribution: a few very common words, a long tail of rare ones);
 - a few hundred medical words (患者, 治疗, 疗效 ...) at the rates of the samples;
 - clinical terms (drugs, genes, diseases, endpoints) from
-  ``searchsvc/lexicon/synonyms.tsv`` when present (else a built-in table), Zipf over
+  ``searchsvc/analysis/lexicon/synonyms.tsv`` when present (else a built-in table), Zipf over
   the table, bursty within an interview (each interview has 4-8 topic terms that
   recur), sometimes written as their English name or code (奥希替尼 / osimertinib);
 - numbers and percentages, English trial names;
@@ -46,7 +46,7 @@ from functools import lru_cache
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SYNONYMS = ROOT / "searchsvc" / "lexicon" / "synonyms.tsv"
+SYNONYMS = ROOT / "searchsvc" / "analysis" / "lexicon" / "synonyms.tsv"
 SIZES = {"1k": 1_000, "5k": 5_000, "20k": 20_000}
 DEFAULT_SEED = 20251118
 PAGE_CHARS = 3_500

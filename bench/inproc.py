@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import queries, status_kb, summary_ms, use_tree  # noqa: E402
+from common import queries, searchsvc_module, status_kb, summary_ms, use_tree  # noqa: E402
 
 use_tree()  # BENCH_TREE: benchmark another commit's searchsvc
 
@@ -31,8 +31,8 @@ def _by_category(rows, times):
 
 def run_ours(index: Path, passes: int, profile: str | None) -> dict:
     from searchsvc.analysis import warm_up
-    from searchsvc.index import IndexStore
-    from searchsvc.search import Searcher
+    IndexStore = searchsvc_module("engine.index").IndexStore
+    Searcher = searchsvc_module("engine.search").Searcher
 
     rows = queries()
     t0 = time.perf_counter()
@@ -72,7 +72,7 @@ def highlight_modes(searcher, rows) -> dict:
     import json as _json
 
     from searchsvc.article import Article
-    from searchsvc.highlight import Highlighter
+    Highlighter = searchsvc_module("engine.highlight").Highlighter
 
     _, whoosh_searcher = searcher.snapshots.current()
     concepts = searcher.snapshots.concepts_indexed()

@@ -23,9 +23,9 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
-from searchsvc.index import IndexStore  # noqa: E402
-from searchsvc.ingest import ingest  # noqa: E402
-from searchsvc.search import Searcher  # noqa: E402
+from searchsvc.engine.index import IndexStore  # noqa: E402
+from searchsvc.ingest.pipeline import ingest  # noqa: E402
+from searchsvc.engine.search import Searcher  # noqa: E402
 
 JUDGED = HERE / "related_judged.json"
 K = 3

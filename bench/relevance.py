@@ -41,9 +41,9 @@ ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(HERE))
 
-from searchsvc.index import IndexStore  # noqa: E402
-from searchsvc.ingest import ingest  # noqa: E402
-from searchsvc.search import RANKING, Ranking, Searcher  # noqa: E402
+from searchsvc.engine.index import IndexStore  # noqa: E402
+from searchsvc.ingest.pipeline import ingest  # noqa: E402
+from searchsvc.engine.search import RANKING, Ranking, Searcher  # noqa: E402
 
 JUDGED = HERE / "judged_queries.json"
 K = 10

@@ -81,9 +81,13 @@ def revision_tree(rev: str, own_lexicon: bool = False) -> Path:
         target.mkdir(parents=True, exist_ok=True)
         with tarfile.open(fileobj=io.BytesIO(data)) as tar:
             tar.extractall(target)
-        if not own_lexicon:
-            shutil.rmtree(target / "searchsvc" / "lexicon", ignore_errors=True)
-            shutil.copytree((TREE or ROOT) / "searchsvc" / "lexicon", target / "searchsvc" / "lexicon")
+        if not own_lexicon:  # the lexicon folder moved into searchsvc/analysis/ (older trees: searchsvc/lexicon)
+            ours = next(p for p in ((TREE or ROOT) / "searchsvc" / "analysis" / "lexicon",
+                                    (TREE or ROOT) / "searchsvc" / "lexicon") if p.is_dir())
+            theirs = next((p for p in (target / "searchsvc" / "analysis" / "lexicon", target / "searchsvc" / "lexicon")
+                           if p.is_dir()), target / "searchsvc" / "analysis" / "lexicon")
+            shutil.rmtree(theirs, ignore_errors=True)
+            shutil.copytree(ours, theirs)
     return target
 
 
@@ -254,8 +258,8 @@ def restore_pages(corpus: Path) -> None:
 
 
 def phase_update(corpus: Path, work: Path, before: str | None, count: int = 10, baseline: bool = True) -> dict:
-    from searchsvc.index import IndexStore
-    from searchsvc.search import Searcher
+    from searchsvc.engine.index import IndexStore
+    from searchsvc.engine.search import Searcher
 
     out = {}
     # Only ours: an older commit's index may not be searchable by today's Searcher (the poller),

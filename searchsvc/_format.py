@@ -41,7 +41,8 @@ from whoosh import columns
 from whoosh.fields import KEYWORD
 from whoosh.formats import Characters, Positions
 
-from . import analysis, whooshformat
+from . import analysis
+from .engine import whooshformat
 
 FORMAT_VERSION = 2  # 1: names under searchsvc.codec/index/analysis (to 7b3f7ff); 2: names here, format.json
 READABLE_FORMATS = (1, 2)

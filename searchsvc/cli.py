@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from . import settings as settings_table
-from .index import DEFAULT_INDEX_DIR, IndexStore, IndexUnavailable
+from .engine.index import DEFAULT_INDEX_DIR, IndexStore, IndexUnavailable
 
 INDEX_OPTION = click.option(
     "--index", "index_dir", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_INDEX_DIR,
@@ -88,7 +88,7 @@ def ingest(paths, index_dir, prune, rebuild, root, as_json, progress):
     """
     from tqdm import tqdm
 
-    from .ingest import IngestError, ingest as run_ingest
+    from .ingest.pipeline import IngestError, ingest as run_ingest
 
     try:
         for name in ("SEARCHSVC_INGEST_PROCS", "SEARCHSVC_LEXICON"):  # the settings an ingest reads
@@ -154,7 +154,7 @@ def search(query, index_dir, limit, tag, expert, as_json):
       title:KRAS question:耐药 answer:奥希替尼   one part of the interview
       expert:王志杰 tag:肺癌 year:2025           filters
     """
-    from .search import BadRequest, IndexDamaged, Searcher
+    from .engine.search import BadRequest, IndexDamaged, Searcher
 
     try:
         result = Searcher(IndexStore(index_dir)).search(query, per_page=limit, tag=tag, expert=expert)
@@ -309,8 +309,8 @@ def insights(index_dir, state_dir, storage, days, min_count, fmt):
       SEARCHSVC_STATE_DIR=/var/lib/searchsvc searchsvc insights --format csv > insights.csv
       searchsvc insights --storage redis://127.0.0.1:6379/0 --min-count 10 --format json
     """
-    from . import insights_report
-    from .insights_store import cutoff, open_store
+    from .insights import report as insights_report
+    from .insights.store import cutoff, open_store
     import time
 
     try:
@@ -337,11 +337,11 @@ def insights(index_dir, state_dir, storage, days, min_count, fmt):
 
 @main.group()
 def lexicon():
-    """Check and try out the oncology lexicon (searchsvc/lexicon/).
+    """Check and try out the oncology lexicon (searchsvc/analysis/lexicon/).
 
     \b
     Editors add terms to synonyms.tsv, userdict.txt and misspellings.tsv
-    (formats in searchsvc/lexicon/README.md), then:
+    (formats in searchsvc/analysis/lexicon/README.md), then:
       searchsvc lexicon check                 # are the files well-formed?
       searchsvc lexicon cut "以小细胞肺癌为例"    # how text is segmented
     lay.tsv (lay words), broader.tsv (broader terms), lookalikes.tsv and

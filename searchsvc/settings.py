@@ -306,7 +306,7 @@ SETTINGS: tuple[Setting, ...] = (
             "writer processes of a large ingest; 0 is one per CPU core"),
     Setting("SEARCHSVC_LEXICON", folder, "",
             "a working copy of the lexicon folder to use instead of the installed one (an editor trying a change); "
-            "empty is the package's own searchsvc/lexicon/"),
+            "empty is the package's own searchsvc/analysis/lexicon/"),
     # search insights (what readers search for; README, "Desk and insights")
     Setting("SEARCHSVC_INSIGHTS_STORAGE", insights_storage, "",
             "where search insights are kept: empty is SQLite in SEARCHSVC_STATE_DIR/insights/ when that is set, "

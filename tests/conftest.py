@@ -29,8 +29,8 @@ from click.testing import CliRunner
 from hypothesis import settings
 
 from searchsvc.cli import main as searchsvc_main
-from searchsvc.index import IndexStore
-from searchsvc.ingest import ingest
+from searchsvc.engine.index import IndexStore
+from searchsvc.ingest.pipeline import ingest
 from searchsvc.web import create_app
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -1,4 +1,4 @@
-"""An expert's affiliation from the bio the interview gives (searchsvc/affiliation.py).
+"""An expert's affiliation from the bio the interview gives (searchsvc/analysis/affiliation.py).
 
 Bios are generated in the site's layout (sample data, fictional places): a first line
 "<institution><department><role>，<more roles>", then research interests and society
@@ -11,7 +11,7 @@ from __future__ import annotations
 import opencc
 from hypothesis import given, settings, strategies as st
 
-from searchsvc.affiliation import MAX_CHARS, affiliation, expert_details
+from searchsvc.analysis.affiliation import MAX_CHARS, affiliation, expert_details
 from searchsvc.article import Expert
 
 TO_TRADITIONAL = opencc.OpenCC("s2t").convert

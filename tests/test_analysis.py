@@ -9,8 +9,8 @@ from __future__ import annotations
 import pytest
 
 from searchsvc.analysis import analyzer, normalize, synonyms, tokens
-from searchsvc.querylang import parse_query
-from searchsvc.search import Searcher
+from searchsvc.query.querylang import parse_query
+from searchsvc.engine.search import Searcher
 
 
 def sources(store, q: str, **kw) -> list[str]:

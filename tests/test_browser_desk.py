@@ -15,8 +15,8 @@ import urllib.parse
 
 import pytest
 
-from searchsvc import insights_report
-from searchsvc.insights_store import SqliteStore
+from searchsvc.insights import report as insights_report
+from searchsvc.insights.store import SqliteStore
 from test_browser_readers import DESKTOP, PHONE, axe_problems, new_page
 from test_web_support import Server
 from test_widget_browser import HostSite, playwright_sync

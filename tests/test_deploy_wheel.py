@@ -146,7 +146,7 @@ def test_every_route_of_the_app_is_fetched_here(app):
 def test_a_wheel_installed_outside_the_checkout_serves_every_page_error_page_and_asset(installed):
     shipped = {p.relative_to(installed["package"]).as_posix() for p in installed["package"].rglob("*") if p.is_file()}
     for needed in ("templates/base.html", "templates/error.html", "static/style.css", "static/widget.js",
-                   "lexicon/synonyms.tsv"):
+                   "analysis/lexicon/synonyms.tsv"):
         assert needed in shipped, needed
     server = serve(installed)
     try:
@@ -203,7 +203,7 @@ def test_a_release_that_changes_a_module_or_the_lexicon_changes_every_etag(insta
         server.stop()
     assert all(after_code[p] != before[p] for p in paths), (before, after_code)
 
-    lexicon = installed["package"] / "lexicon" / "synonyms.tsv"
+    lexicon = installed["package"] / "analysis" / "lexicon" / "synonyms.tsv"
     lexicon.write_text(lexicon.read_text("utf-8") + "# release 3: an edit to the lexicon\n", "utf-8")
     server = serve(installed)
     try:

@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from searchsvc import insights_report
-from searchsvc.insights_store import SqliteStore
-from searchsvc.ingest import ingest
+from searchsvc.insights import report as insights_report
+from searchsvc.insights.store import SqliteStore
+from searchsvc.ingest.pipeline import ingest
 
 TOKEN = "editor-token-4f7a9c2e81"
 SECRET = "k" * 40
@@ -391,7 +391,7 @@ def test_a_bad_setting_is_one_clear_error(make_app, name, value, message):
 # -- related interviews for a draft ------------------------------------------------------------
 
 def test_related_for_a_draft_on_the_desk_and_as_json(app, sample_index):
-    from searchsvc.search import Searcher
+    from searchsvc.engine.search import Searcher
     from test_desk_signin import csrf_of
 
     first = Searcher(sample_index).articles(per_page=1).hits[0]
@@ -446,7 +446,7 @@ def _question_words() -> list[str]:
 
 @pytest.fixture(scope="module")
 def sample_searcher(sample_index):
-    from searchsvc.search import Searcher
+    from searchsvc.engine.search import Searcher
 
     return Searcher(sample_index)
 

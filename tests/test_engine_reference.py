@@ -37,15 +37,15 @@ from whoosh.formats import Characters, Positions
 from whoosh.matching import ListMatcher
 from whoosh.query import And, Or, Term
 
-from searchsvc import whooshformat
+from searchsvc.engine import whooshformat
 from searchsvc.article import Article
-from searchsvc.codec import CODEC
-from searchsvc.columns import DocColumns
-from searchsvc.engine import Engine, filter_mask
-from searchsvc.index import TEXT_FIELDS, document, schema
-from searchsvc.queryplan import Understanding, Unit, Words
-from searchsvc.ranking import RANKING, Ranking
-from searchsvc.search import Searcher
+from searchsvc.engine.codec import CODEC
+from searchsvc.engine.columns import DocColumns
+from searchsvc.engine.ranker import Engine, filter_mask
+from searchsvc.engine.index import TEXT_FIELDS, document, schema
+from searchsvc.query.queryplan import Understanding, Unit, Words
+from searchsvc.engine.ranking import RANKING, Ranking
+from searchsvc.engine.search import Searcher
 
 RAW = Ranking(coverage_power=0.0, min_coverage=0.0)
 assert (RAW.B, RAW.K1) == (RANKING.B, RANKING.K1) and all(RAW.boost(f) == RANKING.boost(f) for f in TEXT_FIELDS)

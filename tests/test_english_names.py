@@ -1,6 +1,6 @@
 """English and mixed names: one spelling finds every other, and a code is never mistaken for another.
 
-The classes (searchsvc/english.py):
+The classes (searchsvc/analysis/english.py):
 
 - every dash a paper or PDF uses (‐ ‑ ‒ – — − ﹣ －) is a hyphen, and an offset still points
   at the page's own character;
@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from searchsvc.analysis import lexicon, normalize, segmenter, singular, synonyms, token_spans, tokens
-from searchsvc.english import acronyms_of
+from searchsvc.analysis.english import acronyms_of
 
 SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 DASHES = ["\u2010", "\u2011", "\u2012", "\u2013", "\u2014", "\u2212", "\ufe63", "\uff0d"]

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from searchsvc.sources import Source, read_source
+from searchsvc.ingest.sources import Source, read_source
 
 PAGE = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>示例访谈 - 示例站</title>
 <link rel="canonical" href="https://news.example.cn/a/7.html"></head><body>

@@ -24,8 +24,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from whoosh import index as whoosh_index
 
-from searchsvc.index import IndexStore
-from searchsvc.search import IndexDamaged, Searcher
+from searchsvc.engine.index import IndexStore
+from searchsvc.engine.search import IndexDamaged, Searcher
 
 PARTS = ("block header", "scoring head", "block length")
 

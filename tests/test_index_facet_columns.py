@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 from searchsvc.names import key
-from searchsvc.search import Searcher
+from searchsvc.engine.search import Searcher
 
 
 def test_facet_columns_match_the_articles(sample_index):

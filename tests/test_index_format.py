@@ -26,9 +26,9 @@ from hypothesis import strategies as st
 
 import searchsvc
 from searchsvc import _format
-from searchsvc.index import IndexStore, IndexUnavailable
-from searchsvc.ingest import ingest
-from searchsvc.search import Searcher
+from searchsvc.engine.index import IndexStore, IndexUnavailable
+from searchsvc.ingest.pipeline import ingest
+from searchsvc.engine.search import Searcher
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "index-7b3f7ff"
 FIXTURE_TITLE = "祁慕远教授:晚期胃癌二线治疗的选择丨示例访谈"
@@ -87,7 +87,7 @@ def test_an_update_of_an_old_index_is_written_in_the_current_format(tmp_path):
 
 @pytest.fixture
 def modules_moved(tmp_path, monkeypatch):
-    """The package as it will be once codec.py, index.py and analysis.py have moved into subfolders:
+    """The package as a deployment without the old paths sees it (codec.py, index.py and analysis.py moved into subfolders):
     the package's path holds none of them, and none is imported."""
     moved = tmp_path / "package-without-the-old-modules"
     moved.mkdir()
@@ -96,7 +96,7 @@ def modules_moved(tmp_path, monkeypatch):
     monkeypatch.setattr(sys, "meta_path", [f for f in sys.meta_path
                                            if "__editable__" not in str(getattr(f, "__module__", ""))])
     for name in LEGACY_MODULES:
-        monkeypatch.delitem(sys.modules, name)
+        monkeypatch.delitem(sys.modules, name, raising=False)
         monkeypatch.delattr(searchsvc, name.rsplit(".", 1)[1], raising=False)
     finder = importlib.util.find_spec("searchsvc.codec")
     assert finder is not None and isinstance(finder.loader, _format.LegacyNames)  # no file answers any more

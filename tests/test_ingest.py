@@ -11,9 +11,9 @@ import sys
 import time
 from pathlib import Path
 
-from searchsvc.index import IndexStore
-from searchsvc.ingest import ingest
-from searchsvc.search import Searcher
+from searchsvc.engine.index import IndexStore
+from searchsvc.ingest.pipeline import ingest
+from searchsvc.engine.search import Searcher
 
 from conftest import ROOT, SAMPLES
 
@@ -153,7 +153,7 @@ def test_a_new_snapshot_never_changes_the_files_of_the_previous_one(corpus, fres
 
 
 def test_a_truncated_snapshot_file_is_refused_when_opened_not_mid_search(corpus, fresh_store):
-    from searchsvc.index import IndexUnavailable
+    from searchsvc.engine.index import IndexUnavailable
 
     ingest([corpus], fresh_store)
     postings = next(fresh_store.snapshot_path(fresh_store.version()).glob("*.pst"))

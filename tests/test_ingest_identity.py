@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from searchsvc.index import IndexStore
-from searchsvc.ingest import IngestError, ingest
-from searchsvc.search import Searcher
+from searchsvc.engine.index import IndexStore
+from searchsvc.ingest.pipeline import IngestError, ingest
+from searchsvc.engine.search import Searcher
 
 from conftest import ROOT
 from test_web_support import page_text

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from searchsvc import build as build_module
-from searchsvc import ingest as ingest_module
-from searchsvc.index import IndexStore
-from searchsvc.ingest import ingest
-from searchsvc.search import Searcher
+from searchsvc.ingest import build as build_module
+from searchsvc.ingest import pipeline as ingest_module
+from searchsvc.engine.index import IndexStore
+from searchsvc.ingest.pipeline import ingest
+from searchsvc.engine.search import Searcher
 
 QUERIES = ["KRAS G12C", "免疫治疗", "奥希替尼", "肺癌 -小细胞肺癌", "\"广泛期 小细胞肺癌\"", "tag:肺癌"]
 

@@ -135,7 +135,7 @@ def test_the_explosion_is_boolean_a_broader_term_counts_once_for_its_narrower_me
 
 def test_a_narrower_mention_inside_a_name_marks_itself_not_the_whole_name():
     text = "广泛期小细胞肺癌"
-    spans = [(t.text, text[t.startchar:t.endchar]) for t in __import__("searchsvc.analysis", fromlist=["analyzer"])
+    spans = [(t.text, text[t.startchar:t.endchar]) for t in __import__("searchsvc.analysis.analyzer", fromlist=["analyzer"])
              .analyzer()(text, mode="index", chars=True) if t.text == concept("SCLC")]
     assert spans == [(concept("SCLC"), "小细胞肺癌")]
 

@@ -1,4 +1,4 @@
-"""Word lists are data beside the lexicon (searchsvc/lexicon/*.txt), read by ``lexicon_data.word_list``.
+"""Word lists are data beside the lexicon (searchsvc/analysis/lexicon/*.txt), read by ``lexicon_data.word_list``.
 
 The stop words, the role modifiers and the institution words used to be literals in code; these
 tests hold that the code reads the files (an entry added to a working copy is read), that a
@@ -11,9 +11,10 @@ import shutil
 
 import pytest
 
-from searchsvc import affiliation, analysis
-from searchsvc.lexicon_data import STOP_WORDS, TOKEN_FILES, lexicon_dir, word_list
-from searchsvc.lexicon_check import WORD_LISTS
+from searchsvc.analysis import affiliation
+from searchsvc import analysis
+from searchsvc.analysis.lexicon_data import STOP_WORDS, TOKEN_FILES, lexicon_dir, word_list
+from searchsvc.analysis.lexicon_check import WORD_LISTS
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from searchsvc.analysis import lexicon, normalize, segmenter, synonyms, tokens
-from searchsvc.textnorm import CJK
+from searchsvc.analysis.textnorm import CJK
 
 SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -21,8 +21,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 from prometheus_client.parser import text_string_to_metric_families
 
-from searchsvc.index import IndexStore
-from searchsvc.ingest import ingest
+from searchsvc.engine.index import IndexStore
+from searchsvc.ingest.pipeline import ingest
 
 from conftest import SAMPLES
 
@@ -61,7 +61,7 @@ def requests_by_route(samples: dict) -> Counter:
 
 @pytest.fixture(scope="module")
 def known(sample_index):
-    from searchsvc.search import Searcher
+    from searchsvc.engine.search import Searcher
     hit = Searcher(sample_index).search("奥希替尼").hits[0]
     return hit.id
 

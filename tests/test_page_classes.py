@@ -22,12 +22,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from searchsvc.index import IndexStore
-from searchsvc.ingest import ingest
+from searchsvc.engine.index import IndexStore
+from searchsvc.ingest.pipeline import ingest
 from searchsvc.names import to_simplified
-from searchsvc.parse import parse_page
-from searchsvc.search import Searcher
-from searchsvc.sources import decode
+from searchsvc.ingest.parse import parse_page
+from searchsvc.engine.search import Searcher
+from searchsvc.ingest.sources import decode
 
 PAGES = Path(__file__).resolve().parent / "fixtures" / "pages"
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"

@@ -12,8 +12,8 @@ import json
 import pytest
 
 from searchsvc.names import to_simplified
-from searchsvc.parse import ParseError, parse_text
-from searchsvc.sources import Source, SourceError, decode, read_source
+from searchsvc.ingest.parse import ParseError, parse_text
+from searchsvc.ingest.sources import Source, SourceError, decode, read_source
 
 from conftest import SAMPLES
 
@@ -275,7 +275,7 @@ def _summary(fields: dict) -> tuple:
 # -- the sample corpus -------------------------------------------------------------
 
 def _sample_articles():
-    from searchsvc.sources import find_sources
+    from searchsvc.ingest.sources import find_sources
 
     scan = find_sources([SAMPLES])
     assert not scan.errors
@@ -312,7 +312,7 @@ def test_every_sample_parses_with_every_field_filled(identity, item):
 
 
 def test_every_sample_file_says_it_is_sample_data():
-    from searchsvc.sources import find_sources
+    from searchsvc.ingest.sources import find_sources
 
     for source in find_sources([SAMPLES]).sources:
         text = decode(source.path.read_bytes(), source.identity)

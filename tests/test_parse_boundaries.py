@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from searchsvc.parse import ParseError, parse_page
+from searchsvc.ingest.parse import ParseError, parse_page
 
 CHECK = settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 TO_TRADITIONAL = opencc.OpenCC("s2t")
@@ -162,7 +162,7 @@ def _as_html(written: Written) -> str:
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(written=pages())
 def test_the_same_pages_saved_as_html_lose_nothing_either(tmp_path, written):
-    from searchsvc.sources import Source, read_source
+    from searchsvc.ingest.sources import Source, read_source
 
     path = tmp_path / "page.html"
     path.write_text(_as_html(written), "utf-8")

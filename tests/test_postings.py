@@ -16,13 +16,13 @@ from whoosh import index as whoosh_index
 from whoosh.analysis import SpaceSeparatedTokenizer
 from whoosh.query import Phrase
 
-from searchsvc.codec import CODEC
-from searchsvc.columns import DocColumns
-from searchsvc.engine import Engine
-from searchsvc.index import TEXT_FIELDS, schema
-from searchsvc.postings import TermCache, read_occurrences, read_postings
-from searchsvc.queryplan import Words
-from searchsvc.ranking import Ranking
+from searchsvc.engine.codec import CODEC
+from searchsvc.engine.columns import DocColumns
+from searchsvc.engine.ranker import Engine
+from searchsvc.engine.index import TEXT_FIELDS, schema
+from searchsvc.engine.postings import TermCache, read_occurrences, read_postings
+from searchsvc.query.queryplan import Words
+from searchsvc.engine.ranking import Ranking
 
 VOCABULARY = ["a", "b", "c", "d", "rare", "x"]
 

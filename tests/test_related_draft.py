@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from searchsvc import related as related_module
+from searchsvc.engine import related as related_module
 from searchsvc.results import BadRequest
-from searchsvc.search import MAX_DRAFT_CHARS, Searcher
+from searchsvc.engine.search import MAX_DRAFT_CHARS, Searcher
 
 from conftest import SAMPLES
 

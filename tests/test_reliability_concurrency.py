@@ -33,9 +33,9 @@ from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
 
-from searchsvc.index import IndexStore
-from searchsvc.ingest import ingest
-from searchsvc.search import Searcher
+from searchsvc.engine.index import IndexStore
+from searchsvc.ingest.pipeline import ingest
+from searchsvc.engine.search import Searcher
 
 from conftest import ROOT, SAMPLES
 from test_web_support import Server

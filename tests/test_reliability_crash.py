@@ -30,9 +30,9 @@ from pathlib import Path
 
 import pytest
 
-from searchsvc.index import KEEP_SNAPSHOTS, IndexStore
-from searchsvc.ingest import ingest
-from searchsvc.search import Searcher
+from searchsvc.engine.index import KEEP_SNAPSHOTS, IndexStore
+from searchsvc.ingest.pipeline import ingest
+from searchsvc.engine.search import Searcher
 
 from conftest import ROOT, SAMPLES
 
@@ -45,12 +45,12 @@ QUERIES = ["KRAS G12C", "奥希替尼", "免疫治疗 不良反应", "乳腺癌"
 WRAPPER = r"""
 import sys
 from searchsvc.crashpoint import checkpoint
-import searchsvc.ingest
+import searchsvc.ingest.pipeline
 from whoosh.writing import SegmentWriter
 
 stream_after = int(sys.argv[1])
 if stream_after:
-    searchsvc.ingest.STREAM_AFTER = stream_after
+    searchsvc.ingest.pipeline.STREAM_AFTER = stream_after
 
 from whoosh.multiproc import SubWriterTask
 process_file = SubWriterTask._process_file

@@ -19,9 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from searchsvc.index import IndexStore
-from searchsvc.ingest import ingest
-from searchsvc.search import Searcher
+from searchsvc.engine.index import IndexStore
+from searchsvc.ingest.pipeline import ingest
+from searchsvc.engine.search import Searcher
 
 from conftest import ROOT, SAMPLES
 

@@ -26,10 +26,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from searchsvc.article import Article
-from searchsvc.index import IndexStore
-from searchsvc.ingest import ingest
-from searchsvc.search import Searcher
-from searchsvc.sources import MAX_HTML_DEPTH, Source, SourceError, read_source
+from searchsvc.engine.index import IndexStore
+from searchsvc.ingest.pipeline import ingest
+from searchsvc.engine.search import Searcher
+from searchsvc.ingest.sources import MAX_HTML_DEPTH, Source, SourceError, read_source
 
 from conftest import ROOT, SAMPLES
 

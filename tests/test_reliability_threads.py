@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 import threading
 
-from searchsvc.search import Searcher
+from searchsvc.engine.search import Searcher
 
 QUERIES = ["KRAS G12C", "奥希替尼", "免疫治疗 不良反应", "乳腺癌", "胃癌", "expert:林晓舟", "PD-L1", "肺癌 -小细胞肺癌",
            "靶向治疗 耐药", "ORR", "脑转移", "多学科", ""]

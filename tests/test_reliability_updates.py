@@ -11,9 +11,9 @@ import shutil
 
 import pytest
 
-from searchsvc.index import IndexStore
-from searchsvc.ingest import ingest
-from searchsvc.search import Searcher
+from searchsvc.engine.index import IndexStore
+from searchsvc.ingest.pipeline import ingest
+from searchsvc.engine.search import Searcher
 
 from conftest import SAMPLES
 

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from searchsvc.highlight import mark, snippet
-from searchsvc.search import Searcher
+from searchsvc.engine.highlight import mark, snippet
+from searchsvc.engine.search import Searcher
 
 
 def searcher_over(tmp_path, expert: str, pages: dict[str, tuple[str, str]]) -> Searcher:
@@ -51,7 +51,7 @@ def test_snippet_breaks_at_chinese_sentence_ends_and_escapes_before_marking():
 
 
 def test_query_words_for_an_article_page_mark_synonyms_but_not_exclusions_or_filters(sample_index):
-    from searchsvc.highlight import mark, spans_by_analysis
+    from searchsvc.engine.highlight import mark, spans_by_analysis
 
     words = Searcher(sample_index).query_words("osimertinib -EGFR tag:肺癌")
     text = "EGFR突变肺癌患者使用奥希替尼(osimertinib, AZD9291)。"
@@ -135,8 +135,8 @@ def test_stages_match_their_own_numeral_in_any_script_and_no_other(tmp_path):
 
 def found_by(searcher: Searcher, q: str, concept_tokens: bool) -> set[int]:
     """Interviews ``q`` finds through concept tokens (True) or by expanding every name (False)."""
-    from searchsvc.engine import Engine, filter_mask
-    from searchsvc.index import TEXT_FIELDS
+    from searchsvc.engine.ranker import Engine, filter_mask
+    from searchsvc.engine.index import TEXT_FIELDS
 
     _, whoosh_searcher = searcher.snapshots.current()
     columns = searcher.snapshots.columns(whoosh_searcher)

@@ -16,8 +16,8 @@ from urllib.parse import quote
 
 import pytest
 
-from searchsvc.index import IndexStore
-from searchsvc.search import OutOfTime, Searcher
+from searchsvc.engine.index import IndexStore
+from searchsvc.engine.search import OutOfTime, Searcher
 from searchsvc.settings import BY_NAME
 
 from conftest import frozen_rate_clock
@@ -143,7 +143,7 @@ def test_with_the_pool_saturated_a_request_waits_within_its_own_budget_and_gets_
 
 class SlowMatching:
     """Makes the first search in the threads started from now on slow, where the ranking engine reads
-    a posting list (``searchsvc.postings.read_postings``): each read waits for a permit from the
+    a posting list (``searchsvc.engine.postings.read_postings``): each read waits for a permit from the
     test.  A trace hook in those threads; the search and its deadline checks are the real ones."""
 
     def __init__(self):
@@ -161,9 +161,9 @@ class SlowMatching:
 
     def hook(self, frame, event, arg):
         code = frame.f_code
-        if code.co_name == "search" and code.co_filename.endswith("searchsvc/search.py"):
+        if code.co_name == "search" and code.co_filename.endswith("searchsvc/engine/search.py"):
             self.searches += 1
-        elif code.co_name == "read_postings" and code.co_filename.endswith("searchsvc/postings.py") \
+        elif code.co_name == "read_postings" and code.co_filename.endswith("searchsvc/engine/postings.py") \
                 and self.searches == 1:
             self.waiting.set()
             self.permits.acquire()

@@ -21,8 +21,8 @@ from urllib.parse import quote
 
 import pytest
 
-from searchsvc.index import IndexStore
-from searchsvc.ingest import ingest
+from searchsvc.engine.index import IndexStore
+from searchsvc.ingest.pipeline import ingest
 from searchsvc.web import TEMPLATE_DIR
 
 

@@ -17,8 +17,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from searchsvc import analysis
-from searchsvc.querylang import parse_query
-from searchsvc.search import MAX_PER_PAGE, MAX_QUERY_CHARS, BadRequest, Searcher, SearchResult
+from searchsvc.query.querylang import parse_query
+from searchsvc.engine.search import MAX_PER_PAGE, MAX_QUERY_CHARS, BadRequest, Searcher, SearchResult
 
 PIECES = ["KRAS", "G12C", "肺癌", "奥希替尼", "阿美替尼", "EGFR", "PD-1", "OR", "or", "AND", "|", "或", "-", "－",
           "\"", "“", "”", "(", ")", "((", "))", ":", "：", "expert:", "tag:", "title:", "year:", "YEAR:", "foo:",

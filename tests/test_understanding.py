@@ -13,9 +13,10 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from searchsvc import analysis, homophones
-from searchsvc.search import Searcher
-from searchsvc.wordlists import english_words, is_everyday, question_entries
+from searchsvc import analysis
+from searchsvc.query import homophones
+from searchsvc.engine.search import Searcher
+from searchsvc.query.wordlists import english_words, is_everyday, question_entries
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 

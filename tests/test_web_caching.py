@@ -6,8 +6,8 @@ import shutil
 
 import pytest
 
-from searchsvc.index import IndexStore
-from searchsvc.ingest import ingest
+from searchsvc.engine.index import IndexStore
+from searchsvc.ingest.pipeline import ingest
 from searchsvc.web.resultcache import DiskStore, ResultCache, open_result_cache
 from test_web_support import MESOTHELIOMA, THYMOMA, build_index, write_page
 

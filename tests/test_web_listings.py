@@ -4,7 +4,7 @@ Search result cards, the home page, expert and tag listings, related interviews,
 JSON twins (/api/search, /api/articles, /api/articles/<id>/related), through Flask's test
 client over the sample corpus.  What a listing shows is checked against the interview's
 own page data (/api/articles/<id>): the title it gives, and the affiliation its expert's
-bio opens with (searchsvc/affiliation.py; the Atom feeds are in test_web_feeds.py).
+bio opens with (searchsvc/analysis/affiliation.py; the Atom feeds are in test_web_feeds.py).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from searchsvc.affiliation import affiliation
+from searchsvc.analysis.affiliation import affiliation
 
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from searchsvc.article import Article
-from searchsvc.index import IndexStore
-from searchsvc.ingest import ingest
-from searchsvc.search import Searcher
+from searchsvc.engine.index import IndexStore
+from searchsvc.ingest.pipeline import ingest
+from searchsvc.engine.search import Searcher
 
 PAGES = Path(__file__).resolve().parent / "fixtures" / "pages"
 

@@ -1,7 +1,7 @@
 """Helpers shared by the tests/test_web_*.py files (no tests here).
 
 Pages are written in the site's text layout (see samples/*.txt) or as JSON Lines
-records; both are ingested with the real ``searchsvc.ingest``.
+records; both are ingested with the real ``searchsvc.ingest.pipeline``.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ import urllib.request
 from html.parser import HTMLParser
 from pathlib import Path
 
-from searchsvc.index import IndexStore
-from searchsvc.ingest import ingest
+from searchsvc.engine.index import IndexStore
+from searchsvc.ingest.pipeline import ingest
 
 EVIL_SCRIPT = "<script>alert(1)</script>"
 EVIL_ATTR = '" onerror=alert(1) x="'

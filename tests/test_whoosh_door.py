@@ -1,4 +1,4 @@
-"""One door into Whoosh: its private names are used in ``searchsvc/whooshformat.py`` only, and only
+"""One door into Whoosh: its private names are used in ``searchsvc/engine/whooshformat.py`` only, and only
 with the whoosh-reloaded release that module was written against."""
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from searchsvc import whooshformat
+from searchsvc.engine import whooshformat
 
-PACKAGE = Path(whooshformat.__file__).resolve().parent
-DOOR = PACKAGE / "whooshformat.py"
+DOOR = Path(whooshformat.__file__).resolve()
+PACKAGE = DOOR.parent.parent  # the whole searchsvc package (the door is searchsvc/engine/whooshformat.py)
 
 
 def _whoosh_names(tree: ast.AST) -> set[str]:
@@ -113,7 +113,7 @@ def test_importing_the_engine_with_another_whoosh_release_stops_with_that_messag
         "import importlib.metadata as m\n"
         "real = m.version\n"
         "m.version = lambda name: '2.7.6' if name.lower() == 'whoosh-reloaded' else real(name)\n"
-        "import searchsvc.search\n")
+        "import searchsvc.engine.search\n")
     done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, cwd=tmp_path,
                           env={**os.environ, "PYTHONPATH": str(PACKAGE.parent)}, timeout=120)
     assert done.returncode != 0

@@ -28,8 +28,8 @@ from pathlib import Path
 
 import pytest
 
-from searchsvc.index import IndexStore
-from searchsvc.ingest import ingest
+from searchsvc.engine.index import IndexStore
+from searchsvc.ingest.pipeline import ingest
 
 from conftest import CHROMIUM
 from test_web_support import Server

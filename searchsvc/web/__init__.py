@@ -23,7 +23,10 @@ Flask's application-factory layout::
 Templates and static files live in the package (``searchsvc/templates``,
 ``searchsvc/static``), as in Flask's tutorial layout, so a wheel carries them.
 
-The web layer never touches Whoosh: everything goes through ``searchsvc.search.Searcher``.
+The web layer never touches Whoosh: everything goes through ``searchsvc.engine.search.Searcher``.
+
+May import: every part below it (engine, insights, query, analysis and searchsvc's base
+modules), never ingest (``/metrics`` reads the last ingest's report from disk) nor the CLI.
 """
 
 from __future__ import annotations
@@ -34,8 +37,8 @@ from flask import Flask
 from flask_cors import CORS
 
 from .. import settings
-from ..index import IndexStore
-from ..search import Searcher
+from ..engine.index import IndexStore
+from ..engine.search import Searcher
 from .release import PACKAGE_DIR, release_id
 from .resultcache import open_result_cache
 from .state import state_dir

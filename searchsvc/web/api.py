@@ -6,8 +6,8 @@ import time
 
 from flask import Blueprint, jsonify, request
 
-from ..index import IndexUnavailable
-from ..search import MAX_QUERY_CHARS, BadRequest
+from ..engine.index import IndexUnavailable
+from ..engine.search import MAX_QUERY_CHARS, BadRequest
 from . import present
 from .caching import cached, index_backed, searcher, static_cacheable
 from .guard import deadline

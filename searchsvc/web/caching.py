@@ -19,7 +19,7 @@ from typing import Callable
 
 from flask import Flask, current_app, g, request
 
-from ..index import IndexUnavailable
+from ..engine.index import IndexUnavailable
 
 
 def service() -> dict:

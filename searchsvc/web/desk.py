@@ -24,8 +24,8 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, jsonify, make_response, redirect, render_template, request, url_for
 
-from .. import insights_report
-from ..search import BadRequest
+from ..insights import report as insights_report
+from ..engine.search import BadRequest
 from . import editors
 from .insights import today
 

@@ -215,7 +215,7 @@ def init_app(app: Flask, settings: dict, state_dir) -> None:
 
     from .ratelimit import storage_uri
 
-    from . import ratelimit  # noqa: F401  (registers the diskcache:// storage with limits)
+    from . import ratelimit
 
     configured = str(app.config.get("SEARCHSVC_RATE_LIMIT_STORAGE") or "").strip()
     uri, options = storage_uri(configured, state_dir)

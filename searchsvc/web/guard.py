@@ -25,7 +25,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from flask import Flask, abort, copy_current_request_context, current_app, g, request
 
 from .. import results
-from ..search import OutOfTime
+from ..engine.search import OutOfTime
 
 
 class OverBudget(Exception):

@@ -21,10 +21,10 @@ import re
 from flask import Flask, current_app, g, jsonify, make_response, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from ..index import IndexUnavailable
+from ..engine.index import IndexUnavailable
 from .guard import OverBudget
 from .ratelimit import retry_after
-from ..search import MAX_PER_PAGE, MAX_QUERY_CHARS, SORTS, BadRequest, IndexDamaged, validate
+from ..engine.search import MAX_PER_PAGE, MAX_QUERY_CHARS, SORTS, BadRequest, IndexDamaged, validate
 
 log = logging.getLogger("searchsvc.web")
 

@@ -33,9 +33,9 @@ import time
 
 from flask import Blueprint, current_app, g, request
 
-from .. import insights_report
-from ..insights_store import add, cutoff, open_store
-from ..search import MAX_QUERY_CHARS, BadRequest
+from ..insights import report as insights_report
+from ..insights.store import add, cutoff, open_store
+from ..engine.search import MAX_QUERY_CHARS, BadRequest
 
 log = logging.getLogger("searchsvc.web")
 

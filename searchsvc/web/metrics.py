@@ -168,7 +168,7 @@ class _IndexCollector:
     def collect(self):
         from prometheus_client.core import GaugeMetricFamily
 
-        from ..index import IndexUnavailable
+        from ..engine.index import IndexUnavailable
 
         store = self.searcher.store
         up = GaugeMetricFamily("searchsvc_index_up", "1 when a published index can be searched, else 0.")

@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, abort, current_app, redirect, render_template, request, send_from_directory, url_for
 
 from .. import names
-from ..search import MAX_QUERY_CHARS, BadRequest
+from ..engine.search import MAX_QUERY_CHARS, BadRequest
 from . import insights, present, yearchart
 from .api import YEAR_FILTERS, get_article, get_related, run_articles, run_search, year_counts
 from .caching import cached, index_backed, searcher, static_cacheable

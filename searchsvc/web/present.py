@@ -1,6 +1,6 @@
 """Shape search results for the JSON API and the templates.
 
-Only fields named ``*_html`` carry markup: text escaped by ``searchsvc.highlight``
+Only fields named ``*_html`` carry markup: text escaped by ``searchsvc.engine.highlight``
 with nothing added but ``<mark>``.  Everything else is plain text, escaped by Jinja
 (pages) or by JSON (API).
 """
@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from flask import url_for
 
-from ..affiliation import affiliation
+from ..analysis.affiliation import affiliation
 from ..article import Article
-from ..highlight import mark, spans_by_analysis
+from ..engine.highlight import mark, spans_by_analysis
 from ..results import ExpertDetail, Hit, Related, SearchResult
-from ..queryplan import readable_word
+from ..query.queryplan import readable_word
 
 
 def article_url(article_id: str, external: bool = False, q: str | None = None, qa: int | None = None) -> str:

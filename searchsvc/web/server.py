@@ -12,7 +12,8 @@ from gunicorn.app.base import BaseApplication
 log = logging.getLogger("searchsvc.web")
 
 # gunicorn's default access line, then the worker that answered: <pid>
-ACCESS_LOG_FORMAT = '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %(p)s'
+# Readers' data is private: no client address (%(h)s), user, referrer or user agent is logged.
+ACCESS_LOG_FORMAT = '%(t)s "%(r)s" %(s)s %(b)s %(L)s %(p)s'
 
 
 def default_workers() -> int:
@@ -23,7 +24,7 @@ def default_workers() -> int:
 def _warm(app) -> None:
     """Load jieba and the lexicon, and open the index if there is one, before serving."""
     from ..analysis import warm_up
-    from ..index import IndexUnavailable
+    from ..engine.index import IndexUnavailable
 
     warm_up()
     try:
