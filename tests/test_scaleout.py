@@ -29,8 +29,8 @@ from urllib.parse import quote
 
 import pytest
 
-from searchsvc.index import IndexStore
-from searchsvc.ingest import ingest
+from searchsvc.engine.index import IndexStore
+from searchsvc.ingest.pipeline import ingest
 
 from conftest import ROOT, SAMPLES
 from test_web_support import Server, free_port, write_page
@@ -84,7 +84,11 @@ class Nginx:
         site = (site.replace("127.0.0.1:8001", f"127.0.0.1:{upstreams[0]}")
                     .replace("127.0.0.1:8002", f"127.0.0.1:{upstreams[1]}")
                     .replace("listen 80;", f"listen 127.0.0.1:{self.port};")
-                    .replace("/var/cache/nginx/searchsvc", str(folder / "cache")))
+                    .replace("/var/cache/nginx/searchsvc", str(folder / "cache"))
+                    # the site's private log to a file here, and the test's own (with upstreams) beside it
+                    .replace("access_log /var/log/nginx/searchsvc-access.log searchsvc_private;",
+                             f"access_log {folder / 'private.log'} searchsvc_private; access_log /dev/stderr upstream;"))
+        self.private_log = folder / "private.log"
         (folder / "searchsvc.conf").write_text(site)
         user = "user root root;" if os.geteuid() == 0 else ""
         temp = " ".join(f"{kind}_temp_path {folder / kind};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
@@ -222,6 +226,9 @@ def test_nginx_spreads_caches_and_revalidates(cluster):
     assert third[0] == 200 and third[1]["X-Cache-Status"] in ("REVALIDATED", "EXPIRED", "UPDATING", "STALE")
     assert third[1]["ETag"] == first[1]["ETag"] and third[2] == first[2]
     assert get(nginx.base, "/healthz")[1].get("X-Cache-Status") in (None, "")  # never cached
+    # the site's own log has every request, and no reader's address or browser
+    private = nginx.private_log.read_text("utf-8")
+    assert f'"GET {path} HTTP/1.1" 200' in private and "127.0.0.1" not in private and "Python-urllib" not in private
     security = get(nginx.base, "/search?q=EGFR")[1]
     assert security["X-Content-Type-Options"] == "nosniff" and "frame-ancestors 'none'" in security["Content-Security-Policy"]
 

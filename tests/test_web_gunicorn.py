@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 import urllib.request
 from urllib.parse import quote
 
 import pytest
 
-from searchsvc.ingest import ingest
+from searchsvc.ingest.pipeline import ingest
 from test_web_support import (EVIL_SCRIPT, MESOTHELIOMA, THYMOMA, Server, assert_inert_page, assert_only_marks,
                               build_index, evil_sources, write_page)
 
@@ -167,3 +168,27 @@ def test_dev_server(sample_index):
     finally:
         srv.stop()
     assert srv.proc.poll() is not None
+
+
+def test_the_access_log_keeps_no_reader_address_or_browser(sample_index):
+    lines: list[str] = []
+    logged = threading.Condition()
+
+    def on_line(line: str) -> None:
+        with logged:
+            lines.append(line)
+            logged.notify_all()
+
+    server = Server(sample_index.root, workers=1, access_log=True, on_line=on_line)
+    try:
+        server.wait_ready()
+        path = "/api/search?q=" + quote("奥希替尼")
+        assert server.get(path, headers={"User-Agent": "reader-phone/1.0", "Referer": "https://a.example/x"})[0] == 200
+        with logged:  # wait for the event: the request's access line
+            assert logged.wait_for(lambda: any('"GET /api/search?q=' in line for line in lines), timeout=60)
+        access = next(line for line in lines if '"GET /api/search?q=' in line)
+        assert '" 200 ' in access
+        for private in ("127.0.0.1", "reader-phone", "a.example"):
+            assert private not in access, access
+    finally:
+        server.stop()
