@@ -90,6 +90,30 @@ def client(app):
 
 
 @pytest.fixture
+def tmpfs(tmp_path):
+    """``tmpfs(megabytes)``: a folder on a small tmpfs, a real filesystem that fills up (root only; the
+    test is skipped elsewhere), unmounted when the test ends."""
+    import subprocess
+    mounted: list[Path] = []
+
+    def mount(megabytes: int) -> Path:
+        if os.geteuid() != 0:
+            pytest.skip("mounting a small tmpfs needs root")
+        mountpoint = tmp_path / f"disk-{len(mounted)}"
+        mountpoint.mkdir()
+        done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={megabytes}m", "tmpfs", str(mountpoint)],
+                              capture_output=True, text=True)
+        if done.returncode != 0:
+            pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip()}")
+        mounted.append(mountpoint)
+        return mountpoint
+
+    yield mount
+    for mountpoint in mounted:
+        subprocess.run(["umount", "-l", str(mountpoint)], check=False)
+
+
+@pytest.fixture
 def runner():
     """``runner.invoke(["search", "KRAS", "--index", ...])`` runs ``searchsvc`` in-process."""
 

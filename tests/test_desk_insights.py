@@ -11,15 +11,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import subprocess
 import time
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings, strategies as st
 
 from searchsvc.insights import report as insights_report
-from searchsvc.insights.store import SqliteStore
 from searchsvc.ingest.pipeline import ingest
 
 TOKEN = "editor-token-4f7a9c2e81"
@@ -316,22 +313,9 @@ def test_a_full_queue_drops_and_counts_and_the_search_is_answered(make_app):
 
 
 @pytest.fixture
-def small_disk(tmp_path):
-    """A 1 MB tmpfs (a real filesystem that fills up), unmounted afterwards (root only)."""
-    import os
-
-    mountpoint = tmp_path / "disk"
-    mountpoint.mkdir()
-    if os.geteuid() != 0:
-        pytest.skip("mounting a small tmpfs needs root")
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mountpoint)],
-                          capture_output=True, text=True)
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip()}")
-    try:
-        yield mountpoint
-    finally:
-        subprocess.run(["umount", "-l", str(mountpoint)], check=False)
+def small_disk(tmpfs):
+    """A 1 MB tmpfs: the insight store's disk fills up."""
+    return tmpfs(1)
 
 
 def test_a_full_disk_loses_insights_not_searches(make_app, small_disk, caplog):

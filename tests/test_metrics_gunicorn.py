@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from test_metrics import requests_by_route, sample_pages, samples_of, value
-from test_web_support import Server, free_port
+from test_web_support import Server, free_port, terminate
 
 pytestmark = pytest.mark.slow
 
@@ -170,13 +170,7 @@ class Prometheus:
         raise AssertionError(f"no result for {promql} within {limit} s")
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        terminate(self.proc)
         self.log.close()
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from test_web_support import free_port
+from test_web_support import free_port, terminate
 
 pytestmark = pytest.mark.redis
 
@@ -65,13 +65,7 @@ class RedisServer:
         return self
 
     def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        terminate(self.proc)
 
 
 @pytest.fixture

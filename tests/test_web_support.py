@@ -158,6 +158,17 @@ def searchsvc_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "searchsvc.cli"]
 
 
+def terminate(proc: subprocess.Popen) -> None:
+    """SIGTERM, then SIGKILL after 20 s: a helper server (Redis, Prometheus) stopped at a test's end."""
+    if proc is not None and proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
 class Server:
     """``searchsvc serve`` as a subprocess; ``get`` returns (status, headers, body bytes).
 
