@@ -15,6 +15,8 @@ class page is found by a search for its expert's name and for a word of its text
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from pathlib import Path
 
 import opencc
@@ -61,6 +63,14 @@ CLASSES = {
     "english-first.txt": ("interview", ["史密斯"], [("What has changed", "史密斯"), ("What is the main", "史密斯")]),
     "question-lines.txt": ("interview", ["李望川"], [("淋巴瘤早期", "李望川"), ("确诊淋巴瘤", "李望川"), ("淋巴瘤能治愈吗", "李望川")]),
     "portal-qa.txt": ("interview", ["温思远"], [("体检CT发现", "温思远"), ("什么样的肺结节", "温思远")]),
+    # a roundtable whose experts the lead does not name, each alone on a line before every answer
+    "roundtable-names-alone.txt": ("interview", ["韩明远", "苏静怡"],
+                                   [("PD-L1联合阳性", "韩明远"), ("PD-L1联合阳性", "苏静怡"),
+                                    ("HER2阳性胃癌", "韩明远"), ("HER2阳性胃癌", "苏静怡")]),
+    # labelled questions, and one question line without a label between two answers of the expert;
+    # a photo caption inside an answer
+    "mixed-questions.txt": ("interview", ["魏长青"], [("低剂量CT", "魏长青"), ("那么随访间隔", "魏长青"),
+                                                     ("什么情况下", "魏长青")]),
 }
 
 
@@ -89,6 +99,15 @@ def test_a_bio_line_a_byline_and_a_caption_are_never_turns():
     assert bios["韦书宁"].startswith("东江市妇幼保健院妇科肿瘤科主任") and "东江市医学会" in bios["韦书宁"]
     assert bios["卫清远"] == "东江大学医学博士、副主任医师"
     assert not any("妇幼保健院" in q.answer or "医学博士" in q.answer for q in fields["qa"])
+
+
+def test_a_caption_inside_an_answer_is_dropped_and_the_answer_goes_on():
+    fields, census = parsed("mixed-questions.txt")
+    follow_up = fields["qa"][1].answer
+    assert follow_up.startswith("首次发现后") and follow_up.endswith("以免增加不必要的辐射。")
+    assert "摄影" not in follow_up and census.lost == []
+    fields, _ = parsed("roundtable-names-alone.txt")
+    assert {e.name: e.bio for e in fields["experts"]}["韩明远"] == "南屿大学附属肿瘤医院消化内科"
 
 
 def test_an_affiliation_under_a_name_alone_is_its_bio_and_numbering_lines_are_dropped():
@@ -180,25 +199,38 @@ def variations(draw):
     experts = list(dict.fromkeys(e for _, _, e, _ in qa))
     titles = {e: draw(st.sampled_from(TEXT_TITLES if answer_style == "{name}:" else TITLES)) for e in experts}
     traditional = draw(st.booleans())
-    return name, qa, asker, outlet, answer_style, colon, titles, traditional
+    # the lead need not name the experts when each speaks at least twice (a name alone on its line
+    # twice is a speaker label; once, after another expert's answer, it reads as a photo caption)
+    answers = Counter(e for _, _, e, _ in qa)
+    lead_names = draw(st.booleans()) if len(answers) == 1 or min(answers.values()) >= 2 else True
+    # a follow-up question ending in a question mark may come without a label, between two answers of one expert
+    unlabelled = draw(st.booleans())
+    return name, qa, asker, outlet, answer_style, colon, titles, traditional, lead_names, unlabelled
 
 
-def render(qa, asker, outlet, answer_style, colon, titles) -> str:
+def render(qa, asker, outlet, answer_style, colon, titles, lead_names=True, unlabelled=False) -> str:
     experts = list(dict.fromkeys(e for _, _, e, _ in qa))
     lead_titles = {e: (t if t in TEXT_TITLES else "教授") for e, t in titles.items()}
-    lines = [f"{experts[0]}{titles[experts[0]]}{colon}示例访谈标题（示例数据）", "",
-             f"示例会议期间,{outlet.strip('《》')}特邀" + "、".join(f"{e}{lead_titles[e]}" for e in experts) + "分享了临床经验。", ""]
+    lead = (f"示例会议期间,{outlet.strip('《》')}特邀几位专家分享了临床经验。" if not lead_names else
+            f"示例会议期间,{outlet.strip('《》')}特邀" + "、".join(f"{e}{lead_titles[e]}" for e in experts) + "分享了临床经验。")
+    lines = [f"{experts[0]}{titles[experts[0]]}{colon}示例访谈标题（示例数据）" if lead_names else "示例访谈标题（示例数据）", "",
+             lead, ""]
     previous_q = None
+    previous_expert = None
     n = 0
     for question, answer, expert, _ in qa:
         if question != previous_q:
             n += 1
             label = (asker or outlet + ":").replace("{n}", str(n)).replace("{outlet}", outlet)
-            if label.endswith("\n"):
+            if unlabelled and n > 1 and expert == previous_expert and re.search(r"[?？]$", question) \
+                    and "\n" not in question:
+                lines += [question, ""]
+            elif label.endswith("\n"):
                 lines += [label.rstrip("\n").replace(":", colon.strip() or ":"), question, ""]
             else:
                 lines += [(label if label.endswith(":") else label + ":").replace(":", colon) + question, ""]
             previous_q = question
+        previous_expert = expert
         a = answer_style.format(name=expert, title=titles[expert])
         paragraphs = answer.split("\n\n")
         if a.endswith("\n"):
@@ -211,8 +243,8 @@ def render(qa, asker, outlet, answer_style, colon, titles) -> str:
 @CHECK
 @given(variations())
 def test_every_label_class_gives_the_same_questions_answers_and_experts(case):
-    name, qa, asker, outlet, answer_style, colon, titles, traditional = case
-    page = render(qa, asker, outlet, answer_style, colon, titles)
+    name, qa, asker, outlet, answer_style, colon, titles, traditional, lead_names, unlabelled = case
+    page = render(qa, asker, outlet, answer_style, colon, titles, lead_names, unlabelled)
     if traditional:
         page = TO_TRADITIONAL.convert(page)
     fields, census = parse_page(page)
@@ -243,6 +275,8 @@ FINDS = {  # file: (the expert searched for, a word of its text)
     "english-first.txt": ("史密斯", "间质性肺病"),
     "question-lines.txt": ("李望川", "霍奇金淋巴瘤"),
     "portal-qa.txt": ("温思远", "磨玻璃结节"),
+    "roundtable-names-alone.txt": ("苏静怡", "抗体克隆"),
+    "mixed-questions.txt": ("魏长青", "胸膜牵拉"),
 }
 
 

@@ -50,6 +50,7 @@ OUTLET_BEFORE = re.compile(rf"([{HAN}A-Za-z\-]{{2,10}}?)(?:记者)?$")
 SPACES = re.compile(r"\s+")
 NAME_CHARS = rf"[{HAN}][{HAN}·]{{0,4}}?"
 TEXT_MAX_ALONE = 30  # a line that is only a label is short
+ANSWER_TEXT_MIN = 15  # characters a roundtable's answer says at least on its first line
 QUESTION_LINE_MAX = 200  # a question sentence alone on its line
 BIO_TEXT_MAX = 150  # a bio line: one credential, not an answer
 BIO_LINE_MAX = 80  # a name label's text that is a credential, not an answer
@@ -372,7 +373,8 @@ def _split_glued(lines, labels, lo):
 def _roles(lines, labels, named) -> dict[str, str]:
     """label -> "q" or "a" for the bare and English labels, from the page's evidence: a label whose
     turns end in question marks asks; one the title or lead names as an expert, or an English
-    ``Dr …``, answers; an outlet-shaped one asks; a name-shaped one that follows questions answers."""
+    ``Dr …``, answers; an outlet-shaped one asks; a name-shaped one that follows questions (labelled,
+    or a question sentence on the line above) answers."""
     order = [i for i in sorted(labels) if labels[i].cls not in ("credit", "bio")]
     stats: dict[str, list[int]] = {}  # label -> [turns, ending in ?]
     for i in order:
@@ -394,33 +396,63 @@ def _roles(lines, labels, named) -> dict[str, str]:
     previous = None
     for i in order:
         lb = labels[i]
-        if previous == "q":
+        # it follows a question: a question label's turn, or a question sentence on the line above it
+        if previous == "q" or (i - 1 not in labels and i > 0 and QMARK_END.search(lines[i - 1].key)):
             after_ask[lb.label] = after_ask.get(lb.label, 0) + 1
         previous = "q" if lb.cls == "ask" else "a" if lb.cls in ("named", "answer") else roles.get(lb.label)
     for label, (count, _) in stats.items():
         if label not in roles and cls_of[label] == "bare" and after_ask.get(label, 0) * 2 >= count \
                 and 2 <= len(label) <= 4 and re.fullmatch(rf"[{HAN}·]+", label):
             roles[label] = "a"  # a bare name that answers the questions it follows
+    answering = any(r == "a" for r in roles.values()) or any(c in ("named", "answer") for c in cls_of.values())
+    asking = any(r == "q" for r in roles.values()) or any(c == "ask" for c in cls_of.values())
+    if answering and asking:
+        # another name of a roundtable, speaking after the others: no question of its own, and inside the
+        # Q&A (twice, or before a later question), where a share line (分享到:) never stands
+        last_ask = max((i for i in order if labels[i].cls == "ask" or roles.get(labels[i].label) == "q"), default=-1)
+        first_at: dict[str, int] = {}
+        says_little: set[str] = set()  # a turn of a few words (分享到: 更多) is no answer
+        for i in order:
+            first_at.setdefault(labels[i].label, i)
+            if len(_turn_end(lines, labels, i)) <= ANSWER_TEXT_MIN:
+                says_little.add(labels[i].label)
+        for label, (count, asked) in stats.items():
+            if label not in roles and cls_of[label] == "bare" and not asked and 2 <= len(label) <= 4 \
+                    and re.fullmatch(rf"[{HAN}·]+", label) and (count >= 2 or first_at[label] < last_ask) \
+                    and label not in says_little:
+                roles[label] = "a"
     return roles
 
 
 def _turn_end(lines, labels, i) -> str:
-    """The last line of the turn that opens at line i (up to 3 lines on: a question is short)."""
-    end = lines[i].key
-    for j in range(i + 1, min(i + 4, len(lines))):
-        if j in labels:
-            break
-        end = lines[j].key
-    return end
+    """Where the turn that opens at line i ends its first sentence group: its first line of text (the
+    label's own line, or the line below a label alone), or the line after that when the first breaks
+    off mid-sentence (a question wrapped over two lines).  Not further: an answer's paragraphs may be
+    followed by an unlabelled question line, which is no evidence that the answer's label asks."""
+    text = lines[i].key[labels[i].start:].strip()
+    j = i
+    if not text and i + 1 < len(lines) and i + 1 not in labels:
+        j, text = i + 1, lines[i + 1].key
+    if text and not QMARK_END.search(text) and not re.search(r"[。！!…；;]$", text) \
+            and j + 1 < len(lines) and j + 1 not in labels and len(lines[j + 1].key) <= QUESTION_LINE_MAX:
+        return lines[j + 1].key
+    return text
 
 
 def _sequence(lines, lo, labels, roles, named, outlets=()) -> Reading:
     reading = Reading(lines)
+    # a name alone on its line twice or more: the page labels its speakers that way (a caption names once)
+    seen_alone: dict[str, int] = {}
+    for lb in labels.values():
+        if lb.alone and not lb.colon and lb.cls == "named":
+            seen_alone[lb.name] = seen_alone.get(lb.name, 0) + 1
+    recurring = {name for name, count in seen_alone.items() if count >= 2}
     has_asks = any(lb.cls == "ask" or roles.get(lb.label) == "q" for lb in labels.values())
     has_colon_answers = any(not lb.alone and (lb.cls in ("named", "answer") or roles.get(lb.label) == "a")
                             for lb in labels.values())
     open_q = False  # a question waits for its answer
     speaker = ""  # the name answering now
+    speaker_key = ""  # and its label's squashed Simplified form
     in_bio = None  # the expert whose 专家简介 block we are in ("" before its name line)
     n = len(lines)
     i = lo
@@ -451,10 +483,13 @@ def _sequence(lines, lo, labels, roles, named, outlets=()) -> Reading:
             reading.dropped[i] = "numbering"
             i += 1
             continue
-        if kind is None and not has_asks and not open_q and _asks_before_answer(lines, labels, roles, i):
+        if kind is None and not open_q and _asks_before_answer(lines, labels, roles, i) \
+                and (not has_asks or _label_name(labels[i + 1]) == speaker_key):
+            # a question sentence right before an answer label: on a page without question labels, or
+            # between two answers of one expert (who never answers twice with no question between)
             at = NUMBERING_PREFIX.match(line.key)
             reading.turns[i] = Turn("q", start=at.end() if at else 0)
-            open_q, speaker = True, ""
+            open_q, speaker, speaker_key = True, "", ""
             i += 1
             continue
         if kind == "q":
@@ -462,7 +497,7 @@ def _sequence(lines, lo, labels, roles, named, outlets=()) -> Reading:
             generic = lb.cls == "ask" and (Q_MARKER.match(lb.label) or _patterns()["ask_named"].match(lb.label))
             outlet = m["outlet"] if m else "" if generic or lb.cls == "english" else lb.label
             reading.turns[i] = Turn("q", start=lb.start, english=lb.cls == "english", outlet=outlet)
-            open_q, speaker = True, ""
+            open_q, speaker, speaker_key = True, "", ""
         elif kind == "a":
             name = line.text[lb.name_span[0]:lb.name_span[1]] if lb.name else ""
             if lb.cls == "bare" or lb.cls == "english":
@@ -477,16 +512,16 @@ def _sequence(lines, lo, labels, roles, named, outlets=()) -> Reading:
                 # a name alone with no question waiting: a new speaker in a roundtable that labels this
                 # way, else a caption (or, with credentials below it, a bio: the end matter reads those)
                 same = _squash(name) == _squash(speaker)
-                if same or has_colon_answers or not _opens_answer(lines, labels, i, named):
+                if same or has_colon_answers or not _opens_answer(lines, labels, i, named | recurring):
                     i += 1  # a caption, or a name inside an answer: text where it stands (bios: the end matter's)
                     continue
             reading.turns[i] = Turn("a", name=name, title=title, start=lb.start, english=lb.cls == "english")
-            open_q, speaker = False, name
+            open_q, speaker, speaker_key = False, name, _label_name(lb)
             if lb.alone and i + 1 < n and (i + 1) not in labels and _credential(lines[i + 1].key) \
                     and i + 2 < n and len(lines[i + 2].key) > len(lines[i + 1].key):
                 _bio_line(reading, i + 1, lines[i + 1], 0, None, _squash(name))  # the affiliation under the name
                 i += 1
-        elif lb is None and CAPTION_MARK.search(line.key) and re.search("|".join(words().get("caption", ())), line.key):
+        elif kind is None and CAPTION_MARK.search(line.key) and re.search("|".join(words().get("caption", ())), line.key):
             reading.dropped[i] = "caption"
         i += 1
     return reading
@@ -504,6 +539,11 @@ def _kind(lb: Label | None, roles: dict[str, str]) -> str | None:
     return None
 
 
+def _label_name(lb: Label | None) -> str:
+    """Who an answer label names, as a key (squashed, Simplified): the name, else the bare label."""
+    return "" if lb is None else lb.name or lb.label
+
+
 def _asks_before_answer(lines, labels, roles, i) -> bool:
     """A line that is a question sentence right before an answer label (a page with no question labels)."""
     key = lines[i].key
@@ -515,7 +555,8 @@ def _asks_before_answer(lines, labels, roles, i) -> bool:
 
 def _opens_answer(lines, labels, i, named) -> bool:
     """A name alone on its line, after an answer: another expert's answer to the same question when the
-    title or lead introduces the name and the line below is text (not a label, not a credential)."""
+    title or lead introduces the name, or the page puts it alone on a line again (``named`` holds both),
+    and the line below is text (not a label, not a credential)."""
     name = _patterns()["named"].match(lines[i].key)
     if name is None or re.sub(r"\s", "", name["name"]) not in named:
         return False
