@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import shutil
 import signal
 import subprocess
@@ -107,11 +108,12 @@ def test_the_counts_from_every_worker_add_up_to_the_requests_sent(server, loaded
     assert len(writers) >= 2 and "counter_1.db" not in {p.name for p in writers}
     # a worker that exits keeps its counts (gunicorn starts another)
     pid = int(writers[0].stem.split("_")[1])
-    os.kill(pid, signal.SIGTERM)
-    deadline = time.monotonic() + 30
-    while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert not Path(f"/proc/{pid}").exists()
+    exited = os.pidfd_open(pid)  # wait on the event (the worker's exit), no polling
+    try:
+        os.kill(pid, signal.SIGTERM)
+        assert select.select([exited], [], [], 60)[0] == [exited], "the worker did not exit"
+    finally:
+        os.close(exited)
     after = requests_by_route(samples_of(_scrape(server)))
     assert after - Counter({"/metrics": after["/metrics"]}) == loaded
     assert after["/metrics"] == before["/metrics"] + 1
