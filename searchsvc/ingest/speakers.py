@@ -45,7 +45,6 @@ A_MARKER = re.compile(r"^(?:A|答|answer)\s*[0-9０-９]{0,2}$", re.I)
 OUTLET_LABEL = re.compile(r"^《(?P<outlet>[^》]{1,20})》\s*(?:记者|编辑)?$")
 CAPTION_MARK = re.compile(r"[丨|｜]")
 BOOK_TITLE = re.compile(r"《([^》]{1,20})》")
-INVITES = re.compile(r"特邀|特别邀请|有幸|专访|特别采访|采访了|邀请了|独家专访")
 OUTLET_BEFORE = re.compile(rf"([{HAN}A-Za-z\-]{{2,10}}?)(?:记者)?$")
 SPACES = re.compile(r"\s+")
 NAME_CHARS = rf"[{HAN}][{HAN}·]{{0,4}}?"
@@ -295,7 +294,8 @@ def _squash(text: str) -> str:
 def _outlets_named(intro: str) -> list[str]:
     """Outlets the lead names as the interviewer: 《X》特邀/有幸采访…, X特邀/专访/采访/邀请…."""
     out = BOOK_TITLE.findall(intro)
-    for m in INVITES.finditer(intro):
+    invites = re.compile("|".join(sorted(map(re.escape, words().get("invite", ())), key=len, reverse=True)))
+    for m in invites.finditer(intro):
         before = OUTLET_BEFORE.search(intro, max(0, m.start() - 12), m.start())
         if before:
             out.append(before[1])
