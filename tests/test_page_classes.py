@@ -156,12 +156,31 @@ def test_an_english_turn_and_its_translation_are_one_turn():
     assert census.questions == 2 and [e.name for e in fields["experts"]] == ["史密斯"]
 
 
-def test_a_line_in_no_field_is_reported_as_lost_with_its_line_number():
+def test_a_question_with_nothing_under_it_is_reported_as_lost_with_its_line_number():
     page = (PAGES / "reporter-host.txt").read_text("utf-8")
-    page = page.replace("记者:于理事长您好", "记者:于理事长您好?\n\n\n这一行没有去处,下一行是另一个问题。\n\n记者:于理事长您好", 1)
+    page = page.replace("记者:于理事长您好", "记者:于理事长您好,这个问题没有回答?\n\n\n记者:于理事长您好", 1)
     _, census = parse_page(page)
-    numbers = [line for line, _ in census.lost]
-    assert numbers == [7, 10]  # the question without an answer, and the line under it
+    assert [line for line, _ in census.lost] == [7]
+
+
+def test_the_paragraphs_under_a_question_that_no_answer_label_follows_are_its_answer():
+    page = (PAGES / "reporter-host.txt").read_text("utf-8")
+    page = page.replace("记者:于理事长您好", "记者:于理事长您好,肝癌高危人群应当多久复查一次?\n\n\n"
+                        "一般每六个月做一次超声和甲胎蛋白检查。\n\n肝硬化患者可以缩短间隔。\n\n记者:于理事长您好", 1)
+    fields, census = parse_page(page)
+    assert census.lost == []
+    first = fields["qa"][0]
+    assert first.question.endswith("多久复查一次?")
+    assert first.answer == "一般每六个月做一次超声和甲胎蛋白检查。\n\n肝硬化患者可以缩短间隔。"
+    assert first.expert == "于承泽"  # the one expert the page names
+    assert len(fields["qa"]) == 4
+
+
+def test_a_hosts_closing_remark_is_no_lost_question():
+    page = (PAGES / "reporter-host.txt").read_text("utf-8") + "\n主持人:感谢于理事长的分享。\n"
+    fields, census = parse_page(page)
+    assert census.lost == [] and len(fields["qa"]) == 3
+    assert all("感谢" not in q.question + q.answer for q in fields["qa"])
 
 
 # --- generated variations: every sample's Q&As through every label class ----------------------------

@@ -119,20 +119,33 @@ def test_every_question_and_answer_survives_phrases_that_look_like_the_end_matte
     assert (census.questions, census.qa, census.lost) == (written.questions, len(written.qa), [])
 
 
-def test_a_question_without_an_answer_is_reported_with_its_line():
+def test_the_text_under_a_question_without_an_answer_label_is_its_answer():
     text = "\n".join([
         "当前位置:肿瘤瞭望>资讯>正文", "林测试教授:示例标题", "作者:肿瘤瞭望 日期:2025/3/7", "导语（示例数据）。",
         "《肿瘤瞭望》:第一个问题?", "林测试教授:第一个回答。",
-        "《肿瘤瞭望》:这个问题的回答没有标签?", "这一段没有回答标签,是问题的第二行。",
+        "《肿瘤瞭望》:这个问题的回答没有标签?", "这一段没有回答标签,是这个问题的回答。",
         "《肿瘤瞭望》:第三个问题?", "林测试教授:第三个回答。",
         "林测试教授", "示例医院", "本内容仅供医学专业人士参考", "肺癌", "分享到: 更多",
     ])
     fields, census = parse_page(text)
+    assert [(q.question, q.answer, q.expert) for q in fields["qa"]] == [
+        ("第一个问题?", "第一个回答。", "林测试"),
+        ("这个问题的回答没有标签?", "这一段没有回答标签,是这个问题的回答。", "林测试"),  # the page's one expert
+        ("第三个问题?", "第三个回答。", "林测试")]
+    assert (census.questions, census.qa, census.lost) == (3, 3, [])
+
+
+def test_a_question_with_nothing_under_it_is_reported_with_its_line():
+    text = "\n".join([
+        "当前位置:肿瘤瞭望>资讯>正文", "林测试教授:示例标题", "作者:肿瘤瞭望 日期:2025/3/7", "导语（示例数据）。",
+        "《肿瘤瞭望》:第一个问题?", "林测试教授:第一个回答。", "《肿瘤瞭望》:这个问题没有回答?",
+        "《肿瘤瞭望》:第三个问题?", "林测试教授:第三个回答。",
+    ])
+    fields, census = parse_page(text)
     assert [q.question for q in fields["qa"]] == ["第一个问题?", "第三个问题?"]
     assert (census.questions, census.qa) == (3, 2)
-    [(line, reason), (second, why)] = census.lost
-    assert second == 8 and "went into no field" in why
-    assert line == 7 and "question without an answer" in reason and "这个问题的回答没有标签" in reason
+    [(line, reason)] = census.lost
+    assert line == 7 and "question without an answer" in reason and "这个问题没有回答" in reason
 
 
 def test_the_last_question_without_an_answer_is_reported_too():
@@ -141,12 +154,18 @@ def test_the_last_question_without_an_answer_is_reported_too():
     assert len(fields["qa"]) == 1 and [line for line, _ in census.lost] == [6]
 
 
-def test_a_page_without_any_answer_is_read_as_prose_and_loses_nothing():
-    # issue 19: it used to fail whole ("no question/answer pairs"); now its text is indexed as prose
+def test_a_page_whose_answers_have_no_label_is_an_interview_and_loses_nothing():
+    # issue 19: it used to fail whole ("no question/answer pairs"); the text under each question is its answer
     fields, census = parse_page("当前位置:肿瘤瞭望\n示例标题\n作者:肿瘤瞭望 日期:2025/3/7\n《肿瘤瞭望》:问题?\n没有标签的回答。")
+    assert fields["kind"] == "interview" and census.lost == []
+    assert [(q.question, q.answer) for q in fields["qa"]] == [("问题?", "没有标签的回答。")]
+
+
+def test_a_page_of_questions_without_answers_is_read_as_prose_and_loses_nothing():
+    fields, census = parse_page("当前位置:肿瘤瞭望\n示例标题\n作者:肿瘤瞭望 日期:2025/3/7\n《肿瘤瞭望》:问题?\n《肿瘤瞭望》:另一个问题?")
     assert fields["kind"] == "prose" and census.lost == []
     text = "\n".join([fields["lead"], *(part for q in fields["qa"] for part in (q.question, q.answer))])
-    assert "《肿瘤瞭望》:问题?" in text and "没有标签的回答。" in text
+    assert "问题?" in text and "另一个问题?" in text
 
 
 def _as_html(written: Written) -> str:

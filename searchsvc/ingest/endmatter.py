@@ -54,6 +54,7 @@ class EndMatter:
             if last < body:
                 return cls(n, n, n, n)
         share = next((i for i in range(n - 1, last, -1) if SHARE.match(lines[i].key)), n)  # the last one
+        share = next((i for i in range(last + 1, share) if more_shaped(lines[i].key)), share)  # 相关阅读: and below
         disclaimer = share
         for i in range(share - 1, last, -1):  # tag lines, then the one disclaimer line above them
             if disclaimer_shaped(lines[i].key):
@@ -67,6 +68,12 @@ class EndMatter:
             heading = next((i for i in range(last + 1, disclaimer) if reading.dropped.get(i) == "bio heading"), bios)
             bios = min(bios, heading)
         return cls(bios, disclaimer, tags, share)
+
+
+def more_shaped(key: str) -> bool:
+    """The heading of the site's links under an article (``相关阅读:``, ``猜你喜欢``), with or without a link."""
+    m = re.match(r"^[【\[]?(?P<word>[\u4e00-\u9fff]{2,6})[】\]]?\s*(?:[:：]|$)", key)
+    return m is not None and m["word"] in speakers.words().get("more", ())
 
 
 def disclaimer_shaped(key: str) -> bool:

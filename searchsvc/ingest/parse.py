@@ -44,15 +44,23 @@ COLON = r"\s*[:：]\s*"
 NAME_RE = r"[\u4e00-\u9fff][\u4e00-\u9fff·]{1,5}?"
 READABLE = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")
 TITLE_MAX = 100  # a first line longer than this, or ending a sentence, is the lead of a page without a title
-META_NAMES = "作者|日期|时间|浏览量|阅读量|来源"
+META_NAMES = "作者|发布日期|发布时间|发表时间|更新时间|日期|时间|浏览量|阅读量|来源"
+DATE_NAMES = ("日期", "时间", "发布日期", "发布时间", "发表时间", "更新时间")
+META_LINE_MAX = 60  # a date line (医谈网 2025-10-11 10:20) is short
+META_REST = re.compile(r"^[\w\u4e00-\u9fff·《》\-]{0,20}$")  # what is left of a date line: an outlet's name, or nothing
 META_OPENS = re.compile(rf"^(?:{META_NAMES})\s*[:：]")
 META_FIELD = re.compile(rf"({META_NAMES})\s*[:：]\s*(.*?)(?=\s*(?:{META_NAMES})\s*[:：]|$)")
 DATE = re.compile(
     r"(?P<y>\d{4})\s*[-/.年]\s*(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})(?:\s*日)?"
     r"(?:[\sT]+(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?)?"
 )
-BREADCRUMB = re.compile(r"^当前位置")
+BREADCRUMB = re.compile(r"^(?:当前|您的|您现在的)?位置\s*[:：]")
+CRUMB = r"[^。，,；;！!？?>＞»›/]{1,20}"
+CRUMBS = re.compile(rf"^{CRUMB}(?:\s*[>＞»›/]\s*{CRUMB}){{2,7}}\s*[>＞»›]?$")  # 首页 > 健康 > 正文
 SPACE_NOISE = str.maketrans({"\u00a0": " ", "\u3000": " ", "\u200b": "", "\ufeff": "", "\t": " "})
+# full-width Latin letters and digits read as ASCII in a line's key (Ｑ１: is Q1:), one for one
+FULLWIDTH_ALNUM = str.maketrans({c: c - 0xFEE0 for r in ((0xFF10, 0xFF19), (0xFF21, 0xFF3A), (0xFF41, 0xFF5A))
+                                 for c in range(r[0], r[1] + 1)})
 
 
 @dataclass
@@ -72,7 +80,8 @@ def _lines(text: str) -> list[Line]:
         line = re.sub(r" {2,}", " ", raw.translate(SPACE_NOISE)).strip()
         if line:
             key = to_simplified(line)
-            out.append(Line(line, key if len(key) == len(line) else line, number))
+            key = key if len(key) == len(line) else line
+            out.append(Line(line, key.translate(FULLWIDTH_ALNUM), number))
     return out
 
 
@@ -92,11 +101,27 @@ def _meta(key: str) -> dict[str, str] | None:
     """The 作者/日期/浏览量 fields of a meta line: one that opens with such a field (a sentence that
     mentions 时间: further in is text)."""
     if not META_OPENS.match(key):
-        return None
+        return _date_line(key)
     fields = {name: value.strip() for name, value in META_FIELD.findall(key)}
+    for name in DATE_NAMES[2:]:
+        if name in fields:
+            fields.setdefault("日期", fields[name])
     if "日期" in fields or "时间" in fields or ("作者" in fields and "浏览量" in fields):
         return fields
     return None
+
+
+def _date_line(key: str) -> dict[str, str] | None:
+    """A short line that is a date and at most a name (``医谈网 2025-10-11 10:20``, ``2025年3月2日``):
+    the page's date, and the outlet that put it there."""
+    m = DATE.search(key)
+    if m is None or len(key) > META_LINE_MAX:
+        return None
+    rest = META_FIELD.sub("", (key[:m.start()] + " " + key[m.end():]))
+    rest = re.sub(r"[\s|丨｜/]+", " ", rest).strip()
+    if " " in rest or not META_REST.match(rest):
+        return None
+    return {"日期": m.group(), **({"来源": rest} if rest and not rest.isdigit() else {})}
 
 
 def _views(text: str) -> int | None:
@@ -169,6 +194,8 @@ def parse_page(text: str, hints: PageHints | None = None) -> tuple[dict, Census]
             crumbs = re.split(r"[:：>＞»]", line.key)
             breadcrumb_outlet = crumbs[1].strip() if len(crumbs) > 1 else ""
             into = "breadcrumb"
+        elif CRUMBS.match(line.key) and not title:
+            into = "breadcrumb"  # the site's path to the page, not its title
         elif (found := _meta(line.key)) is not None:
             meta = found
             page.outlet = found.get("作者", "") or found.get("来源", "")
@@ -246,6 +273,7 @@ def parse_page(text: str, hints: PageHints | None = None) -> tuple[dict, Census]
     lead_text, note_text = "\n\n".join(lead), "\n\n".join(p for p in editor_note if p)
     if kind == "prose" or not page.experts:
         prose.experts_from_text(page, title, lead_text, qa if kind == "prose" else [])
+        _authors(page, reading)
     experts = list(page.experts.values())
     if len(experts) == 1:
         for item in qa:
@@ -271,6 +299,16 @@ def parse_page(text: str, hints: PageHints | None = None) -> tuple[dict, Census]
         title_derived=title_derived,
     )
     return fields, census
+
+
+def _authors(page: _Page, reading: speakers.Reading) -> None:
+    """An expert who wrote the page, from its byline (``作者:南湖省肿瘤医院营养科 蔡某某``): the
+    institution is the bio, unless the end matter gave one."""
+    for i, why in sorted(reading.dropped.items()):
+        if why == "credit" and (found := speakers.author_of(page.lines[i].key)) is not None:
+            (a, b), (c, d) = found
+            expert = page.expert(page.lines[i].text[a:b], "")
+            expert.bio = expert.bio or page.lines[i].text[c:d]
 
 
 def _body_turns(page: _Page, reading: speakers.Reading) -> dict[int, speakers.Turn]:
@@ -330,8 +368,7 @@ def _qa_body(page: _Page, reading: speakers.Reading, turns: dict, end: int, cens
             if turn.kind == "q":
                 census.questions += 1
             if asked is not None:
-                census.lost.append(_unanswered(asked, "the next label is another question"))
-                _unplace(page, asked_lines[1:])
+                _unlabelled_answer(page, reading, turns, asked_lines, qa, census, "the next label is another question")
             question, current, asked_lines = text, None, [i]
             asked, asked_english = (line, turn.english) if turn.kind == "q" else (None, False)
             page.placed[i] = "question"
@@ -361,14 +398,41 @@ def _qa_body(page: _Page, reading: speakers.Reading, turns: dict, end: int, cens
             page.placed[i] = "question"
             asked_lines.append(i)
     if asked is not None:
-        census.lost.append(_unanswered(asked, "no answer label follows it before the end of the page"))
-        _unplace(page, asked_lines[1:])
+        _unlabelled_answer(page, reading, turns, asked_lines, qa, census,
+                           "no answer label follows it before the end of the page")
     for item in qa:
         if item.expert in english_names:
             page.expert(item.expert, "")  # an English answer that no Chinese translation followed
     page.i = end
     census.qa = len(qa)
     return qa
+
+
+def _unlabelled_answer(page: _Page, reading: speakers.Reading, turns: dict, lines: list[int], qa: list[QA],
+                       census: Census, why: str) -> None:
+    """A question that no answer label follows: the paragraphs under it are its answer, unlabelled
+    (``记者:…?`` then the expert's words, the page naming the expert only in its title or lead) --
+    the question is its label's line and the line after it while the question has not ended with a
+    question mark.  A question label with nothing under it and no question mark is the host's remark
+    (``主持人:感谢…``), dropped on purpose; one with a question mark is reported unanswered."""
+    texts = [page.lines[j].text[turns[j].start:].strip() if j in turns else page.lines[j].text for j in lines]
+    asks = 1
+    if len(lines) > 2 and not speakers.QMARK_END.search(texts[0]) and speakers.QMARK_END.search(texts[1]):
+        asks = 2  # a question wrapped over two lines
+    if len(lines) > asks:
+        for j in lines[:asks]:
+            page.placed[j] = "question"
+        answer = QA(question="\n".join(t for t in texts[:asks] if t), answer="\n\n".join(texts[asks:]))
+        for j in lines[asks:]:
+            page.placed[j] = "answer"
+        qa.append(answer)
+        return
+    if not speakers.QMARK_END.search(texts[0]):
+        page.placed.pop(lines[0], None)
+        reading.dropped[lines[0]] = "host's remark"
+        return
+    census.lost.append(_unanswered(page.lines[lines[0]], why))
+    _unplace(page, lines[1:])
 
 
 def _unplace(page: _Page, indexes: list[int]) -> None:

@@ -31,6 +31,7 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from ..analysis.lexicon_data import lexicon_dir
+from ..names import to_simplified
 
 HAN = "\u4e00-\u9fff"
 QMARK_END = re.compile(r"[?？][\s\"'”’」』)）]*$")
@@ -39,6 +40,8 @@ NUMBERING_LINE = re.compile(r"^(?:第?[0-9０-９]{1,2}|[一二三四五六七�
 NUMBERING_PREFIX = re.compile(r"^(?:[0-9０-９]{1,2}|[一二三四五六七八九十]{1,3})\s*[.、．)）]\s*")
 GLUED_NUMBERING = re.compile(r"(?<=[。！!；;])\s*(?=[0-9]{1,2}\s*[.、．]\s*\S)")
 COLON_LABEL = re.compile(r"^(?P<label>[^:：。，,；;！!？?\s\d][^:：。，,；;！!？?]{0,23}?)\s*[:：]\s*")
+BRACKET_LABEL = re.compile(r"^[【\[〔]\s*(?P<label>[^】\]〕\s\d][^】\]〕]{0,23}?)\s*[】\]〕]\s*[:：]?\s*")  # 【记者】, [问]
+AFFILIATION_TAIL = re.compile(r"\s*[（(][^（）()]{2,30}[)）]$")  # 刘某某（南湖医院）: who, then where
 ENGLISH_LABEL = re.compile(r"^[A-Za-z][A-Za-z .'’\-]{1,30}$")
 Q_MARKER = re.compile(r"^(?:Q|问|question)\s*[0-9０-９]{0,2}$", re.I)
 A_MARKER = re.compile(r"^(?:A|答|answer)\s*[0-9０-９]{0,2}$", re.I)
@@ -48,6 +51,7 @@ BOOK_TITLE = re.compile(r"《([^》]{1,20})》")
 OUTLET_BEFORE = re.compile(rf"([{HAN}A-Za-z\-]{{2,10}}?)(?:记者)?$")
 SPACES = re.compile(r"\s+")
 NAME_CHARS = rf"[{HAN}][{HAN}·]{{0,4}}?"
+INSTITUTION_ENDS = "院科所室部"  # the last character of a hospital, department or institute's name
 TEXT_MAX_ALONE = 30  # a line that is only a label is short
 ANSWER_TEXT_MIN = 15  # characters a roundtable's answer says at least on its first line
 QUESTION_LINE_MAX = 200  # a question sentence alone on its line
@@ -123,7 +127,11 @@ def _patterns() -> dict[str, re.Pattern]:
         "named": re.compile(rf"^(?P<name>{NAME_CHARS}(?:\s(?!{title})[{HAN}]{{1,2}})?)\s*(?P<title>{title})$"),
         "ask_named": re.compile(rf"^(?:{ask})\s*(?P<who>[{HAN}]{{1,4}})?$", re.I),
         "in_text": re.compile("(?P<title>{})".format("|".join(map(re.escape, text_titles())))),
+        "title_then_name": re.compile("(?P<title>{})(?P<name>[{}]{{2,3}}?)(?:{})".format(
+            "|".join(map(re.escape, text_titles())), HAN,
+            "|".join(map(re.escape, sorted(words().get("speech", ()), key=len, reverse=True))))),
         "bare": re.compile(rf"^[{HAN}][{HAN}·\s]{{1,7}}$"),
+        "placed": re.compile(rf"^(?P<where>[{HAN}A-Za-z0-9]{{2,24}}?)\s*(?P<name>[{HAN}]{{2,3}})\s*(?P<title>{title})$"),
     }
 
 
@@ -151,6 +159,9 @@ def classify(label: str, outlets: tuple[str, ...] = ()) -> tuple[str, str, str] 
     squashed = SPACES.sub("", label)
     if not squashed:
         return None
+    if AFFILIATION_TAIL.search(label) and not AFFILIATION_TAIL.fullmatch(label):
+        found = classify(AFFILIATION_TAIL.sub("", label), outlets)
+        return found if found is not None and found[0] in ("named", "bare") else None
     if OUTLET_LABEL.match(squashed):
         return "ask", "", ""
     if _is_outlet(squashed, outlets):
@@ -159,7 +170,7 @@ def classify(label: str, outlets: tuple[str, ...] = ()) -> tuple[str, str, str] 
         return "credit", "", ""
     if _word("bio", squashed.strip("【】[]")):
         return "bio", "", ""
-    if _word("text", squashed):
+    if _word("text", squashed) or _word("more", squashed):
         return None
     if Q_MARKER.match(squashed) or _word("ask", squashed) or _patterns()["ask_named"].match(squashed):
         return "ask", "", ""
@@ -170,6 +181,9 @@ def classify(label: str, outlets: tuple[str, ...] = ()) -> tuple[str, str, str] 
     m = _patterns()["named"].match(label.strip())
     if m and len(re.sub(r"\s", "", m["name"])) >= 1 and not _word("credit", re.sub(r"\s", "", m["name"])):
         return "named", m["name"], m["title"]
+    m = _patterns()["placed"].match(label.strip())
+    if m and any(m["where"].endswith(w) or m["where"][-1] in INSTITUTION_ENDS for w in words().get("institution", ())):
+        return "named", m["name"], m["title"]  # 东川大学附属第一医院孙某某教授: the name after the institution
     if _patterns()["bare"].match(label.strip()) and len(squashed) <= 8:
         return "bare", label.strip(), ""
     return None
@@ -183,10 +197,10 @@ def _is_outlet(squashed: str, outlets: tuple[str, ...]) -> bool:
 def label_of(line: Line, outlets: tuple[str, ...] = ()) -> Label | None:
     """The speaker label a line opens with (or is), by shape; None if it has none."""
     key = line.key
-    m = COLON_LABEL.match(key)
+    m = COLON_LABEL.match(key) or BRACKET_LABEL.match(key)
     if m:
-        raw = m["label"]
-        found = classify(raw, outlets)
+        raw = AFFILIATION_TAIL.sub("", m["label"]) or m["label"]
+        found = classify(m["label"], outlets)
         if found is None:
             return None
         cls, name, title = found
@@ -203,7 +217,9 @@ def label_of(line: Line, outlets: tuple[str, ...] = ()) -> Label | None:
 
 def _label(cls, raw, name, title, at, start, alone) -> Label:
     name_span = title_span = (0, 0)
-    if name:
+    if cls in ("bare", "english"):
+        name_span = (at, at + len(raw.rstrip()))  # the whole label names who speaks
+    elif name:
         i = raw.index(name)
         name_span = (at + i, at + i + len(name))
         j = raw.index(title, i + len(name)) if title else i + len(name)
@@ -218,7 +234,7 @@ def name_line(key: str) -> re.Match | None:
 
 def is_ask_label(key: str, outlets: tuple[str, ...] = ()) -> bool:
     """Whether a line opens with a label that asks whatever the rest of the page says (for the header)."""
-    m = COLON_LABEL.match(key)
+    m = COLON_LABEL.match(key) or BRACKET_LABEL.match(key)
     if m is None:
         return False
     found = classify(m["label"], outlets)
@@ -248,7 +264,30 @@ def names_in_text(text: str) -> list[tuple[str, str]]:
         if len(candidate) >= 2 and candidate not in seen and not candidate.endswith(titles()):
             seen.add(candidate)
             out.append((candidate, m["title"]))
+    for m in _patterns()["title_then_name"].finditer(text):  # a report's 肝胆外科主任傅某某说
+        candidate = m["name"]
+        if candidate not in seen and not set(candidate) & NAME_STOP and not candidate.endswith(titles()) \
+                and not candidate.startswith(titles()):
+            seen.add(candidate)
+            out.append((candidate, m["title"]))
     return out
+
+
+def author_of(key: str) -> tuple[tuple[int, int], tuple[int, int]] | None:
+    """(where the name is, where the institution is) in a byline that names an institution and then a person
+    (``作者:南湖省肿瘤医院营养科 蔡某某``): an expert who wrote the page; None for any other line."""
+    m = COLON_LABEL.match(key)
+    if m is None or SPACES.sub("", m["label"]) not in words().get("author", ()):
+        return None
+    rest = key[m.end():].strip()
+    parts = [p for p in re.split(r"[\s,，、/|丨]+", rest) if p]
+    if len(parts) < 2 or not re.fullmatch(rf"[{HAN}·]{{2,4}}", parts[-1]):
+        return None
+    where = " ".join(parts[:-1])
+    if not any(w in where for w in words().get("institution", ())) and where[-1] not in INSTITUTION_ENDS:
+        return None
+    at = key.rindex(parts[-1])
+    return (at, at + len(parts[-1])), (m.end(), re.sub(r"[\s,，、/|丨]+$", "", key[:at]).__len__())
 
 
 # --- step 2: the page's turns --------------------------------------------------------------------
@@ -284,7 +323,39 @@ def read(lines: list[Line], lo: int, *, outlets: tuple[str, ...] = (), context: 
     if not any(lb.cls == "ask" for lb in labels.values()):
         lines, labels = _split_glued(lines, labels, lo)
     roles = _roles(lines, labels, named)
-    return _sequence(lines, lo, labels, roles, named, outlets)
+    reading = _sequence(lines, lo, labels, roles, named, outlets)
+    _full_names(reading, answer_names)
+    return reading
+
+
+def _full_names(reading: Reading, known: set[str]) -> None:
+    """An answer labelled by surname and title (``钱教授:``) is the expert of that surname whom the
+    title, the lead or another label names in full (钱立群), when exactly one does; and a name
+    written with a space inside (``王　伟``) is one name."""
+    full = {n for n in known if len(n) >= 2}
+    surname2 = words().get("surname2", ())
+    for i, turn in list(reading.turns.items()):
+        if turn.kind != "a" or not turn.name or turn.english:
+            continue
+        name = turn.name
+        if re.fullmatch(rf"[{HAN}·\s]+", name):
+            name = SPACES.sub("", name)
+        short = SPACES.sub("", to_simplified(name))
+        if len(short) == 1 or short in surname2:
+            matches = {f for f in full if f.startswith(short) and len(f) > len(short)}
+            if len(matches) == 1:
+                name = _as_written(reading.lines, matches.pop()) or name
+        if name != turn.name:
+            reading.turns[i] = turn._replace(name=name)
+
+
+def _as_written(lines: list[Line], key: str) -> str:
+    """A name (as a Simplified key) in the page's own characters, from the first line that holds it."""
+    for line in lines:
+        at = line.key.find(key)
+        if at >= 0:
+            return line.text[at:at + len(key)]
+    return ""
 
 
 def _squash(text: str) -> str:
@@ -305,9 +376,10 @@ def _outlets_named(intro: str) -> list[str]:
 def _split_run_together(lines, labels, lo, names, outlets):
     """Split a line where a question runs into its answer (``…是什么?李某某:淋巴瘤是…``): the answer
     label must be a name the page uses as a label or introduces as an expert."""
-    if not names or not any(RUN_TOGETHER.search(line.key) for line in lines[lo:]):
+    if not any(RUN_TOGETHER.search(line.key) for line in lines[lo:]):
         return lines, labels
-    alternatives = "|".join(sorted(map(re.escape, names), key=len, reverse=True))
+    markers = {"A", "答"} | set(words().get("answer", ()))  # 问:…?答:… on one line
+    alternatives = "|".join(sorted(map(re.escape, set(names) | markers), key=len, reverse=True))
     title = "|".join(map(re.escape, titles()))
     inner = re.compile(rf"(?<=[?？])\s*(?=(?:{alternatives})\s*(?:{title})?\s*[:：])")
     out, new_labels, changed = [], {}, False
@@ -463,7 +535,7 @@ def _sequence(lines, lo, labels, roles, named, outlets=()) -> Reading:
             in_bio = ""
             reading.dropped[i] = "bio heading"
             if not lb.alone:  # 专家简介:王某某,… on one line
-                in_bio = _bio_line(reading, i, line, lb.start, None)
+                in_bio = _bio_line(reading, i, line, lb.start, None, "")
             i += 1
             continue
         if in_bio is not None:
@@ -474,11 +546,13 @@ def _sequence(lines, lo, labels, roles, named, outlets=()) -> Reading:
                 i += 1
                 continue
         if lb is not None and lb.cls == "credit":
-            if not lb.alone and len(line.key) - lb.start <= 12 or lb.label in ("作者", "来源"):
+            # 南湖日报记者:…? -- a reporter's label that asks, not a byline
+            asks = lb.label.endswith("记者") and not lb.alone and QMARK_END.search(line.key)
+            if not asks and (not lb.alone and len(line.key) - lb.start <= 12 or lb.label in ("作者", "来源")):
                 reading.dropped[i] = "credit"
                 i += 1
                 continue
-            kind = None
+            kind = "q" if asks else None
         if kind is None and NUMBERING_LINE.match(line.key) and (open_q or i + 1 < n and (i + 1) in labels):
             reading.dropped[i] = "numbering"
             i += 1
@@ -495,13 +569,13 @@ def _sequence(lines, lo, labels, roles, named, outlets=()) -> Reading:
         if kind == "q":
             m = OUTLET_LABEL.match(lb.label)
             generic = lb.cls == "ask" and (Q_MARKER.match(lb.label) or _patterns()["ask_named"].match(lb.label))
-            outlet = m["outlet"] if m else "" if generic or lb.cls == "english" else lb.label
+            outlet = m["outlet"] if m else "" if generic or lb.cls == "english" else lb.label.removesuffix("记者")
             reading.turns[i] = Turn("q", start=lb.start, english=lb.cls == "english", outlet=outlet)
             open_q, speaker, speaker_key = True, "", ""
         elif kind == "a":
             name = line.text[lb.name_span[0]:lb.name_span[1]] if lb.name else ""
             if lb.cls == "bare" or lb.cls == "english":
-                name = line.text[:lb.start].rstrip(" :：\t") if lb.cls == "bare" else lb.label
+                name = line.text[lb.name_span[0]:lb.name_span[1]].strip()
             title = line.text[lb.title_span[0]:lb.title_span[1]] if lb.title else ""
             text = line.key[lb.start:]
             if not open_q and lb.name and _bio_shaped(text) and not lb.alone:
@@ -595,16 +669,20 @@ def _bio_line(reading: Reading, i: int, line: Line, start: int, lb: Label | None
         start = lb.start
     elif lb is not None and lb.cls == "bare" and not lb.alone and _credential(line.key[lb.start:]):
         expert = lb.label
-        reading.bio_names.setdefault(expert, (line.text[:lb.start].rstrip(" :：").replace(" ", ""), ""))
+        reading.bio_names.setdefault(expert, (line.text[lb.name_span[0]:lb.name_span[1]].replace(" ", ""), ""))
         start = lb.start
-    elif expert == "" and (m := re.match(rf"^([{HAN}]{{2,4}})\s*[,，、]", line.key)):
+    elif expert == "" and (m := re.match(rf"^([{HAN}]{{2,4}})\s*[,，、]", line.key[start:])):
         expert = m[1]  # 王某某,江南医院…
-        reading.bio_names.setdefault(expert, (line.text[:m.end(1)], ""))
-        start = m.end()
-    elif expert == "" and (m := _patterns()["named"].match(line.key)):
-        expert = re.sub(r"\s", "", m["name"])  # 王某某 教授 (a name line without a colon)
-        reading.bio_names.setdefault(expert, (line.text[:m.end("name")].replace(" ", ""), line.text[m.start("title"):m.end("title")]))
-        reading.dropped[i] = "bio name"
+        reading.bio_names.setdefault(expert, (line.text[start:start + m.end(1)], ""))
+        start += m.end()
+    elif expert == "" and (m := _patterns()["named"].match(line.key[start:])):
+        expert = re.sub(r"\s", "", m["name"])  # 王某某 教授 (a name line without a colon; 受访专家:王某某 教授)
+        reading.bio_names.setdefault(expert, (line.text[start:start + m.end("name")].replace(" ", ""),
+                                              line.text[start + m.start("title"):start + m.end("title")]))
+        if start:  # 受访专家:王某某 教授 -- the page names its expert here
+            reading.bios[i] = (expert, len(line.key))
+        else:
+            reading.dropped[i] = "bio name"
         return expert
     reading.bios[i] = (expert or "", start)
     return expert
