@@ -71,6 +71,27 @@ CLASSES = {
     # a photo caption inside an answer
     "mixed-questions.txt": ("interview", ["魏长青"], [("低剂量CT", "魏长青"), ("那么随访间隔", "魏长青"),
                                                      ("什么情况下", "魏长青")]),
+    # answers labelled by surname and title (钱教授:, 欧阳主任:), the lead naming each expert in full
+    "surname-labels.txt": ("interview", ["钱立群", "欧阳舒"], [("钱教授您好", "钱立群"), ("欧阳主任", "欧阳舒"),
+                                                              ("钱教授,高龄", "钱立群")]),
+    # labelled questions, unlabelled answers: the expert is named only in the title and lead
+    "unlabelled-answers.txt": ("interview", ["董小舟"], [("为什么内分泌", "董小舟"), ("出现关节痛", "董小舟"),
+                                                        ("年轻患者", "董小舟")]),
+    # a site's path above the title, an outlet-and-date line, the host's thanks, related links below
+    "site-chrome.txt": ("interview", ["林海"], [("林教授,局部进展期", "林海"), ("哪些患者适合", "林海")]),
+    # an institution before the name, an affiliation after it, a newspaper's reporter asking
+    "affiliated-labels.txt": ("interview", ["孙立平", "刘春明"], [("结直肠癌肝转移", "孙立平"), ("转化治疗应该", "刘春明"),
+                                                                 ("转化成功后", "孙立平")]),
+    # 【记者】/【name】 labels, the expert named on a 受访专家: line, 问:…?答:… on one line
+    "bracket-labels.txt": ("interview", ["赵明远"], [("免疫治疗已经", "赵明远"), ("局部晚期", "赵明远"),
+                                                    ("同步放化疗", "赵明远")]),
+    # full-width Ｑ１:/Ａ１: labels
+    "fullwidth-labels.txt": ("interview", ["许文静"], [("PARP抑制剂", "许文静"), ("维持治疗要", "许文静"),
+                                                      ("服药期间", "许文静")]),
+    # an expert's own article: the byline names the expert and the institution
+    "expert-byline.txt": ("prose", ["蔡雪梅"], [("", "蔡雪梅")]),
+    # a news report naming experts title first (…主任傅某某说, …副主任医师温某某表示)
+    "news-said.txt": ("prose", ["傅晓东", "温思远"], [("", "")]),
 }
 
 
@@ -156,6 +177,25 @@ def test_an_english_turn_and_its_translation_are_one_turn():
     assert census.questions == 2 and [e.name for e in fields["experts"]] == ["史密斯"]
 
 
+def test_site_chrome_is_neither_title_nor_text_and_the_date_line_gives_date_and_outlet():
+    fields, census = parsed("site-chrome.txt")
+    assert fields["title"] == "胃癌围手术期治疗怎么选" and not fields["title_derived"]
+    assert (fields["date"], fields["outlet"]) == ("2025-10-11T09:30:00", "医谈网")
+    text = "\n".join([fields["lead"], *(q.question + q.answer for q in fields["qa"])])
+    assert "首页" not in text and "相关阅读" not in text and "幽门螺杆菌" not in text and "感谢" not in text
+    assert fields["qa"][-1].answer.endswith("多学科讨论的框架下进行。") and census.lost == []
+
+
+def test_an_affiliation_in_the_label_and_a_byline_stay_out_of_the_answer():
+    fields, _ = parsed("affiliated-labels.txt")
+    assert fields["outlet"] == "南湖日报"
+    assert [q.answer[:4] for q in fields["qa"]] == ["有。初始", "先要检测", "一般在肿"]
+    fields, _ = parsed("expert-byline.txt")
+    [expert] = fields["experts"]
+    assert (expert.name, expert.bio) == ("蔡雪梅", "南湖省肿瘤医院营养科")
+    assert "作者" not in fields["lead"] + "".join(q.answer for q in fields["qa"])
+
+
 def test_a_question_with_nothing_under_it_is_reported_as_lost_with_its_line_number():
     page = (PAGES / "reporter-host.txt").read_text("utf-8")
     page = page.replace("记者:于理事长您好", "记者:于理事长您好,这个问题没有回答?\n\n\n记者:于理事长您好", 1)
@@ -204,7 +244,19 @@ STRUCTURES = _structures()
 TITLES = ["教授", "主任", "主任医师", "副主任医师", "院长", "理事长", "院士", "研究员", "医生", "副教授"]
 TEXT_TITLES = ["教授", "主任", "主任医师", "院长", "理事长", "院士", "研究员", "副教授"]
 OUTLETS = ["《肿瘤瞭望》", "肿瘤瞭望", "《肿瘤瞭望-泌尿时讯》", "肿瘤瞭望消化时讯", "医脉通", "康迅网", "《健康之友》", "齐鲁壹点"]
-ASKERS = ["记者", "主持人", "主持人张某", "问", "Q", "Q{n}", "Q{n}\n", "{outlet}\n", "记者\n", "{outlet}:\n"]
+ASKERS = ["记者", "主持人", "主持人张某", "问", "Q", "Q{n}", "Q{n}\n", "{outlet}\n", "记者\n", "{outlet}:\n",
+          "【记者】", "[问]", "【{outlet}】", "Ｑ{N}", "南湖日报记者"]
+PLACES = ["东川大学附属第一医院", "南湖省肿瘤医院胸外科", "西湾市人民医院肿瘤科", "北屿医科大学附属医院"]
+ANSWER_STYLES = ["{name}{title}:", "{name} {title}:", "{name}{title} :", "{name}:", "{name}{title}\n", "{name}{title}:\n",
+                 "{name} {title}\n", "【{name}】", "{place}{name}{title}:", "{name}（{place}）:", "{name}{title}（{place}）:"]
+LEAD_NAMED_STYLES = ["{surname}{title}:"]  # the lead must name the experts in full, and no two share a surname
+ONE_EXPERT_STYLES = ["答:", "Ａ{N}:", "", "问答一行"]  # the page's one expert is named only in its title and lead
+FULLWIDTH_DIGITS = str.maketrans("0123456789", "０１２３４５６７８９")
+
+
+def _surname(name: str) -> str:
+    from searchsvc.ingest.speakers import words
+    return name[:2] if name[:2] in words().get("surname2", ()) else name[:1]
 
 
 @st.composite
@@ -212,18 +264,31 @@ def variations(draw):
     name, qa = draw(st.sampled_from(STRUCTURES))
     asker = draw(st.sampled_from(ASKERS + [None] * 4))  # None: the outlet as a colon label
     outlet = draw(st.sampled_from(OUTLETS))
-    answer_style = draw(st.sampled_from(["{name}{title}:", "{name} {title}:", "{name}{title} :", "{name}:",
-                                         "{name}{title}\n", "{name}{title}:\n", "{name} {title}\n"]))
     colon = draw(st.sampled_from([":", "：", " : ", "： "]))
     experts = list(dict.fromkeys(e for _, _, e, _ in qa))
-    titles = {e: draw(st.sampled_from(TEXT_TITLES if answer_style == "{name}:" else TITLES)) for e in experts}
+    styles = list(ANSWER_STYLES)
+    if len({_surname(e) for e in experts}) == len(experts):
+        styles += LEAD_NAMED_STYLES
+    one_line = all(re.search(r"[?？]$", q) and "\n" not in q for q, _, _, _ in qa)
+    if len(experts) == 1 and one_line:  # an unlabelled answer ends where the next question starts
+        styles += ONE_EXPERT_STYLES
+    if any(len(e) > 3 for e in experts):
+        styles = [a for a in styles if "{place}{name}" not in a]  # a name after an institution: two or three characters
+    answer_style = draw(st.sampled_from(styles))
+    bare = answer_style in ("{name}:", "【{name}】", "{name}（{place}）:")
+    titles = {e: draw(st.sampled_from(TEXT_TITLES if bare else TITLES)) for e in experts}
     traditional = draw(st.booleans())
     # the lead need not name the experts when each speaks at least twice (a name alone on its line
     # twice is a speaker label; once, after another expert's answer, it reads as a photo caption)
     answers = Counter(e for _, _, e, _ in qa)
     lead_names = draw(st.booleans()) if len(answers) == 1 or min(answers.values()) >= 2 else True
+    if answer_style in LEAD_NAMED_STYLES + ONE_EXPERT_STYLES:
+        lead_names = True
     # a follow-up question ending in a question mark may come without a label, between two answers of one expert
-    unlabelled = draw(st.booleans())
+    unlabelled = draw(st.booleans()) and answer_style not in ONE_EXPERT_STYLES
+    if answer_style == "问答一行":
+        asker = "问"
+    answer_style = answer_style.replace("{place}", draw(st.sampled_from(PLACES)))
     return name, qa, asker, outlet, answer_style, colon, titles, traditional, lead_names, unlabelled
 
 
@@ -241,18 +306,28 @@ def render(qa, asker, outlet, answer_style, colon, titles, lead_names=True, unla
         if question != previous_q:
             n += 1
             label = (asker or outlet + ":").replace("{n}", str(n)).replace("{outlet}", outlet)
+            label = label.replace("{N}", str(n).translate(FULLWIDTH_DIGITS))
             if unlabelled and n > 1 and expert == previous_expert and re.search(r"[?？]$", question) \
                     and "\n" not in question:
                 lines += [question, ""]
+            elif answer_style == "问答一行":  # 问:…?答:… on one line
+                first, *rest = answer.split("\n\n")
+                lines += [f"问{colon}{question}答{colon}{first}", "", *sum(([p, ""] for p in rest), [])]
+                previous_q, previous_expert = question, expert
+                continue
+            elif label.endswith("】") or label.endswith("]"):
+                lines += [label + question, ""]
             elif label.endswith("\n"):
                 lines += [label.rstrip("\n").replace(":", colon.strip() or ":"), question, ""]
             else:
                 lines += [(label if label.endswith(":") else label + ":").replace(":", colon) + question, ""]
             previous_q = question
         previous_expert = expert
-        a = answer_style.format(name=expert, title=titles[expert])
+        a = answer_style.format(name=expert, title=titles[expert], surname=_surname(expert), N=str(n).translate(FULLWIDTH_DIGITS))
         paragraphs = answer.split("\n\n")
-        if a.endswith("\n"):
+        if not a or a.endswith("】"):  # no label: the answer's paragraphs under the question; or 【name】text
+            lines += [a + paragraphs[0], "", *sum(([p, ""] for p in paragraphs[1:]), [])]
+        elif a.endswith("\n"):
             lines += [a.rstrip("\n").replace(":", colon.strip() or ":"), *sum(([p, ""] for p in paragraphs), [])]
         else:
             lines += [a.replace(":", colon) + paragraphs[0], "", *sum(([p, ""] for p in paragraphs[1:]), [])]
@@ -296,6 +371,14 @@ FINDS = {  # file: (the expert searched for, a word of its text)
     "portal-qa.txt": ("温思远", "磨玻璃结节"),
     "roundtable-names-alone.txt": ("苏静怡", "抗体克隆"),
     "mixed-questions.txt": ("魏长青", "胸膜牵拉"),
+    "surname-labels.txt": ("欧阳舒", "肺段切除"),
+    "unlabelled-answers.txt": ("董小舟", "卵巢功能抑制"),
+    "site-chrome.txt": ("林海", "FLOT"),
+    "affiliated-labels.txt": ("刘春明", "抗EGFR单抗"),
+    "bracket-labels.txt": ("赵明远", "纳武利尤单抗"),
+    "fullwidth-labels.txt": ("许文静", "同源重组缺陷"),
+    "expert-byline.txt": ("蔡雪梅", "口服营养补充"),
+    "news-said.txt": ("傅晓东", "超声内镜"),
 }
 
 
@@ -319,3 +402,46 @@ def test_every_class_page_is_found_by_its_experts_name_and_a_word_of_its_text(cl
     for query in (expert, word):
         titles = [hit.title for hit in searcher.search(query, per_page=20).hits]
         assert title in titles, (query, titles)
+
+
+# --- generated variations: site chrome around an interview --------------------------------------------
+
+SEPARATORS = [" > ", ">", "＞", " » ", " › "]
+MORE_HEADINGS = ["相关阅读", "延伸阅读", "推荐阅读", "相关文章", "猜你喜欢", "往期回顾"]
+
+
+@st.composite
+def chrome(draw):
+    crumbs = draw(st.lists(st.sampled_from(["首页", "健康", "肿瘤频道", "专家访谈", "资讯", "正文"]), min_size=3, max_size=5))
+    sep = draw(st.sampled_from(SEPARATORS))
+    day = draw(st.dates(min_value=__import__("datetime").date(2012, 1, 1), max_value=__import__("datetime").date(2026, 12, 1)))
+    hour, minute = draw(st.integers(0, 23)), draw(st.integers(0, 59))
+    date_line = draw(st.sampled_from(["{outlet}　{d} {t}", "{d} {t} {outlet}", "发布时间：{d} {t}", "{d}", "{outlet} | {d}"]))
+    date_style = draw(st.sampled_from(["{y}-{m:02d}-{dd:02d}", "{y}年{m}月{dd}日", "{y}/{m}/{dd}"]))
+    outlet = draw(st.sampled_from(["医谈网", "健康时报", "东川晚报", "杏林在线"]))
+    more = draw(st.sampled_from(MORE_HEADINGS))
+    links = draw(st.lists(st.sampled_from(["肺癌筛查的五个误区", "乳腺癌术后怎么复查", "化疗期间的饮食建议"]), max_size=3))
+    thanks = draw(st.booleans())
+    d = date_style.format(y=day.year, m=day.month, dd=day.day)
+    line = date_line.format(outlet=outlet, d=d, t=f"{hour:02d}:{minute:02d}")
+    timed = "{t}" in date_line and date_style != "{y}年{m}月{dd}日"
+    return sep.join(crumbs), line, more, links, thanks, (day, hour, minute, timed), outlet
+
+
+@CHECK
+@given(chrome())
+def test_site_chrome_in_any_form_leaves_title_date_and_qa_as_written(case):
+    crumbs, date_line, more, links, thanks, (day, hour, minute, timed), outlet = case
+    page = (PAGES / "reporter-host.txt").read_text("utf-8")
+    plain, _ = parse_page(page)
+    title, rest = page.split("\n", 1)
+    tail = ("\n主持人:感谢于理事长的分享。\n" if thanks else "") + f"\n{more}:\n\n" + "\n\n".join(links) + "\n"
+    fields, census = parse_page(f"{crumbs}\n\n{title}\n\n{date_line}\n{rest}{tail}")
+    assert fields["title"] == plain["title"] and not fields["title_derived"]
+    assert [(q.question, q.answer, q.expert) for q in fields["qa"]] == [(q.question, q.answer, q.expert) for q in plain["qa"]]
+    assert fields["date"].startswith(day.isoformat())
+    if timed:
+        assert fields["date"] == f"{day.isoformat()}T{hour:02d}:{minute:02d}:00"
+    if date_line.startswith(outlet):
+        assert fields["outlet"] == outlet
+    assert census.lost == [] and fields["lead"] == plain["lead"]

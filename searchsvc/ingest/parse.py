@@ -55,8 +55,8 @@ DATE = re.compile(
     r"(?:[\sT]+(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?)?"
 )
 BREADCRUMB = re.compile(r"^(?:当前|您的|您现在的)?位置\s*[:：]")
-CRUMB = r"[^。，,；;！!？?>＞»›/]{1,20}"
-CRUMBS = re.compile(rf"^{CRUMB}(?:\s*[>＞»›/]\s*{CRUMB}){{2,7}}\s*[>＞»›]?$")  # 首页 > 健康 > 正文
+CRUMB = r"[^。，,；;！!？?<>＜＞»›:：]{1,20}"
+CRUMBS = re.compile(rf"^{CRUMB}(?:\s*[>＞»›]\s*{CRUMB}){{2,7}}\s*[>＞»›]?$")  # 首页 > 健康 > 正文
 SPACE_NOISE = str.maketrans({"\u00a0": " ", "\u3000": " ", "\u200b": "", "\ufeff": "", "\t": " "})
 # full-width Latin letters and digits read as ASCII in a line's key (Ｑ１: is Q1:), one for one
 FULLWIDTH_ALNUM = str.maketrans({c: c - 0xFEE0 for r in ((0xFF10, 0xFF19), (0xFF21, 0xFF3A), (0xFF41, 0xFF5A))

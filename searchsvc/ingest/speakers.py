@@ -53,6 +53,7 @@ SPACES = re.compile(r"\s+")
 NAME_CHARS = rf"[{HAN}][{HAN}·]{{0,4}}?"
 INSTITUTION_ENDS = "院科所室部"  # the last character of a hospital, department or institute's name
 TEXT_MAX_ALONE = 30  # a line that is only a label is short
+BYLINE_MAX = 20  # what a byline (本报记者:张某 李某) says after its label
 ANSWER_TEXT_MIN = 15  # characters a roundtable's answer says at least on its first line
 QUESTION_LINE_MAX = 200  # a question sentence alone on its line
 BIO_TEXT_MAX = 150  # a bio line: one credential, not an answer
@@ -131,7 +132,7 @@ def _patterns() -> dict[str, re.Pattern]:
             "|".join(map(re.escape, text_titles())), HAN,
             "|".join(map(re.escape, sorted(words().get("speech", ()), key=len, reverse=True))))),
         "bare": re.compile(rf"^[{HAN}][{HAN}·\s]{{1,7}}$"),
-        "placed": re.compile(rf"^(?P<where>[{HAN}A-Za-z0-9]{{2,24}}?)\s*(?P<name>[{HAN}]{{2,3}})\s*(?P<title>{title})$"),
+        "placed": re.compile(rf"^(?P<rest>[{HAN}A-Za-z0-9]{{2,24}}?[{HAN}]{{2,3}})\s*(?P<title>{title})$"),
     }
 
 
@@ -182,8 +183,12 @@ def classify(label: str, outlets: tuple[str, ...] = ()) -> tuple[str, str, str] 
     if m and len(re.sub(r"\s", "", m["name"])) >= 1 and not _word("credit", re.sub(r"\s", "", m["name"])):
         return "named", m["name"], m["title"]
     m = _patterns()["placed"].match(label.strip())
-    if m and any(m["where"].endswith(w) or m["where"][-1] in INSTITUTION_ENDS for w in words().get("institution", ())):
-        return "named", m["name"], m["title"]  # 东川大学附属第一医院孙某某教授: the name after the institution
+    if m:  # 东川大学附属第一医院孙某某教授: the name (two or three characters) after the institution
+        rest = SPACES.sub("", m["rest"])
+        for k in (3, 2):
+            where = rest[:-k]
+            if len(where) >= 2 and (where[-1] in INSTITUTION_ENDS or where.endswith(tuple(words().get("institution", ())))):
+                return "named", rest[-k:], m["title"]
     if _patterns()["bare"].match(label.strip()) and len(squashed) <= 8:
         return "bare", label.strip(), ""
     return None
@@ -306,6 +311,10 @@ def read(lines: list[Line], lo: int, *, outlets: tuple[str, ...] = (), context: 
             labels[i] = found
         elif len(lines[i].key) <= 20:
             short.append(i)
+    for i, lb in list(labels.items()):  # 南湖日报记者:…? -- a reporter's label that asks (a byline is a few names)
+        if lb.cls == "credit" and lb.label.endswith("记者") and not lb.alone \
+                and (QMARK_END.search(lines[i].key) or len(lines[i].key) - lb.start > BYLINE_MAX):
+            labels[i] = lb._replace(cls="ask")
     first = min((i for i, lb in labels.items() if lb.cls in ("ask", "named", "answer")), default=len(lines))
     intro = context + "\n" + "\n".join(line.key for line in lines[lo:first])
     named = {n for n, _ in names_in_text(intro)}
@@ -546,13 +555,11 @@ def _sequence(lines, lo, labels, roles, named, outlets=()) -> Reading:
                 i += 1
                 continue
         if lb is not None and lb.cls == "credit":
-            # 南湖日报记者:…? -- a reporter's label that asks, not a byline
-            asks = lb.label.endswith("记者") and not lb.alone and QMARK_END.search(line.key)
-            if not asks and (not lb.alone and len(line.key) - lb.start <= 12 or lb.label in ("作者", "来源")):
+            if not lb.alone and len(line.key) - lb.start <= 12 or lb.label in ("作者", "来源"):
                 reading.dropped[i] = "credit"
                 i += 1
                 continue
-            kind = "q" if asks else None
+            kind = None
         if kind is None and NUMBERING_LINE.match(line.key) and (open_q or i + 1 < n and (i + 1) in labels):
             reading.dropped[i] = "numbering"
             i += 1
