@@ -92,6 +92,11 @@ CLASSES = {
     "expert-byline.txt": ("prose", ["蔡雪梅"], [("", "蔡雪梅")]),
     # a news report naming experts title first (…主任傅某某说, …副主任医师温某某表示)
     "news-said.txt": ("prose", ["傅晓东", "温思远"], [("", "")]),
+    # bullets before the labels, a brand's label mixing scripts, 采访嘉宾:, （编辑:…） and （完） at the end
+    "decorated-labels.txt": ("interview", ["唐宁"], [("经动脉化疗栓塞", "唐宁"), ("栓塞联合", "唐宁")]),
+    # numbered questions without a label after a 受访专家: line, references at the end
+    "numbered-questions.txt": ("interview", ["邓川"], [("晚期透明细胞肾癌", "邓川"), ("低危患者", "邓川"),
+                                                      ("减瘤性肾切除", "邓川")]),
 }
 
 
@@ -196,6 +201,15 @@ def test_an_affiliation_in_the_label_and_a_byline_stay_out_of_the_answer():
     assert "作者" not in fields["lead"] + "".join(q.answer for q in fields["qa"])
 
 
+def test_end_matter_after_the_last_answer_stays_out_of_it():
+    for name, last_words in (("decorated-labels.txt", "给肝脏留出恢复时间。"), ("numbered-questions.txt", "更可能获益。")):
+        fields, census = parsed(name)
+        assert fields["qa"][-1].answer.endswith(last_words), name
+        assert census.lost == []
+    fields, _ = parsed("decorated-labels.txt")
+    assert fields["outlet"] == "杏林汇-肿瘤医生APP" and fields["experts"][0].title == "主任医师"
+
+
 def test_a_question_with_nothing_under_it_is_reported_as_lost_with_its_line_number():
     page = (PAGES / "reporter-host.txt").read_text("utf-8")
     page = page.replace("记者:于理事长您好", "记者:于理事长您好,这个问题没有回答?\n\n\n记者:于理事长您好", 1)
@@ -288,8 +302,20 @@ def variations(draw):
     unlabelled = draw(st.booleans()) and answer_style not in ONE_EXPERT_STYLES
     if answer_style == "问答一行":
         asker = "问"
+    elif all(re.search(r"[?？]$", q) for q, _, _, _ in qa) and draw(st.integers(0, 9)) == 0:
+        asker = "杏林汇-肿瘤医生APP"  # a brand's label that no word marks: it asks because its turns do
     answer_style = answer_style.replace("{place}", draw(st.sampled_from(PLACES)))
-    return name, qa, asker, outlet, answer_style, colon, titles, traditional, lead_names, unlabelled
+    return name, qa, asker, outlet, answer_style, colon, titles, traditional, lead_names, unlabelled, \
+        draw(st.sampled_from(["", "▍", "■ "])), draw(st.sampled_from(["", "\n（编辑：宋某）\n", "\n（完）\n"]))
+
+
+def decorate(page: str, bullet: str, tail: str) -> str:
+    """Put a bullet before every label line of a rendered page (not the title, lead or answers' later
+    paragraphs), and a closing line after it."""
+    if bullet:
+        page = "\n".join(bullet + line if re.match(r"^\S{1,30}?\s*[:：】]|^[【\[]", line) and i > 2 else line
+                         for i, line in enumerate(page.split("\n")))
+    return page + tail
 
 
 def render(qa, asker, outlet, answer_style, colon, titles, lead_names=True, unlabelled=False) -> str:
@@ -337,8 +363,8 @@ def render(qa, asker, outlet, answer_style, colon, titles, lead_names=True, unla
 @CHECK
 @given(variations())
 def test_every_label_class_gives_the_same_questions_answers_and_experts(case):
-    name, qa, asker, outlet, answer_style, colon, titles, traditional, lead_names, unlabelled = case
-    page = render(qa, asker, outlet, answer_style, colon, titles, lead_names, unlabelled)
+    name, qa, asker, outlet, answer_style, colon, titles, traditional, lead_names, unlabelled, bullet, tail = case
+    page = decorate(render(qa, asker, outlet, answer_style, colon, titles, lead_names, unlabelled), bullet, tail)
     if traditional:
         page = TO_TRADITIONAL.convert(page)
     fields, census = parse_page(page)
@@ -379,6 +405,8 @@ FINDS = {  # file: (the expert searched for, a word of its text)
     "fullwidth-labels.txt": ("许文静", "同源重组缺陷"),
     "expert-byline.txt": ("蔡雪梅", "口服营养补充"),
     "news-said.txt": ("傅晓东", "超声内镜"),
+    "decorated-labels.txt": ("唐宁", "门静脉主干癌栓"),
+    "numbered-questions.txt": ("邓川", "减瘤性肾切除"),
 }
 
 

@@ -77,7 +77,7 @@ def _lines(text: str) -> list[Line]:
     """The non-empty lines."""
     out = []
     for number, raw in enumerate(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"), start=1):
-        line = re.sub(r" {2,}", " ", raw.translate(SPACE_NOISE)).strip()
+        line = re.sub(r" {2,}", " ", raw.translate(SPACE_NOISE)).strip().lstrip(speakers.DECORATION).lstrip()
         if line:
             key = to_simplified(line)
             key = key if len(key) == len(line) else line

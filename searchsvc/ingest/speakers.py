@@ -47,12 +47,14 @@ Q_MARKER = re.compile(r"^(?:Q|问|question)\s*[0-9０-９]{0,2}$", re.I)
 A_MARKER = re.compile(r"^(?:A|答|answer)\s*[0-9０-９]{0,2}$", re.I)
 OUTLET_LABEL = re.compile(r"^《(?P<outlet>[^》]{1,20})》\s*(?:记者|编辑)?$")
 CAPTION_MARK = re.compile(r"[丨|｜]")
+CLOSING_LINE = re.compile(r"^[（(]\s*(?:全文完|完|end|(?:责任编辑|编辑|责编|审核|校对|来源|作者|文|图|撰文|采写|整理)\s*[:：/][^（）()]{1,30})\s*[)）]$", re.I)
 BOOK_TITLE = re.compile(r"《([^》]{1,20})》")
 OUTLET_BEFORE = re.compile(rf"([{HAN}A-Za-z\-]{{2,10}}?)(?:记者)?$")
 SPACES = re.compile(r"\s+")
 NAME_CHARS = rf"[{HAN}][{HAN}·]{{0,4}}?"
 INSTITUTION_ENDS = "院科所室部"  # the last character of a hospital, department or institute's name
 TEXT_MAX_ALONE = 30  # a line that is only a label is short
+DECORATION = "▍■□●○◆◇★☆▶►▎▌▏▐•◉◎❖➤➢"  # bullets a layout puts before a label (▍问:)
 BYLINE_MAX = 20  # what a byline (本报记者:张某 李某) says after its label
 ANSWER_TEXT_MIN = 15  # characters a roundtable's answer says at least on its first line
 QUESTION_LINE_MAX = 200  # a question sentence alone on its line
@@ -132,6 +134,7 @@ def _patterns() -> dict[str, re.Pattern]:
             "|".join(map(re.escape, text_titles())), HAN,
             "|".join(map(re.escape, sorted(words().get("speech", ()), key=len, reverse=True))))),
         "bare": re.compile(rf"^[{HAN}][{HAN}·\s]{{1,7}}$"),
+        "brand": re.compile(rf"^[{HAN}]{{2,8}}[\-—·]?[{HAN}A-Za-z0-9]{{0,8}}[A-Za-z]{{2,6}}$|^[{HAN}]{{2,8}}[\-—·][{HAN}A-Za-z0-9]{{2,10}}$"),
         "placed": re.compile(rf"^(?P<rest>[{HAN}A-Za-z0-9]{{2,24}}?[{HAN}]{{2,3}})\s*(?P<title>{title})$"),
     }
 
@@ -191,6 +194,8 @@ def classify(label: str, outlets: tuple[str, ...] = ()) -> tuple[str, str, str] 
                 return "named", rest[-k:], m["title"]
     if _patterns()["bare"].match(label.strip()) and len(squashed) <= 8:
         return "bare", label.strip(), ""
+    if _patterns()["brand"].match(squashed):
+        return "bare", label.strip(), ""  # 良医汇-肿瘤医生APP: asks if its turns do (a bare label of no name)
     return None
 
 
@@ -548,12 +553,17 @@ def _sequence(lines, lo, labels, roles, named, outlets=()) -> Reading:
             i += 1
             continue
         if in_bio is not None:
-            if kind == "q" or (kind == "a" and not lb.alone and open_q) or len(line.key) > BIO_TEXT_MAX:
-                in_bio = None  # the block is over
+            if kind == "q" or (kind == "a" and not lb.alone and (open_q or len(line.key) - lb.start > BIO_LINE_MAX)) \
+                    or len(line.key) > BIO_TEXT_MAX or QMARK_END.search(line.key):
+                in_bio = None  # the block is over: a question, an answer, a paragraph (a bio never asks)
             else:
                 in_bio = _bio_line(reading, i, line, 0, lb, in_bio)
                 i += 1
                 continue
+        if lb is None and CLOSING_LINE.match(line.key):
+            reading.dropped[i] = "credit"  # （完）, （编辑:某某）
+            i += 1
+            continue
         if lb is not None and lb.cls == "credit":
             if not lb.alone and len(line.key) - lb.start <= 12 or lb.label in ("作者", "来源"):
                 reading.dropped[i] = "credit"
