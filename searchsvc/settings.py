@@ -284,7 +284,8 @@ SETTINGS: tuple[Setting, ...] = (
             "folder the workers share their embedded stores in (cache, rate-limit counters); empty is a "
             "private one per `searchsvc serve`, removed when it stops"),
     Setting("SEARCHSVC_TRUSTED_PROXIES", whole(0, 10), 0,
-            "reverse proxies in front whose X-Forwarded-* headers are trusted (1 behind nginx)"),
+            "reverse proxies in front whose X-Forwarded-For and -Proto headers are trusted (1 behind nginx); "
+            "a forwarded Host or prefix never is"),
     # abuse protections
     Setting("SEARCHSVC_RATE_LIMIT", rate, "600/minute",
             "requests per client address on /api/*, over all API routes and all workers; "

@@ -326,3 +326,19 @@ def test_html_is_never_served_for_an_api_path_even_for_unknown_ones(make_app, sa
     for path in ("/api/", "/api/nope", "/api/articles/a/b/c", "/api/search/extra"):
         response = client.get(path)
         assert response.status_code == 404 and response.headers["Content-Type"] == "application/json", path
+
+
+def test_a_forwarded_host_or_prefix_never_reaches_an_absolute_url(make_app, sample_index, known):
+    """Behind a trusted proxy only the client's address and scheme are taken from X-Forwarded-*: a
+    client's X-Forwarded-Host would otherwise write its origin into feeds and the OpenAPI document
+    (and into a shared cache, for every reader after it)."""
+    client = make_app(sample_index, SEARCHSVC_TRUSTED_PROXIES=1, SEARCHSVC_RATE_LIMIT="off").test_client()
+    forged = {"X-Forwarded-For": "192.0.2.1", "X-Forwarded-Proto": "https", "X-Forwarded-Host": "evil.example",
+              "X-Forwarded-Prefix": "/evil-prefix"}
+    paths = ["/api/openapi.json", "/search.atom?q=KRAS", f"/tags/{quote(known['tag'])}.atom",
+             f"/experts/{quote(known['expert'])}.atom", "/api/search?q=KRAS"]
+    for path in paths:
+        response = client.get(path, headers=forged, environ_base={"REMOTE_ADDR": "127.0.0.1"})
+        assert response.status_code == 200, path
+        assert "https://localhost" in response.text, path  # the absolute URLs are there, on our own origin
+        assert "evil" not in response.text, path

@@ -95,7 +95,9 @@ def create_app(config: dict | None = None) -> Flask:
     if proxies > 0:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_prefix=proxies)
+        # Only the client's address and scheme: a forwarded Host or prefix would let anyone choose the
+        # origin of the absolute URLs we write (feeds, the OpenAPI document) and poison a shared cache.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=0, x_prefix=0)
 
     origins = list(typed["SEARCHSVC_CORS_ORIGINS"])
     anyone = origins == ["*"]
