@@ -9,6 +9,8 @@ the queue with ``Recorder.flush()`` (the event), never by waiting.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import sqlite3
 import time
@@ -258,6 +260,24 @@ def test_the_csv_and_the_cli_say_what_the_desk_says(app, client, runner, tmp_pat
     assert "--min-count" in runner.invoke(["insights", "--help"]).output
     bad = runner.invoke(["insights", "--state-dir", state, "--storage", "memcached://x"])
     assert bad.exit_code == 2 and "SEARCHSVC_INSIGHTS_STORAGE" in bad.output
+
+
+def test_no_csv_cell_is_a_formula_a_spreadsheet_would_run(app, client):
+    """Readers' queries reach the CSV: a cell starting with = + - @ (or a tab, a CR) is written after
+    a quote, so a spreadsheet shows the text and runs nothing."""
+    for _ in range(3):
+        search(client, '=HYPERLINK("http://x.y","KRAS")')
+        search(client, "@SUM(1+1)")
+    # what the understanding keeps of a query may start like a formula too (or an older release stored it)
+    formulas = ["=cmd|'/c calc'!A1", "@SUM(1+1)", "+1+1", "-2+3", "\tKRAS", "\rKRAS"]
+    rows = {(today(), "search", json.dumps({"c": [], "w": [f], "a": []}), ""): 3 for f in formulas}
+    rows[(today(), "correction", json.dumps(["=1+2", "@A1"]), "")] = 3
+    recorder(app).store.write(rows)
+    body = client.get("/api/desk.csv", headers=BEARER).text.lstrip("\ufeff")
+    cells = [cell for row in csv.reader(io.StringIO(body, newline="")) for cell in row]
+    assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")]
+    for f in formulas + ["=1+2", "@A1"]:
+        assert "'" + f in cells, f  # shown as the text it was
 
 
 # -- where it is kept, and for how long ------------------------------------------------------

@@ -189,26 +189,41 @@ CSV_COLUMNS = ("section", "group", "query", "this_week", "last_week", "searches"
                "first_page_opens", "page_opens", "widget_opens", "correction_from", "correction_to", "count", "url")
 
 
+# A cell a spreadsheet would read as a formula (CSV injection): it is written after a quote, as text.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_text(value):
+    """``value``, with a ``'`` before it when it is text a spreadsheet would run as a formula."""
+    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_START) else value
+
+
 def to_csv(rep: dict) -> str:
-    """The report as one CSV table (a ``section`` column: top, gaps, no_opens, corrections)."""
+    """The report as one CSV table (a ``section`` column: top, gaps, no_opens, corrections).
+
+    What readers typed reaches the cells (queries, corrections): a cell starting like a formula
+    gets a leading ``'``, so a spreadsheet shows it and runs nothing."""
     out = io.StringIO()
-    writer = csv.DictWriter(out, CSV_COLUMNS, extrasaction="ignore", lineterminator="\r\n")
-    writer.writeheader()
+    table = csv.DictWriter(out, CSV_COLUMNS, extrasaction="ignore", lineterminator="\r\n")
+    table.writeheader()
+
+    def write(row: dict) -> None:
+        table.writerow({k: spreadsheet_text(v) for k, v in row.items()})
 
     def query_row(section: str, e: dict, group: str = "") -> dict:
         return {"section": section, "group": group, **e, "page_opens": e["opens"]["page"],
                 "widget_opens": e["opens"]["widget"]}
 
     for e in rep["top"]:
-        writer.writerow(query_row("top", e))
+        write(query_row("top", e))
     for g in rep["gaps"]:
         for e in g["queries"]:
-            writer.writerow(query_row("gaps", e, g["concept"]))
+            write(query_row("gaps", e, g["concept"]))
     for e in rep["no_opens"]:
-        writer.writerow(query_row("no_opens", e))
+        write(query_row("no_opens", e))
     for c in rep["corrections"]:
-        writer.writerow({"section": "corrections", "correction_from": c["from"], "correction_to": c["to"],
-                         "count": c["count"], "url": c["url"]})
+        write({"section": "corrections", "correction_from": c["from"], "correction_to": c["to"],
+               "count": c["count"], "url": c["url"]})
     return out.getvalue()
 
 
