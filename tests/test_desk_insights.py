@@ -111,6 +111,32 @@ def test_the_store_has_one_table_of_daily_counts_and_nothing_about_the_reader(ap
     assert all(len(day) == 10 for day, *_ in stored(app))  # a day, no time of day
 
 
+PERSONAL = ("13812345678", "a@b.com", "b.com", "http", "x.y", "\u202e", "\u200f")
+
+
+def test_phone_numbers_emails_web_addresses_and_bidi_controls_are_never_stored(app, client):
+    """What could tell who a reader is (or reorder what an editor reads) is dropped before it is
+    stored: digit runs of 5+, emails, web addresses, control and bidi characters; a quoted phrase
+    is kept as its words, never as typed."""
+    queries = ["13812345678", "a@b.com", "http://x.y/z", '"call 13812345678 a@b.com http://x.y/z"',
+               "KRAS\u202e骨肉瘤", '"EGFR\u202e突变\u200f"']
+    for _ in range(3):
+        for q in queries:
+            search(client, q)
+        beacon = client.post("/api/insights/search", data={"q": queries[3], "source": "widget"})
+        assert beacon.status_code == 204
+    rows = stored(app)
+    raw = b"".join(p.read_bytes() for p in recorder(app).store.path.parent.iterdir() if p.is_file())
+    shown = json.dumps(desk(app), ensure_ascii=False) + client.get("/api/desk.csv", headers=BEARER).text
+    for secret in PERSONAL:
+        assert secret.encode() not in raw, secret
+        assert secret not in shown, secret
+        assert all(secret not in key for _, _, key, _, _ in rows), secret
+    keys = [insights_report.parse_key(k) for k in searched_keys(rows)]
+    assert {"concepts": [], "words": ["call"], "absent": []} in keys  # the phrase, as its words
+    assert any("KRAS" in k["concepts"] and "骨肉瘤" in k["concepts"] for k in keys)  # the rest still counts
+
+
 def test_searches_without_a_query_past_page_one_or_as_instant_results_are_not_counted(app, client):
     search(client, "")
     search(client, "expert:林晓舟")  # a filter only: nothing asked of the text
