@@ -100,6 +100,19 @@ def test_requests_are_counted_by_route_rule_method_and_status_never_by_path_or_q
     assert not [v for v in every_label if "?" in v or "KRAS" in v or "wp-login" in v or known in v]
 
 
+def test_an_unknown_method_is_counted_as_other_never_by_its_name(make_app):
+    client = make_app().test_client()
+    before = scrape(client)
+    for method in ("FOOBAR", "BAZQUUX", "PROPFIND"):
+        assert client.open("/api/search?q=KRAS", method=method).status_code in (400, 405)
+    after = scrape(client)
+    grown = sum(v - before.get(k, 0.0) for k, v in after.items()
+                if k[0] == "searchsvc_http_requests_total" and dict(k[1])["method"] == "other")
+    assert grown == 3
+    methods = {dict(labels).get("method") for (_, labels) in after}
+    assert not methods & {"FOOBAR", "BAZQUUX", "PROPFIND"}
+
+
 def test_each_search_stage_is_timed_once_per_search_and_cache_hits_and_misses_are_counted(make_app):
     client = make_app().test_client()
     before = scrape(client)
