@@ -11,6 +11,7 @@ test says so and never because a search happened to be slow.
 
 from __future__ import annotations
 
+import logging
 import threading
 from urllib.parse import quote
 
@@ -120,6 +121,17 @@ def test_a_request_past_its_time_budget_is_a_clear_503(make_app, sample_index, k
     assert page.status_code == 503 and page.mimetype == "text/html"
     assert "用时太长" in page.get_data(as_text=True)
     assert client.get("/healthz").status_code == 200  # health is not index work: it still answers
+
+
+def test_the_service_log_names_the_path_never_the_readers_query(make_app, sample_index, clock, caplog):
+    client = make_app(sample_index, SEARCHSVC_TIME_BUDGET="0.5", SEARCHSVC_CACHE_MB=0).test_client()
+    clock.step = 1.0  # every request runs past its budget, and is logged
+    with caplog.at_level(logging.DEBUG):
+        assert client.get("/api/search?q=secret-reader-query&tag=secret-tag").status_code == 503
+        assert client.get("/search?q=secret-reader-query").status_code == 503
+    logged = [r.getMessage() for r in caplog.records]
+    assert any("/api/search" in m for m in logged) and any("/search" in m for m in logged)
+    assert not [m for m in logged if "secret" in m or "?" in m]
 
 
 def test_with_the_pool_saturated_a_request_waits_within_its_own_budget_and_gets_503(make_app, sample_index, clock):
