@@ -330,7 +330,8 @@ SETTINGS: tuple[Setting, ...] = (
             "required when SEARCHSVC_EDITOR_TOKENS is set", secret=True),
     Setting("SEARCHSVC_EDITOR_SESSION_HOURS", number(0.01, "hours"), 8.0, "hours an editor stays signed in"),
     Setting("SEARCHSVC_SIGNIN_RATE_LIMIT", attempts, "10/minute",
-            "sign-in attempts per client address (counted where SEARCHSVC_RATE_LIMIT_STORAGE counts)"),
+            "sign-in attempts and wrong Bearer tokens (desk JSON, /metrics) per client address "
+            "(counted where SEARCHSVC_RATE_LIMIT_STORAGE counts)"),
     # operators
     Setting("SEARCHSVC_METRICS_TOKEN", secret(MIN_TOKEN_CHARS), "",
             "bearer token that may read /metrics from anywhere (kept hashed); empty: loopback clients only",

@@ -224,6 +224,25 @@ def test_sign_in_attempts_are_limited_per_client(make_app):
     assert elsewhere.status_code == 303
 
 
+def test_wrong_bearer_tokens_are_limited_per_client_like_sign_in_attempts(make_app):
+    app = make_app(**DESK, SEARCHSVC_SIGNIN_RATE_LIMIT="3/minute")
+    app.extensions["searchsvc"]["attempt_limiter"][0].storage.clock = lambda: 1_800_000_000.0  # no window rolls
+    client = app.test_client()
+    here = {"REMOTE_ADDR": "203.0.113.51"}
+    guesses = [client.get("/api/desk", headers={"Authorization": f"Bearer guess-{n:016d}"}, environ_base=here)
+               for n in range(4)]
+    assert [r.status_code for r in guesses] == [401, 401, 401, 429]
+    assert int(guesses[-1].headers["Retry-After"]) >= 1 and guesses[-1].json["error"]["code"] == 429
+    # once spent, even the right token is refused from there (a guess that hit would not be told)
+    assert client.get("/api/desk", headers={"Authorization": f"Bearer {TOKEN}"}, environ_base=here).status_code == 429
+    token = csrf_of(client.get("/desk/signin", environ_base=here).text)  # one budget with the sign-in form
+    assert client.post("/desk/signin", data={"token": TOKEN, "csrf_token": token}, environ_base=here).status_code == 429
+    elsewhere = {"REMOTE_ADDR": "198.51.100.61"}
+    ok = [client.get("/api/desk", headers={"Authorization": f"Bearer {TOKEN}"}, environ_base=elsewhere)
+          for _ in range(5)]
+    assert [r.status_code for r in ok] == [200] * 5  # the right token costs nothing
+
+
 def test_after_sign_in_only_desk_pages_are_a_destination(desk_app):
     client = desk_app.test_client()
     form = client.get("/desk/signin?next=/desk/related")

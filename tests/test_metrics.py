@@ -234,6 +234,19 @@ def test_the_token_opens_it_from_anywhere_and_is_kept_only_hashed(make_app):
         assert client.get("/metrics", environ_base=OUTSIDE, headers={"Authorization": wrong}).status_code == 404, wrong
 
 
+def test_wrong_tokens_are_limited_per_client(make_app):
+    app = make_app(SEARCHSVC_METRICS_TOKEN=TOKEN, SEARCHSVC_SIGNIN_RATE_LIMIT="3/minute")
+    app.extensions["searchsvc"]["attempt_limiter"][0].storage.clock = lambda: 1_800_000_000.0  # no window rolls
+    client = app.test_client()
+    outside = {"REMOTE_ADDR": "203.0.113.9"}
+    guesses = [client.get("/metrics", headers={"Authorization": f"Bearer guess-{n:016d}"}, environ_base=outside)
+               for n in range(4)]
+    assert [r.status_code for r in guesses] == [404, 404, 404, 429]
+    assert client.get("/metrics", headers={"Authorization": f"Bearer {TOKEN}"}, environ_base=outside).status_code == 429
+    other = {"REMOTE_ADDR": "198.51.100.9"}
+    assert client.get("/metrics", headers={"Authorization": f"Bearer {TOKEN}"}, environ_base=other).status_code == 200
+
+
 @pytest.mark.parametrize("short", ["tok-q", "123456789012345"])
 def test_a_short_token_is_refused_at_startup_without_echoing_it(make_app, short):
     with pytest.raises(ValueError) as raised:

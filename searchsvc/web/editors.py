@@ -18,9 +18,9 @@
 - **CSRF**: every desk form posts the session's CSRF token, compared in constant time; a
   POST without it is 400.  ``POST /api/related`` needs it too when the cookie authenticates
   it; ``Authorization: Bearer <token>`` authenticates the JSON API without a cookie or CSRF.
-- **Rate limit** on sign-in attempts per client address (``SEARCHSVC_SIGNIN_RATE_LIMIT``,
-  default 10/minute), counted in the rate limit's store (``ratelimit.storage_uri``); when
-  that store fails, sign-in is refused (503) rather than left unlimited.
+- **Rate limit** on sign-in attempts and wrong Bearer tokens per client address
+  (``SEARCHSVC_SIGNIN_RATE_LIMIT``, default 10/minute: ``attempts.py``); when its store
+  fails, sign-in is refused (503) rather than left unlimited.
 - **No token in any log or page**: a failed sign-in is logged without what was typed, and
   the form is never filled back in.
 """
@@ -38,6 +38,7 @@ import time
 from flask import Flask, abort, current_app, request, session
 from flask.sessions import SecureCookieSessionInterface
 
+from . import attempts
 from .http import error_response
 
 log = logging.getLogger("searchsvc.web")
@@ -154,7 +155,11 @@ def require_editor_api(view):
             abort(404)
         bearer = _bearer()
         if bearer is not None:
+            refused = attempts.refused()  # a client that has spent its attempts may try no token
+            if refused is not None:
+                return refused
             if match(bearer) is None:
+                attempts.failed()
                 return _unauthorized()
             return view(*args, **kwargs)
         if not signed_in():
@@ -173,26 +178,7 @@ def _unauthorized():
     return response
 
 
-# -- sign-in attempts ----------------------------------------------------------------------
-
-def attempt_allowed() -> bool:
-    """Count one sign-in attempt of this client; False once over the limit. Raises when the store fails."""
-    from flask_limiter.util import get_remote_address
-
-    service = current_app.extensions["searchsvc"]
-    limiter, item = service["signin_limiter"]
-    return limiter.hit(item, "searchsvc-signin", get_remote_address())
-
-
-def retry_after() -> int:
-    from flask_limiter.util import get_remote_address
-
-    limiter, item = current_app.extensions["searchsvc"]["signin_limiter"]
-    reset, _ = limiter.get_window_stats(item, "searchsvc-signin", get_remote_address())
-    return max(1, int(reset - time.time()) + 1)
-
-
-def init_app(app: Flask, settings: dict, state_dir) -> None:
+def init_app(app: Flask, settings: dict) -> None:
     tokens = settings["SEARCHSVC_EDITOR_TOKENS"]
     key = settings["SEARCHSVC_SECRET_KEY"]
     service = app.extensions["searchsvc"]
@@ -208,18 +194,3 @@ def init_app(app: Flask, settings: dict, state_dir) -> None:
     app.config.update(SESSION_COOKIE_NAME=COOKIE, SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Strict",
                       PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=hours), SESSION_REFRESH_EACH_REQUEST=False)
     app.session_interface = DeskSessions()
-
-    from limits import parse
-    from limits.storage import storage_from_string
-    from limits.strategies import MovingWindowRateLimiter
-
-    from .ratelimit import storage_uri
-
-    from . import ratelimit
-
-    configured = str(app.config.get("SEARCHSVC_RATE_LIMIT_STORAGE") or "").strip()
-    uri, options = storage_uri(configured, state_dir)
-    if not configured:
-        uri = f"diskcache://{state_dir / 'signin'}"
-    service["signin_limiter"] = (MovingWindowRateLimiter(storage_from_string(uri, **options)),
-                                 parse(settings["SEARCHSVC_SIGNIN_RATE_LIMIT"]))

@@ -26,7 +26,8 @@ client) the values are this process's own.
 
 Access: the loopback address, or ``Authorization: Bearer <SEARCHSVC_METRICS_TOKEN>``
 (kept only as its SHA-256, compared in constant time).  Anything else gets the same 404
-as an unknown URL, so the endpoint is not advertised to the Internet.  A request that
+as an unknown URL, so the endpoint is not advertised to the Internet.  Wrong tokens count
+against the desk's limit on token attempts per client (``attempts.py``): past it, 429.  A request that
 came through a proxy is not loopback unless ``SEARCHSVC_TRUSTED_PROXIES`` resolves the
 client's own address (ProxyFix), and then that address is what counts.
 """
@@ -231,7 +232,17 @@ class _Scrape:
 
 @bp.route("/metrics")
 def metrics():
-    if not (_token_ok() or local_client()):
+    from . import attempts
+
+    presented = request.headers.get("Authorization", "").partition(" ")[0].lower() == "bearer"
+    if presented:
+        refused = attempts.refused()  # wrong tokens count against the sign-in's limit per client
+        if refused is not None:
+            return refused
+    token_ok = _token_ok()
+    if presented and not token_ok:
+        attempts.failed()
+    if not (token_ok or local_client()):
         abort(404)
     from prometheus_client import generate_latest
 
