@@ -174,6 +174,23 @@ def test_sign_out_with_the_csrf_token_ends_the_session(editor):
     assert editor.get("/api/desk").status_code == 401
 
 
+def test_after_sign_out_a_copy_of_the_cookie_opens_nothing_in_any_worker(desk_app, make_app):
+    editor, _ = signed_in_client(desk_app)
+    copied = editor.get_cookie("searchsvc_desk").value
+    thief = desk_app.test_client()
+    thief.set_cookie("searchsvc_desk", copied)
+    assert thief.get("/desk").status_code == 200  # the copy works while the session lasts
+    assert editor.post("/desk/signout", data={"csrf_token": csrf_of(editor.get("/desk").text)}).status_code == 303
+    assert thief.get("/desk").status_code == 302
+    assert thief.get("/api/desk").status_code == 401
+    # another worker of the same server (its own app, the shared state folder) refuses it too
+    worker = make_app(**DESK, SEARCHSVC_STATE_DIR=str(desk_app.extensions["searchsvc"]["state_dir"])).test_client()
+    worker.set_cookie("searchsvc_desk", copied)
+    assert worker.get("/api/desk").status_code == 401
+    again, _ = signed_in_client(desk_app)  # signing in again is a new session
+    assert again.get("/api/desk").status_code == 200
+
+
 def _cookie(app, **data) -> str:
     return app.session_interface.get_signing_serializer(app).dumps(data)
 
@@ -183,19 +200,23 @@ def test_an_expired_or_foreign_or_revoked_cookie_is_not_a_session(desk_app, make
 
     fingerprint = hashlib.sha256(TOKEN.encode()).hexdigest()[:16]
     client = desk_app.test_client()
-    client.set_cookie("searchsvc_desk", _cookie(desk_app, editor=fingerprint, exp=time.time() - 1, csrf="x" * 20))
+    session = {"csrf": "x" * 20, "sid": "s" * 22}
+    client.set_cookie("searchsvc_desk", _cookie(desk_app, editor=fingerprint, exp=time.time() - 1, **session))
     assert client.get("/desk").status_code == 302
     assert client.get("/api/desk").status_code == 401
-    fresh = _cookie(desk_app, editor=fingerprint, exp=time.time() + 600, csrf="x" * 20)
+    fresh = _cookie(desk_app, editor=fingerprint, exp=time.time() + 600, **session)
     client.set_cookie("searchsvc_desk", fresh)
     assert client.get("/desk").status_code == 200  # the same cookie, unexpired, is a session
     other_key = make_app(SEARCHSVC_EDITOR_TOKENS=TOKEN, SEARCHSVC_SECRET_KEY="another-key-" + "k" * 30)
-    forged = _cookie(other_key, editor=fingerprint, exp=time.time() + 600, csrf="x" * 20)
+    forged = _cookie(other_key, editor=fingerprint, exp=time.time() + 600, **session)
     client.set_cookie("searchsvc_desk", forged)
     assert client.get("/desk").status_code == 302
     revoked = make_app(SEARCHSVC_EDITOR_TOKENS=OTHER, SEARCHSVC_SECRET_KEY=SECRET).test_client()
     revoked.set_cookie("searchsvc_desk", fresh)  # signed with the same key, for a token no longer configured
     assert revoked.get("/desk").status_code == 302
+    no_id = _cookie(desk_app, editor=fingerprint, exp=time.time() + 600, csrf="x" * 20)
+    client.set_cookie("searchsvc_desk", no_id)  # a session that could not be signed out is none
+    assert client.get("/desk").status_code == 302
 
 
 def test_a_bearer_token_opens_the_json_without_a_cookie_or_csrf(anon):

@@ -34,6 +34,11 @@ def _client() -> str:
     return get_remote_address()
 
 
+def storage():
+    """The store the attempts are counted in (``limits``' storage: ``incr``, ``get``), shared by the workers."""
+    return _limiter()[0].storage
+
+
 def allowed() -> bool:
     """Count one attempt of this client; False once over the limit. Raises when the store fails."""
     limiter, item = _limiter()

@@ -13,8 +13,11 @@
   HTTPS (directly, or through a trusted proxy: ``SEARCHSVC_TRUSTED_PROXIES``), and lasts
   ``SEARCHSVC_EDITOR_SESSION_HOURS``: the cookie's Max-Age, the signed timestamp (Flask
   refuses an older one) and the ``exp`` inside it all say so.  It holds the expiry, a CSRF
-  token and the first 16 hex digits of the token's digest, so removing a token from the
-  settings signs its sessions out.
+  token, a random session id and the first 16 hex digits of the token's digest, so removing
+  a token from the settings signs its sessions out.
+- **Sign-out** also keeps the session's id as signed out, until the session would have
+  expired, in the store the attempt limit counts in (``attempts.storage``: every worker, and
+  every replica when that is Redis), so a copy of the cookie stops working too.
 - **CSRF**: every desk form posts the session's CSRF token, compared in constant time; a
   POST without it is 400.  ``POST /api/related`` needs it too when the cookie authenticates
   it; ``Authorization: Bearer <token>`` authenticates the JSON API without a cookie or CSRF.
@@ -45,6 +48,7 @@ log = logging.getLogger("searchsvc.web")
 
 COOKIE = "searchsvc_desk"
 FINGERPRINT = 16
+SIGNED_OUT = "searchsvc-signed-out/"  # + a session's id: in the attempt limit's store until the session expires
 
 
 def digest(token: str) -> str:
@@ -96,6 +100,9 @@ def signed_in() -> bool:
     if not any(hmac.compare_digest(fingerprint, d[:FINGERPRINT]) for d in digests):
         session.clear()
         return False
+    if _signed_out(str(session.get("sid") or "")):
+        session.clear()
+        return False
     return True
 
 
@@ -106,10 +113,30 @@ def sign_in(found_digest: str) -> None:
     session["editor"] = found_digest[:FINGERPRINT]
     session["exp"] = time.time() + hours * 3600
     session["csrf"] = secrets.token_urlsafe(32)
+    session["sid"] = secrets.token_urlsafe(16)
 
 
 def sign_out() -> None:
+    """End the session here and for any copy of its cookie: its id is kept as signed out until it expires."""
+    sid, exp = str(session.get("sid") or ""), float(session.get("exp", 0))
     session.clear()
+    if sid:
+        try:
+            attempts.storage().incr(SIGNED_OUT + sid, max(1, int(exp - time.time()) + 1))
+        except Exception as exc:
+            log.warning("could not record a sign-out (%s): a copy of that cookie still works until it expires",
+                        type(exc).__name__)
+
+
+def _signed_out(sid: str) -> bool:
+    """Whether the session ``sid`` was signed out (any worker; a session without an id is not one)."""
+    if not sid:
+        return True
+    try:
+        return attempts.storage().get(SIGNED_OUT + sid) > 0
+    except Exception as exc:  # refused rather than unchecked, as sign-in is when the store fails
+        log.warning("signed-out sessions cannot be read (%s); session refused", type(exc).__name__)
+        return True
 
 
 def csrf_token() -> str:
