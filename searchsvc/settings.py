@@ -321,6 +321,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SEARCHSVC_INSIGHTS_BATCH", whole(1), 200, "records that make the writer flush at once"),
     Setting("SEARCHSVC_INSIGHTS_FLUSH_SECONDS", number(0.01, "seconds"), 2.0,
             "seconds between flushes of the waiting records"),
+    Setting("SEARCHSVC_INSIGHTS_BEACON_RATE", rate, "50/second",
+            "insight beacons counted per route and worker process, from all readers together; more are "
+            "refused (429) uncounted; off: no limit"),
     # the editors' desk (closed without a token)
     Setting("SEARCHSVC_EDITOR_TOKENS", tokens, (),
             "sign-in tokens of the editors; empty turns the desk off (404); kept in memory only as SHA-256 hashes",

@@ -147,6 +147,39 @@ def test_searches_without_a_query_past_page_one_or_as_instant_results_are_not_co
     assert len(searched_keys(stored(app))) == 1
 
 
+def test_a_beacon_from_another_sites_page_is_not_counted(make_app):
+    app = make_app(**DESK, SEARCHSVC_CORS_ORIGINS="https://partner.example")
+    client = app.test_client()
+    beacon = {"q": "KRAS G12C", "position": "1"}
+    sent = [
+        ("search", "page", {"Origin": "https://evil.example"}, 403),
+        ("open", "page", {"Referer": "https://evil.example/page.html"}, 403),
+        ("open", "widget", {"Origin": "https://evil.example"}, 403),
+        ("open", "page", {"Origin": "https://partner.example"}, 403),  # our pages are only on this site
+        ("search", "page", {"Origin": "null"}, 403),
+        ("open", "widget", {"Origin": "https://partner.example"}, 204),  # the widget, where it may run
+        ("open", "page", {"Origin": "http://localhost"}, 204),
+        ("search", "page", {"Referer": "http://localhost/search?q=KRAS"}, 204),
+    ]
+    for kind, source, headers, status in sent:
+        response = client.post(f"/api/insights/{kind}", data={**beacon, "source": source}, headers=headers)
+        assert response.status_code == status, (kind, source, headers)
+    counted = [(kind, detail, n) for _, kind, _, detail, n in stored(app)]
+    assert sorted(counted) == [("open", "page:1", 1), ("open", "widget:1", 1), ("search", "", 1)]
+
+
+def test_beacons_over_the_rate_are_refused_and_not_counted(make_app):
+    app = make_app(**DESK, SEARCHSVC_INSIGHTS_BEACON_RATE="3/hour")
+    app.extensions["searchsvc"]["beacon_throttle"].clock = lambda: 1000.0  # no window rolls over
+    client = app.test_client()
+    statuses = [client.post("/api/insights/open", data={"q": "KRAS G12C", "position": "1"}).status_code
+                for _ in range(4)]
+    assert statuses == [204, 204, 204, 429]
+    assert client.post("/api/insights/search", data={"q": "KRAS G12C"}).status_code == 204  # its own budget
+    counted = {(kind, n) for _, kind, _, _, n in stored(app) if kind in ("open", "search")}
+    assert counted == {("open", 3), ("search", 1)}
+
+
 @pytest.mark.parametrize("header", [DNT, GPC], ids=["DNT", "Sec-GPC"])
 def test_do_not_track_and_global_privacy_control_record_nothing(app, client, header):
     search(client, "KRAS G12C", headers=header)
