@@ -195,10 +195,27 @@ def _cookie(app, **data) -> str:
     return app.session_interface.get_signing_serializer(app).dumps(data)
 
 
-def test_an_expired_or_foreign_or_revoked_cookie_is_not_a_session(desk_app, make_app):
+def test_the_cookie_names_its_token_by_nothing_a_guess_could_be_checked_against(desk_app):
     import hashlib
 
-    fingerprint = hashlib.sha256(TOKEN.encode()).hexdigest()[:16]
+    client, _ = signed_in_client(desk_app)
+    readable = desk_app.session_interface.get_signing_serializer(desk_app).loads(
+        client.get_cookie("searchsvc_desk").value)  # signed, not encrypted: anyone holding it reads this
+    token_digest = hashlib.sha256(TOKEN.encode()).hexdigest()
+    for value in map(str, readable.values()):
+        assert value[:8] not in token_digest and TOKEN not in value
+
+
+def _fingerprint(app, token: str) -> str:
+    import hashlib
+    import hmac
+
+    token_digest = hashlib.sha256(token.encode()).hexdigest()
+    return hmac.new(app.secret_key.encode(), token_digest.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def test_an_expired_or_foreign_or_revoked_cookie_is_not_a_session(desk_app, make_app):
+    fingerprint = _fingerprint(desk_app, TOKEN)
     client = desk_app.test_client()
     session = {"csrf": "x" * 20, "sid": "s" * 22}
     client.set_cookie("searchsvc_desk", _cookie(desk_app, editor=fingerprint, exp=time.time() - 1, **session))

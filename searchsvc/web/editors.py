@@ -13,8 +13,9 @@
   HTTPS (directly, or through a trusted proxy: ``SEARCHSVC_TRUSTED_PROXIES``), and lasts
   ``SEARCHSVC_EDITOR_SESSION_HOURS``: the cookie's Max-Age, the signed timestamp (Flask
   refuses an older one) and the ``exp`` inside it all say so.  It holds the expiry, a CSRF
-  token, a random session id and the first 16 hex digits of the token's digest, so removing
-  a token from the settings signs its sessions out.
+  token, a random session id and an HMAC (under the secret key) of the token's digest, so
+  removing a token from the settings signs its sessions out, and the cookie's readable data
+  cannot be used to check a guessed token.
 - **Sign-out** also keeps the session's id as signed out, until the session would have
   expired, in the store the attempt limit counts in (``attempts.storage``: every worker, and
   every replica when that is Redis), so a copy of the cookie stops working too.
@@ -47,12 +48,19 @@ from .http import error_response
 log = logging.getLogger("searchsvc.web")
 
 COOKIE = "searchsvc_desk"
-FINGERPRINT = 16
+FINGERPRINT = 32  # hex digits of the HMAC that names a session's token
 SIGNED_OUT = "searchsvc-signed-out/"  # + a session's id: in the attempt limit's store until the session expires
 
 
 def digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def fingerprint(token_digest: str) -> str:
+    """What a session cookie names its token by: an HMAC of the token's digest under the secret key,
+    so the cookie (signed, not encrypted) says nothing that could be checked against a guessed token."""
+    key = str(current_app.secret_key).encode("utf-8")
+    return hmac.new(key, token_digest.encode("ascii"), hashlib.sha256).hexdigest()[:FINGERPRINT]
 
 
 class DeskSessions(SecureCookieSessionInterface):
@@ -96,8 +104,8 @@ def signed_in() -> bool:
         session.clear()
         return False
     digests = current_app.extensions["searchsvc"].get("editor_digests") or ()
-    fingerprint = str(session.get("editor"))
-    if not any(hmac.compare_digest(fingerprint, d[:FINGERPRINT]) for d in digests):
+    named = str(session.get("editor"))
+    if not any(hmac.compare_digest(named, fingerprint(d)) for d in digests):
         session.clear()
         return False
     if _signed_out(str(session.get("sid") or "")):
@@ -110,7 +118,7 @@ def sign_in(found_digest: str) -> None:
     hours = current_app.extensions["searchsvc"]["editor_hours"]
     session.clear()
     session.permanent = True
-    session["editor"] = found_digest[:FINGERPRINT]
+    session["editor"] = fingerprint(found_digest)
     session["exp"] = time.time() + hours * 3600
     session["csrf"] = secrets.token_urlsafe(32)
     session["sid"] = secrets.token_urlsafe(16)
