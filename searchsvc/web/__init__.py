@@ -15,6 +15,7 @@ Flask's application-factory layout::
     present.py              shaping search results for the API and the templates
     openapi.py              the OpenAPI document served at /api/openapi.json
     insights.py             recording searches and opened results (off the request path), the beacons
+    beacons.py              which beacons are counted: sent from our pages (or the widget's sites), under a rate
     editors.py              editors' sign-in: hashed tokens, the signed session cookie, CSRF
     attempts.py             the limit on token attempts per client (sign-in form, wrong Bearer tokens)
     desk.py                 the editors' desk (/desk) and its JSON (/api/desk, /api/related)
