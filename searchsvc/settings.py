@@ -284,7 +284,8 @@ SETTINGS: tuple[Setting, ...] = (
             "folder the workers share their embedded stores in (cache, rate-limit counters); empty is a "
             "private one per `searchsvc serve`, removed when it stops"),
     Setting("SEARCHSVC_TRUSTED_PROXIES", whole(0, 10), 0,
-            "reverse proxies in front whose X-Forwarded-* headers are trusted (1 behind nginx)"),
+            "reverse proxies in front whose X-Forwarded-For and -Proto headers are trusted (1 behind nginx); "
+            "a forwarded Host or prefix never is"),
     # abuse protections
     Setting("SEARCHSVC_RATE_LIMIT", rate, "600/minute",
             "requests per client address on /api/*, over all API routes and all workers; "
@@ -320,6 +321,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SEARCHSVC_INSIGHTS_BATCH", whole(1), 200, "records that make the writer flush at once"),
     Setting("SEARCHSVC_INSIGHTS_FLUSH_SECONDS", number(0.01, "seconds"), 2.0,
             "seconds between flushes of the waiting records"),
+    Setting("SEARCHSVC_INSIGHTS_BEACON_RATE", rate, "50/second",
+            "insight beacons counted per route and worker process, from all readers together; more are "
+            "refused (429) uncounted; off: no limit"),
     # the editors' desk (closed without a token)
     Setting("SEARCHSVC_EDITOR_TOKENS", tokens, (),
             "sign-in tokens of the editors; empty turns the desk off (404); kept in memory only as SHA-256 hashes",
@@ -329,7 +333,8 @@ SETTINGS: tuple[Setting, ...] = (
             "required when SEARCHSVC_EDITOR_TOKENS is set", secret=True),
     Setting("SEARCHSVC_EDITOR_SESSION_HOURS", number(0.01, "hours"), 8.0, "hours an editor stays signed in"),
     Setting("SEARCHSVC_SIGNIN_RATE_LIMIT", attempts, "10/minute",
-            "sign-in attempts per client address (counted where SEARCHSVC_RATE_LIMIT_STORAGE counts)"),
+            "sign-in attempts and wrong Bearer tokens (desk JSON, /metrics) per client address "
+            "(counted where SEARCHSVC_RATE_LIMIT_STORAGE counts)"),
     # operators
     Setting("SEARCHSVC_METRICS_TOKEN", secret(MIN_TOKEN_CHARS), "",
             "bearer token that may read /metrics from anywhere (kept hashed); empty: loopback clients only",

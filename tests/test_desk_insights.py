@@ -9,6 +9,8 @@ the queue with ``Recorder.flush()`` (the event), never by waiting.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import sqlite3
 import time
@@ -109,6 +111,32 @@ def test_the_store_has_one_table_of_daily_counts_and_nothing_about_the_reader(ap
     assert all(len(day) == 10 for day, *_ in stored(app))  # a day, no time of day
 
 
+PERSONAL = ("13812345678", "a@b.com", "b.com", "http", "x.y", "\u202e", "\u200f")
+
+
+def test_phone_numbers_emails_web_addresses_and_bidi_controls_are_never_stored(app, client):
+    """What could tell who a reader is (or reorder what an editor reads) is dropped before it is
+    stored: digit runs of 5+, emails, web addresses, control and bidi characters; a quoted phrase
+    is kept as its words, never as typed."""
+    queries = ["13812345678", "a@b.com", "http://x.y/z", '"call 13812345678 a@b.com http://x.y/z"',
+               "KRAS\u202e骨肉瘤", '"EGFR\u202e突变\u200f"']
+    for _ in range(3):
+        for q in queries:
+            search(client, q)
+        beacon = client.post("/api/insights/search", data={"q": queries[3], "source": "widget"})
+        assert beacon.status_code == 204
+    rows = stored(app)
+    raw = b"".join(p.read_bytes() for p in recorder(app).store.path.parent.iterdir() if p.is_file())
+    shown = json.dumps(desk(app), ensure_ascii=False) + client.get("/api/desk.csv", headers=BEARER).text
+    for secret in PERSONAL:
+        assert secret.encode() not in raw, secret
+        assert secret not in shown, secret
+        assert all(secret not in key for _, _, key, _, _ in rows), secret
+    keys = [insights_report.parse_key(k) for k in searched_keys(rows)]
+    assert {"concepts": [], "words": ["call"], "absent": []} in keys  # the phrase, as its words
+    assert any("KRAS" in k["concepts"] and "骨肉瘤" in k["concepts"] for k in keys)  # the rest still counts
+
+
 def test_searches_without_a_query_past_page_one_or_as_instant_results_are_not_counted(app, client):
     search(client, "")
     search(client, "expert:林晓舟")  # a filter only: nothing asked of the text
@@ -117,6 +145,39 @@ def test_searches_without_a_query_past_page_one_or_as_instant_results_are_not_co
     assert searched_keys(stored(app)) == set()
     assert client.post("/api/insights/search", data={"q": "KRAS G12C", "source": "page"}).status_code == 204
     assert len(searched_keys(stored(app))) == 1
+
+
+def test_a_beacon_from_another_sites_page_is_not_counted(make_app):
+    app = make_app(**DESK, SEARCHSVC_CORS_ORIGINS="https://partner.example")
+    client = app.test_client()
+    beacon = {"q": "KRAS G12C", "position": "1"}
+    sent = [
+        ("search", "page", {"Origin": "https://evil.example"}, 403),
+        ("open", "page", {"Referer": "https://evil.example/page.html"}, 403),
+        ("open", "widget", {"Origin": "https://evil.example"}, 403),
+        ("open", "page", {"Origin": "https://partner.example"}, 403),  # our pages are only on this site
+        ("search", "page", {"Origin": "null"}, 403),
+        ("open", "widget", {"Origin": "https://partner.example"}, 204),  # the widget, where it may run
+        ("open", "page", {"Origin": "http://localhost"}, 204),
+        ("search", "page", {"Referer": "http://localhost/search?q=KRAS"}, 204),
+    ]
+    for kind, source, headers, status in sent:
+        response = client.post(f"/api/insights/{kind}", data={**beacon, "source": source}, headers=headers)
+        assert response.status_code == status, (kind, source, headers)
+    counted = [(kind, detail, n) for _, kind, _, detail, n in stored(app)]
+    assert sorted(counted) == [("open", "page:1", 1), ("open", "widget:1", 1), ("search", "", 1)]
+
+
+def test_beacons_over_the_rate_are_refused_and_not_counted(make_app):
+    app = make_app(**DESK, SEARCHSVC_INSIGHTS_BEACON_RATE="3/hour")
+    app.extensions["searchsvc"]["beacon_throttle"].clock = lambda: 1000.0  # no window rolls over
+    client = app.test_client()
+    statuses = [client.post("/api/insights/open", data={"q": "KRAS G12C", "position": "1"}).status_code
+                for _ in range(4)]
+    assert statuses == [204, 204, 204, 429]
+    assert client.post("/api/insights/search", data={"q": "KRAS G12C"}).status_code == 204  # its own budget
+    counted = {(kind, n) for _, kind, _, _, n in stored(app) if kind in ("open", "search")}
+    assert counted == {("open", 3), ("search", 1)}
 
 
 @pytest.mark.parametrize("header", [DNT, GPC], ids=["DNT", "Sec-GPC"])
@@ -258,6 +319,24 @@ def test_the_csv_and_the_cli_say_what_the_desk_says(app, client, runner, tmp_pat
     assert "--min-count" in runner.invoke(["insights", "--help"]).output
     bad = runner.invoke(["insights", "--state-dir", state, "--storage", "memcached://x"])
     assert bad.exit_code == 2 and "SEARCHSVC_INSIGHTS_STORAGE" in bad.output
+
+
+def test_no_csv_cell_is_a_formula_a_spreadsheet_would_run(app, client):
+    """Readers' queries reach the CSV: a cell starting with = + - @ (or a tab, a CR) is written after
+    a quote, so a spreadsheet shows the text and runs nothing."""
+    for _ in range(3):
+        search(client, '=HYPERLINK("http://x.y","KRAS")')
+        search(client, "@SUM(1+1)")
+    # what the understanding keeps of a query may start like a formula too (or an older release stored it)
+    formulas = ["=cmd|'/c calc'!A1", "@SUM(1+1)", "+1+1", "-2+3", "\tKRAS", "\rKRAS"]
+    rows = {(today(), "search", json.dumps({"c": [], "w": [f], "a": []}), ""): 3 for f in formulas}
+    rows[(today(), "correction", json.dumps(["=1+2", "@A1"]), "")] = 3
+    recorder(app).store.write(rows)
+    body = client.get("/api/desk.csv", headers=BEARER).text.lstrip("\ufeff")
+    cells = [cell for row in csv.reader(io.StringIO(body, newline="")) for cell in row]
+    assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")]
+    for f in formulas + ["=1+2", "@A1"]:
+        assert "'" + f in cells, f  # shown as the text it was
 
 
 # -- where it is kept, and for how long ------------------------------------------------------

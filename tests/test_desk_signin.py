@@ -174,28 +174,66 @@ def test_sign_out_with_the_csrf_token_ends_the_session(editor):
     assert editor.get("/api/desk").status_code == 401
 
 
+def test_after_sign_out_a_copy_of_the_cookie_opens_nothing_in_any_worker(desk_app, make_app):
+    editor, _ = signed_in_client(desk_app)
+    copied = editor.get_cookie("searchsvc_desk").value
+    thief = desk_app.test_client()
+    thief.set_cookie("searchsvc_desk", copied)
+    assert thief.get("/desk").status_code == 200  # the copy works while the session lasts
+    assert editor.post("/desk/signout", data={"csrf_token": csrf_of(editor.get("/desk").text)}).status_code == 303
+    assert thief.get("/desk").status_code == 302
+    assert thief.get("/api/desk").status_code == 401
+    # another worker of the same server (its own app, the shared state folder) refuses it too
+    worker = make_app(**DESK, SEARCHSVC_STATE_DIR=str(desk_app.extensions["searchsvc"]["state_dir"])).test_client()
+    worker.set_cookie("searchsvc_desk", copied)
+    assert worker.get("/api/desk").status_code == 401
+    again, _ = signed_in_client(desk_app)  # signing in again is a new session
+    assert again.get("/api/desk").status_code == 200
+
+
 def _cookie(app, **data) -> str:
     return app.session_interface.get_signing_serializer(app).dumps(data)
 
 
-def test_an_expired_or_foreign_or_revoked_cookie_is_not_a_session(desk_app, make_app):
+def test_the_cookie_names_its_token_by_nothing_a_guess_could_be_checked_against(desk_app):
     import hashlib
 
-    fingerprint = hashlib.sha256(TOKEN.encode()).hexdigest()[:16]
+    client, _ = signed_in_client(desk_app)
+    readable = desk_app.session_interface.get_signing_serializer(desk_app).loads(
+        client.get_cookie("searchsvc_desk").value)  # signed, not encrypted: anyone holding it reads this
+    token_digest = hashlib.sha256(TOKEN.encode()).hexdigest()
+    for value in map(str, readable.values()):
+        assert value[:8] not in token_digest and TOKEN not in value
+
+
+def _fingerprint(app, token: str) -> str:
+    import hashlib
+    import hmac
+
+    token_digest = hashlib.sha256(token.encode()).hexdigest()
+    return hmac.new(app.secret_key.encode(), token_digest.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def test_an_expired_or_foreign_or_revoked_cookie_is_not_a_session(desk_app, make_app):
+    fingerprint = _fingerprint(desk_app, TOKEN)
     client = desk_app.test_client()
-    client.set_cookie("searchsvc_desk", _cookie(desk_app, editor=fingerprint, exp=time.time() - 1, csrf="x" * 20))
+    session = {"csrf": "x" * 20, "sid": "s" * 22}
+    client.set_cookie("searchsvc_desk", _cookie(desk_app, editor=fingerprint, exp=time.time() - 1, **session))
     assert client.get("/desk").status_code == 302
     assert client.get("/api/desk").status_code == 401
-    fresh = _cookie(desk_app, editor=fingerprint, exp=time.time() + 600, csrf="x" * 20)
+    fresh = _cookie(desk_app, editor=fingerprint, exp=time.time() + 600, **session)
     client.set_cookie("searchsvc_desk", fresh)
     assert client.get("/desk").status_code == 200  # the same cookie, unexpired, is a session
     other_key = make_app(SEARCHSVC_EDITOR_TOKENS=TOKEN, SEARCHSVC_SECRET_KEY="another-key-" + "k" * 30)
-    forged = _cookie(other_key, editor=fingerprint, exp=time.time() + 600, csrf="x" * 20)
+    forged = _cookie(other_key, editor=fingerprint, exp=time.time() + 600, **session)
     client.set_cookie("searchsvc_desk", forged)
     assert client.get("/desk").status_code == 302
     revoked = make_app(SEARCHSVC_EDITOR_TOKENS=OTHER, SEARCHSVC_SECRET_KEY=SECRET).test_client()
     revoked.set_cookie("searchsvc_desk", fresh)  # signed with the same key, for a token no longer configured
     assert revoked.get("/desk").status_code == 302
+    no_id = _cookie(desk_app, editor=fingerprint, exp=time.time() + 600, csrf="x" * 20)
+    client.set_cookie("searchsvc_desk", no_id)  # a session that could not be signed out is none
+    assert client.get("/desk").status_code == 302
 
 
 def test_a_bearer_token_opens_the_json_without_a_cookie_or_csrf(anon):
@@ -222,6 +260,25 @@ def test_sign_in_attempts_are_limited_per_client(make_app):
     elsewhere = client.post("/desk/signin", data={"token": TOKEN, "csrf_token": token},
                             environ_base={"REMOTE_ADDR": "198.51.100.60"})
     assert elsewhere.status_code == 303
+
+
+def test_wrong_bearer_tokens_are_limited_per_client_like_sign_in_attempts(make_app):
+    app = make_app(**DESK, SEARCHSVC_SIGNIN_RATE_LIMIT="3/minute")
+    app.extensions["searchsvc"]["attempt_limiter"][0].storage.clock = lambda: 1_800_000_000.0  # no window rolls
+    client = app.test_client()
+    here = {"REMOTE_ADDR": "203.0.113.51"}
+    guesses = [client.get("/api/desk", headers={"Authorization": f"Bearer guess-{n:016d}"}, environ_base=here)
+               for n in range(4)]
+    assert [r.status_code for r in guesses] == [401, 401, 401, 429]
+    assert int(guesses[-1].headers["Retry-After"]) >= 1 and guesses[-1].json["error"]["code"] == 429
+    # once spent, even the right token is refused from there (a guess that hit would not be told)
+    assert client.get("/api/desk", headers={"Authorization": f"Bearer {TOKEN}"}, environ_base=here).status_code == 429
+    token = csrf_of(client.get("/desk/signin", environ_base=here).text)  # one budget with the sign-in form
+    assert client.post("/desk/signin", data={"token": TOKEN, "csrf_token": token}, environ_base=here).status_code == 429
+    elsewhere = {"REMOTE_ADDR": "198.51.100.61"}
+    ok = [client.get("/api/desk", headers={"Authorization": f"Bearer {TOKEN}"}, environ_base=elsewhere)
+          for _ in range(5)]
+    assert [r.status_code for r in ok] == [200] * 5  # the right token costs nothing
 
 
 def test_after_sign_in_only_desk_pages_are_a_destination(desk_app):

@@ -100,6 +100,19 @@ def test_requests_are_counted_by_route_rule_method_and_status_never_by_path_or_q
     assert not [v for v in every_label if "?" in v or "KRAS" in v or "wp-login" in v or known in v]
 
 
+def test_an_unknown_method_is_counted_as_other_never_by_its_name(make_app):
+    client = make_app().test_client()
+    before = scrape(client)
+    for method in ("FOOBAR", "BAZQUUX", "PROPFIND"):
+        assert client.open("/api/search?q=KRAS", method=method).status_code in (400, 405)
+    after = scrape(client)
+    grown = sum(v - before.get(k, 0.0) for k, v in after.items()
+                if k[0] == "searchsvc_http_requests_total" and dict(k[1])["method"] == "other")
+    assert grown == 3
+    methods = {dict(labels).get("method") for (_, labels) in after}
+    assert not methods & {"FOOBAR", "BAZQUUX", "PROPFIND"}
+
+
 def test_each_search_stage_is_timed_once_per_search_and_cache_hits_and_misses_are_counted(make_app):
     client = make_app().test_client()
     before = scrape(client)
@@ -219,6 +232,19 @@ def test_the_token_opens_it_from_anywhere_and_is_kept_only_hashed(make_app):
     assert client.get("/metrics", environ_base=OUTSIDE, headers={"Authorization": f"bearer  {TOKEN} "}).status_code == 200
     for wrong in (f"Bearer {TOKEN[:-1]}", f"Bearer {TOKEN}x", f"Basic {TOKEN}", TOKEN, "Bearer ", ""):
         assert client.get("/metrics", environ_base=OUTSIDE, headers={"Authorization": wrong}).status_code == 404, wrong
+
+
+def test_wrong_tokens_are_limited_per_client(make_app):
+    app = make_app(SEARCHSVC_METRICS_TOKEN=TOKEN, SEARCHSVC_SIGNIN_RATE_LIMIT="3/minute")
+    app.extensions["searchsvc"]["attempt_limiter"][0].storage.clock = lambda: 1_800_000_000.0  # no window rolls
+    client = app.test_client()
+    outside = {"REMOTE_ADDR": "203.0.113.9"}
+    guesses = [client.get("/metrics", headers={"Authorization": f"Bearer guess-{n:016d}"}, environ_base=outside)
+               for n in range(4)]
+    assert [r.status_code for r in guesses] == [404, 404, 404, 429]
+    assert client.get("/metrics", headers={"Authorization": f"Bearer {TOKEN}"}, environ_base=outside).status_code == 429
+    other = {"REMOTE_ADDR": "198.51.100.9"}
+    assert client.get("/metrics", headers={"Authorization": f"Bearer {TOKEN}"}, environ_base=other).status_code == 200
 
 
 @pytest.mark.parametrize("short", ["tok-q", "123456789012345"])

@@ -228,7 +228,8 @@ def test_nginx_spreads_caches_and_revalidates(cluster):
     assert get(nginx.base, "/healthz")[1].get("X-Cache-Status") in (None, "")  # never cached
     # the site's own log has every request, and no reader's address or browser
     private = nginx.private_log.read_text("utf-8")
-    assert f'"GET {path} HTTP/1.1" 200' in private and "127.0.0.1" not in private and "Python-urllib" not in private
+    assert '"GET /api/search HTTP/1.1" 200' in private and "127.0.0.1" not in private and "Python-urllib" not in private
+    assert "q=" not in private and "EGFR" not in private and "肺癌" not in private  # no reader's search either
     security = get(nginx.base, "/search?q=EGFR")[1]
     assert security["X-Content-Type-Options"] == "nosniff" and "frame-ancestors 'none'" in security["Content-Security-Policy"]
 

@@ -11,6 +11,7 @@ test says so and never because a search happened to be slow.
 
 from __future__ import annotations
 
+import logging
 import threading
 from urllib.parse import quote
 
@@ -120,6 +121,17 @@ def test_a_request_past_its_time_budget_is_a_clear_503(make_app, sample_index, k
     assert page.status_code == 503 and page.mimetype == "text/html"
     assert "用时太长" in page.get_data(as_text=True)
     assert client.get("/healthz").status_code == 200  # health is not index work: it still answers
+
+
+def test_the_service_log_names_the_path_never_the_readers_query(make_app, sample_index, clock, caplog):
+    client = make_app(sample_index, SEARCHSVC_TIME_BUDGET="0.5", SEARCHSVC_CACHE_MB=0).test_client()
+    clock.step = 1.0  # every request runs past its budget, and is logged
+    with caplog.at_level(logging.DEBUG):
+        assert client.get("/api/search?q=secret-reader-query&tag=secret-tag").status_code == 503
+        assert client.get("/search?q=secret-reader-query").status_code == 503
+    logged = [r.getMessage() for r in caplog.records]
+    assert any("/api/search" in m for m in logged) and any("/search" in m for m in logged)
+    assert not [m for m in logged if "secret" in m or "?" in m]
 
 
 def test_with_the_pool_saturated_a_request_waits_within_its_own_budget_and_gets_503(make_app, sample_index, clock):
@@ -326,3 +338,19 @@ def test_html_is_never_served_for_an_api_path_even_for_unknown_ones(make_app, sa
     for path in ("/api/", "/api/nope", "/api/articles/a/b/c", "/api/search/extra"):
         response = client.get(path)
         assert response.status_code == 404 and response.headers["Content-Type"] == "application/json", path
+
+
+def test_a_forwarded_host_or_prefix_never_reaches_an_absolute_url(make_app, sample_index, known):
+    """Behind a trusted proxy only the client's address and scheme are taken from X-Forwarded-*: a
+    client's X-Forwarded-Host would otherwise write its origin into feeds and the OpenAPI document
+    (and into a shared cache, for every reader after it)."""
+    client = make_app(sample_index, SEARCHSVC_TRUSTED_PROXIES=1, SEARCHSVC_RATE_LIMIT="off").test_client()
+    forged = {"X-Forwarded-For": "192.0.2.1", "X-Forwarded-Proto": "https", "X-Forwarded-Host": "evil.example",
+              "X-Forwarded-Prefix": "/evil-prefix"}
+    paths = ["/api/openapi.json", "/search.atom?q=KRAS", f"/tags/{quote(known['tag'])}.atom",
+             f"/experts/{quote(known['expert'])}.atom", "/api/search?q=KRAS"]
+    for path in paths:
+        response = client.get(path, headers=forged, environ_base={"REMOTE_ADDR": "127.0.0.1"})
+        assert response.status_code == 200, path
+        assert "https://localhost" in response.text, path  # the absolute URLs are there, on our own origin
+        assert "evil" not in response.text, path

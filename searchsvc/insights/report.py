@@ -22,6 +22,8 @@ import csv
 import datetime as dt
 import io
 import json
+import re
+import unicodedata
 from urllib.parse import urlencode
 
 from .store import Row, cutoff
@@ -32,26 +34,51 @@ SHOWN = 50           # rows per section
 NO_CONCEPT = "（未识别为概念）"
 
 
+# What a search may carry that tells who the reader is, or whom they wrote to: a run of 5+ digits
+# (a phone, an id card, an account number), an email address, a web address or a host name.
+# None of it is stored; nor are control and bidi-override characters (Unicode Cc, Cf: U+202E...).
+PERSONAL = re.compile(r"\d{5,}|\S*@\S*|(?:https?|ftp)://\S*|www\.\S*|(?<![\w.])[^\W\d_][\w-]*(?:\.[\w-]+)+",
+                      re.IGNORECASE)
+URL_PARTS = {"http", "https", "ftp", "www", "mailto"}  # what is left of a web address the parser split
+
+
+def private_text(text: str) -> str:
+    """``text`` as it may be stored: no control or format characters, nothing in ``PERSONAL``."""
+    text = PERSONAL.sub(" ", "".join(ch for ch in text if unicodedata.category(ch) not in ("Cc", "Cf")))
+    return " ".join(w for w in text.split() if w.lower() not in URL_PARTS)
+
+
 def query_key(understood: dict) -> str | None:
-    """The understood query as canonical JSON; None when nothing was asked.
+    """The understood query as canonical JSON; None when nothing (storable) was asked.
 
     ``{"c": concepts, "w": words, "a": absent}``: the canonical names of the lexicon concepts
     named (also those no interview holds yet: 宫颈癌 typed as 子宫颈癌), the other words
-    searched, and what no interview holds (a lexicon concept by its canonical name).
+    searched, and what no interview holds (a lexicon concept by its canonical name).  A quoted
+    phrase counts as its words (as the index reads them), never as the text typed; anything
+    ``private_text`` removes is not stored at all.
     """
     from ..analysis import analyzer, normalize
     from ..query.wordlists import concept_for
 
+    def tokens(text: str) -> tuple[str, ...]:
+        return tuple(t.text for t in analyzer()(text, mode="query")) if text else ()
+
     concepts = {c["canonical"] for c in understood.get("concepts", ()) if c.get("canonical")}
-    words = {normalize(w).strip() for w in understood.get("words", ())}
-    words |= {normalize(r["text"]).strip().strip('"') for r in understood.get("required", ())}
+    words = {private_text(normalize(w)) for w in understood.get("words", ())}
+    for required in understood.get("required", ()):
+        for token in tokens(private_text(normalize(required["text"]).replace('"', " "))):
+            concept = concept_for((token,))
+            if concept is not None:
+                concepts.add(concept.canonical)
+            else:
+                words.add(private_text(token))
     absent = set()
     for ignored in understood.get("ignored", ()):
         if ignored.get("reason") != "absent":
             continue
-        text = normalize(ignored["text"]).strip()
-        tokens = tuple(t.text for t in analyzer()(text, mode="query")) if text else ()
-        concept = concept_for(tokens) if tokens else None
+        text = private_text(normalize(ignored["text"]))
+        found = tokens(text)
+        concept = concept_for(found) if found else None
         if concept is not None:
             concepts.add(concept.canonical)
         absent.add(concept.canonical if concept is not None else text)
@@ -88,7 +115,8 @@ def search_rows(understood: dict, total: int, day: str) -> list[tuple[str, str, 
         rows.append((day, "empty", key, ""))
     elif total <= LITTLE:
         rows.append((day, "little", key, ""))
-    corrections = [(c["from"], c["to"]) for c in understood.get("corrections", ())]
+    corrections = [(private_text(c["from"]), private_text(c["to"])) for c in understood.get("corrections", ())]
+    corrections = [(a, b) for a, b in corrections if a and b]
     if corrections:
         rows.append((day, "corrected", key, ""))
         rows += [(day, "correction", json.dumps([a, b], ensure_ascii=False), "") for a, b in corrections]
@@ -189,26 +217,41 @@ CSV_COLUMNS = ("section", "group", "query", "this_week", "last_week", "searches"
                "first_page_opens", "page_opens", "widget_opens", "correction_from", "correction_to", "count", "url")
 
 
+# A cell a spreadsheet would read as a formula (CSV injection): it is written after a quote, as text.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_text(value):
+    """``value``, with a ``'`` before it when it is text a spreadsheet would run as a formula."""
+    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_START) else value
+
+
 def to_csv(rep: dict) -> str:
-    """The report as one CSV table (a ``section`` column: top, gaps, no_opens, corrections)."""
+    """The report as one CSV table (a ``section`` column: top, gaps, no_opens, corrections).
+
+    What readers typed reaches the cells (queries, corrections): a cell starting like a formula
+    gets a leading ``'``, so a spreadsheet shows it and runs nothing."""
     out = io.StringIO()
-    writer = csv.DictWriter(out, CSV_COLUMNS, extrasaction="ignore", lineterminator="\r\n")
-    writer.writeheader()
+    table = csv.DictWriter(out, CSV_COLUMNS, extrasaction="ignore", lineterminator="\r\n")
+    table.writeheader()
+
+    def write(row: dict) -> None:
+        table.writerow({k: spreadsheet_text(v) for k, v in row.items()})
 
     def query_row(section: str, e: dict, group: str = "") -> dict:
         return {"section": section, "group": group, **e, "page_opens": e["opens"]["page"],
                 "widget_opens": e["opens"]["widget"]}
 
     for e in rep["top"]:
-        writer.writerow(query_row("top", e))
+        write(query_row("top", e))
     for g in rep["gaps"]:
         for e in g["queries"]:
-            writer.writerow(query_row("gaps", e, g["concept"]))
+            write(query_row("gaps", e, g["concept"]))
     for e in rep["no_opens"]:
-        writer.writerow(query_row("no_opens", e))
+        write(query_row("no_opens", e))
     for c in rep["corrections"]:
-        writer.writerow({"section": "corrections", "correction_from": c["from"], "correction_to": c["to"],
-                         "count": c["count"], "url": c["url"]})
+        write({"section": "corrections", "correction_from": c["from"], "correction_to": c["to"],
+               "count": c["count"], "url": c["url"]})
     return out.getvalue()
 
 

@@ -15,7 +15,9 @@ Flask's application-factory layout::
     present.py              shaping search results for the API and the templates
     openapi.py              the OpenAPI document served at /api/openapi.json
     insights.py             recording searches and opened results (off the request path), the beacons
-    editors.py              editors' sign-in: hashed tokens, the signed session cookie, CSRF, attempt limit
+    beacons.py              which beacons are counted: sent from our pages (or the widget's sites), under a rate
+    editors.py              editors' sign-in: hashed tokens, the signed session cookie, CSRF
+    attempts.py             the limit on token attempts per client (sign-in form, wrong Bearer tokens)
     desk.py                 the editors' desk (/desk) and its JSON (/api/desk, /api/related)
     metrics.py              /metrics for operators (Prometheus's text format; loopback or a token)
     server.py               gunicorn (``searchsvc serve``)
@@ -95,7 +97,9 @@ def create_app(config: dict | None = None) -> Flask:
     if proxies > 0:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_prefix=proxies)
+        # Only the client's address and scheme: a forwarded Host or prefix would let anyone choose the
+        # origin of the absolute URLs we write (feeds, the OpenAPI document) and poison a shared cache.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=0, x_prefix=0)
 
     origins = list(typed["SEARCHSVC_CORS_ORIGINS"])
     anyone = origins == ["*"]
@@ -122,9 +126,10 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(widget.bp)
     from . import feeds
     app.register_blueprint(feeds.bp)
-    from . import desk as desk_pages, editors, insights
+    from . import attempts, desk as desk_pages, editors, insights
+    attempts.init_app(app, typed["SEARCHSVC_SIGNIN_RATE_LIMIT"], shared)  # sign-in, and Bearer tokens (desk, /metrics)
     insights.init_app(app, desk)
-    editors.init_app(app, desk, shared)
+    editors.init_app(app, desk)
     app.register_blueprint(desk_pages.bp)
 
     return app

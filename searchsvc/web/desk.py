@@ -26,7 +26,7 @@ from flask import Blueprint, current_app, jsonify, make_response, redirect, rend
 
 from ..insights import report as insights_report
 from ..engine.search import BadRequest
-from . import editors
+from . import attempts, editors
 from .insights import today
 
 log = logging.getLogger("searchsvc.web")
@@ -120,13 +120,13 @@ def signin():
     if not editors.enabled():
         return _off()
     try:
-        allowed = editors.attempt_allowed()
+        allowed = attempts.allowed()
     except Exception as exc:
         log.warning("sign-in rate limit store failed (%s); sign-in refused", type(exc).__name__)
         return _signin_page("暂时无法登录，请稍后再试。", 503)
     if not allowed:
         response = _signin_page("登录尝试太频繁，请稍后再试。", 429)
-        response.headers["Retry-After"] = str(editors.retry_after())
+        response.headers["Retry-After"] = str(attempts.retry_after())
         return response
     editors.check_csrf()
     found = editors.match(request.form.get("token") or "")

@@ -13,14 +13,18 @@
   HTTPS (directly, or through a trusted proxy: ``SEARCHSVC_TRUSTED_PROXIES``), and lasts
   ``SEARCHSVC_EDITOR_SESSION_HOURS``: the cookie's Max-Age, the signed timestamp (Flask
   refuses an older one) and the ``exp`` inside it all say so.  It holds the expiry, a CSRF
-  token and the first 16 hex digits of the token's digest, so removing a token from the
-  settings signs its sessions out.
+  token, a random session id and an HMAC (under the secret key) of the token's digest, so
+  removing a token from the settings signs its sessions out, and the cookie's readable data
+  cannot be used to check a guessed token.
+- **Sign-out** also keeps the session's id as signed out, until the session would have
+  expired, in the store the attempt limit counts in (``attempts.storage``: every worker, and
+  every replica when that is Redis), so a copy of the cookie stops working too.
 - **CSRF**: every desk form posts the session's CSRF token, compared in constant time; a
   POST without it is 400.  ``POST /api/related`` needs it too when the cookie authenticates
   it; ``Authorization: Bearer <token>`` authenticates the JSON API without a cookie or CSRF.
-- **Rate limit** on sign-in attempts per client address (``SEARCHSVC_SIGNIN_RATE_LIMIT``,
-  default 10/minute), counted in the rate limit's store (``ratelimit.storage_uri``); when
-  that store fails, sign-in is refused (503) rather than left unlimited.
+- **Rate limit** on sign-in attempts and wrong Bearer tokens per client address
+  (``SEARCHSVC_SIGNIN_RATE_LIMIT``, default 10/minute: ``attempts.py``); when its store
+  fails, sign-in is refused (503) rather than left unlimited.
 - **No token in any log or page**: a failed sign-in is logged without what was typed, and
   the form is never filled back in.
 """
@@ -38,16 +42,25 @@ import time
 from flask import Flask, abort, current_app, request, session
 from flask.sessions import SecureCookieSessionInterface
 
+from . import attempts
 from .http import error_response
 
 log = logging.getLogger("searchsvc.web")
 
 COOKIE = "searchsvc_desk"
-FINGERPRINT = 16
+FINGERPRINT = 32  # hex digits of the HMAC that names a session's token
+SIGNED_OUT = "searchsvc-signed-out/"  # + a session's id: in the attempt limit's store until the session expires
 
 
 def digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def fingerprint(token_digest: str) -> str:
+    """What a session cookie names its token by: an HMAC of the token's digest under the secret key,
+    so the cookie (signed, not encrypted) says nothing that could be checked against a guessed token."""
+    key = str(current_app.secret_key).encode("utf-8")
+    return hmac.new(key, token_digest.encode("ascii"), hashlib.sha256).hexdigest()[:FINGERPRINT]
 
 
 class DeskSessions(SecureCookieSessionInterface):
@@ -91,8 +104,11 @@ def signed_in() -> bool:
         session.clear()
         return False
     digests = current_app.extensions["searchsvc"].get("editor_digests") or ()
-    fingerprint = str(session.get("editor"))
-    if not any(hmac.compare_digest(fingerprint, d[:FINGERPRINT]) for d in digests):
+    named = str(session.get("editor"))
+    if not any(hmac.compare_digest(named, fingerprint(d)) for d in digests):
+        session.clear()
+        return False
+    if _signed_out(str(session.get("sid") or "")):
         session.clear()
         return False
     return True
@@ -102,13 +118,33 @@ def sign_in(found_digest: str) -> None:
     hours = current_app.extensions["searchsvc"]["editor_hours"]
     session.clear()
     session.permanent = True
-    session["editor"] = found_digest[:FINGERPRINT]
+    session["editor"] = fingerprint(found_digest)
     session["exp"] = time.time() + hours * 3600
     session["csrf"] = secrets.token_urlsafe(32)
+    session["sid"] = secrets.token_urlsafe(16)
 
 
 def sign_out() -> None:
+    """End the session here and for any copy of its cookie: its id is kept as signed out until it expires."""
+    sid, exp = str(session.get("sid") or ""), float(session.get("exp", 0))
     session.clear()
+    if sid:
+        try:
+            attempts.storage().incr(SIGNED_OUT + sid, max(1, int(exp - time.time()) + 1))
+        except Exception as exc:
+            log.warning("could not record a sign-out (%s): a copy of that cookie still works until it expires",
+                        type(exc).__name__)
+
+
+def _signed_out(sid: str) -> bool:
+    """Whether the session ``sid`` was signed out (any worker; a session without an id is not one)."""
+    if not sid:
+        return True
+    try:
+        return attempts.storage().get(SIGNED_OUT + sid) > 0
+    except Exception as exc:  # refused rather than unchecked, as sign-in is when the store fails
+        log.warning("signed-out sessions cannot be read (%s); session refused", type(exc).__name__)
+        return True
 
 
 def csrf_token() -> str:
@@ -154,7 +190,11 @@ def require_editor_api(view):
             abort(404)
         bearer = _bearer()
         if bearer is not None:
+            refused = attempts.refused()  # a client that has spent its attempts may try no token
+            if refused is not None:
+                return refused
             if match(bearer) is None:
+                attempts.failed()
                 return _unauthorized()
             return view(*args, **kwargs)
         if not signed_in():
@@ -173,26 +213,7 @@ def _unauthorized():
     return response
 
 
-# -- sign-in attempts ----------------------------------------------------------------------
-
-def attempt_allowed() -> bool:
-    """Count one sign-in attempt of this client; False once over the limit. Raises when the store fails."""
-    from flask_limiter.util import get_remote_address
-
-    service = current_app.extensions["searchsvc"]
-    limiter, item = service["signin_limiter"]
-    return limiter.hit(item, "searchsvc-signin", get_remote_address())
-
-
-def retry_after() -> int:
-    from flask_limiter.util import get_remote_address
-
-    limiter, item = current_app.extensions["searchsvc"]["signin_limiter"]
-    reset, _ = limiter.get_window_stats(item, "searchsvc-signin", get_remote_address())
-    return max(1, int(reset - time.time()) + 1)
-
-
-def init_app(app: Flask, settings: dict, state_dir) -> None:
+def init_app(app: Flask, settings: dict) -> None:
     tokens = settings["SEARCHSVC_EDITOR_TOKENS"]
     key = settings["SEARCHSVC_SECRET_KEY"]
     service = app.extensions["searchsvc"]
@@ -208,18 +229,3 @@ def init_app(app: Flask, settings: dict, state_dir) -> None:
     app.config.update(SESSION_COOKIE_NAME=COOKIE, SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Strict",
                       PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=hours), SESSION_REFRESH_EACH_REQUEST=False)
     app.session_interface = DeskSessions()
-
-    from limits import parse
-    from limits.storage import storage_from_string
-    from limits.strategies import MovingWindowRateLimiter
-
-    from .ratelimit import storage_uri
-
-    from . import ratelimit
-
-    configured = str(app.config.get("SEARCHSVC_RATE_LIMIT_STORAGE") or "").strip()
-    uri, options = storage_uri(configured, state_dir)
-    if not configured:
-        uri = f"diskcache://{state_dir / 'signin'}"
-    service["signin_limiter"] = (MovingWindowRateLimiter(storage_from_string(uri, **options)),
-                                 parse(settings["SEARCHSVC_SIGNIN_RATE_LIMIT"]))

@@ -199,7 +199,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(IndexDamaged)
     def index_damaged(exc: IndexDamaged):
-        log.error("damaged index on %s: %s", request.full_path, exc)
+        log.error("damaged index on %s: %s", request.path, exc)
         record_damage(exc)
         return error_response(503, f"the search index is damaged: {exc}", None,
                               f"搜索服务暂时不可用：索引 {exc.index} 已损坏（片段 {exc.segment}），无法完整读取，"
@@ -208,7 +208,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(OverBudget)
     def over_budget(exc: OverBudget):
-        log.warning("over the time budget: %s", request.full_path)
+        log.warning("over the time budget: %s", request.path)
         g.over_budget = True  # the metrics count it apart from a 503 for a missing index
         response = error_response(503, str(exc), None, "这次搜索用时太长，已经停止。请换一个更简短的搜索词，或稍后再试。")
         response.headers["Retry-After"] = str(max(1, round(exc.budget)))
@@ -230,7 +230,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):
-        log.exception("unhandled error on %s", request.full_path)
+        log.exception("unhandled error on %s", request.path)
         return error_response(500, "internal error; it has been logged", None, "服务器出错了，我们已记录这个问题。请稍后再试。")
 
     @app.after_request

@@ -10,6 +10,8 @@ What is recorded (``insights_report``: the understood query, never the text) and
   they settle: ``POST /api/insights/search`` (a beacon).
 - **An opened result**: ``POST /api/insights/open`` with its 1-based position and where it
   was opened (``page``: our results page; ``widget``: the embeddable widget).
+- A beacon from another site's page, or over ``SEARCHSVC_INSIGHTS_BEACON_RATE``, is refused
+  and not counted (``beacons.py``): beacons take no credentials, so their counts are best-effort.
 - A request carrying ``DNT: 1`` or ``Sec-GPC: 1`` records nothing (and the scripts send no
   beacon when ``navigator.doNotTrack`` is "1" or ``navigator.globalPrivacyControl`` is set).
 - No IP address, cookie, user id or time of day is kept; only per-day counts.
@@ -34,6 +36,7 @@ import time
 from flask import Blueprint, current_app, g, request
 
 from ..insights import report as insights_report
+from . import beacons
 from ..insights.store import add, cutoff, open_store
 from ..engine.search import MAX_QUERY_CHARS, BadRequest
 
@@ -197,6 +200,7 @@ def init_app(app, settings: dict) -> None:
     app.extensions["searchsvc"]["insights"] = Recorder(
         store, settings["SEARCHSVC_INSIGHTS_QUEUE"], settings["SEARCHSVC_INSIGHTS_BATCH"],
         settings["SEARCHSVC_INSIGHTS_FLUSH_SECONDS"], settings["SEARCHSVC_INSIGHTS_DAYS"])
+    app.extensions["searchsvc"]["beacon_throttle"] = beacons.throttle(settings["SEARCHSVC_INSIGHTS_BEACON_RATE"])
     app.register_blueprint(bp)
 
 
@@ -239,9 +243,12 @@ def _no_content():
 def search_beacon():
     """A search shown by instant results or the widget, settled (the reader stopped typing)."""
     q = _beacon_query()
-    _beacon_source()
+    source = _beacon_source()
     if not_tracked():
         return _no_content()
+    refused = beacons.refused(source)
+    if refused is not None:
+        return refused
     result = _understood(q)
     recorder().enqueue(("search", result.understood, result.total, today()))
     return _no_content()
@@ -257,6 +264,9 @@ def open_beacon():
         raise BadRequest("position", f"position must be a whole number from 1 to {MAX_POSITION}, not {raw[:20]!r}")
     if not_tracked():
         return _no_content()
+    refused = beacons.refused(source)
+    if refused is not None:
+        return refused
     result = _understood(q)
     recorder().enqueue(("open", result.understood, source, int(raw), today()))
     return _no_content()

@@ -3,8 +3,8 @@
 What is counted, and where:
 
 - every request, by route (Flask's URL rule, e.g. ``/api/articles/<article_id>``, never
-  the path or query a client sent; ``<unmatched>`` for a URL no route has), method and
-  status: ``searchsvc_http_requests_total`` and the latency histogram
+  the path or query a client sent; ``<unmatched>`` for a URL no route has), method (``other``
+  for any but GET, HEAD, POST, PUT, DELETE, OPTIONS and PATCH) and status: ``searchsvc_http_requests_total`` and the latency histogram
   ``searchsvc_http_request_duration_seconds`` (from the first ``before_request`` to
   ``after_request``, so 304s, 429s and 503s count too);
 - the search's stages (``Searcher.search``: understanding, ranking, highlighting), through
@@ -26,7 +26,8 @@ client) the values are this process's own.
 
 Access: the loopback address, or ``Authorization: Bearer <SEARCHSVC_METRICS_TOKEN>``
 (kept only as its SHA-256, compared in constant time).  Anything else gets the same 404
-as an unknown URL, so the endpoint is not advertised to the Internet.  A request that
+as an unknown URL, so the endpoint is not advertised to the Internet.  Wrong tokens count
+against the desk's limit on token attempts per client (``attempts.py``): past it, 429.  A request that
 came through a proxy is not loopback unless ``SEARCHSVC_TRUSTED_PROXIES`` resolves the
 client's own address (ProxyFix), and then that address is what counts.
 """
@@ -48,6 +49,8 @@ REQUEST_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0,
 STAGE_BUCKETS = (0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
 STAGES = ("understanding", "ranking", "highlighting")
 UNMATCHED = "<unmatched>"
+# the method label: any other method a client sends counts as "other" (one label value, not one per word)
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH"})
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
 bp = Blueprint("metrics", __name__)
@@ -229,7 +232,17 @@ class _Scrape:
 
 @bp.route("/metrics")
 def metrics():
-    if not (_token_ok() or local_client()):
+    from . import attempts
+
+    presented = request.headers.get("Authorization", "").partition(" ")[0].lower() == "bearer"
+    if presented:
+        refused = attempts.refused()  # wrong tokens count against the sign-in's limit per client
+        if refused is not None:
+            return refused
+    token_ok = _token_ok()
+    if presented and not token_ok:
+        attempts.failed()
+    if not (token_ok or local_client()):
         abort(404)
     from prometheus_client import generate_latest
 
@@ -257,7 +270,7 @@ def init_app(app: Flask) -> None:
     def count(response):
         started = g.get("metrics_started")
         route, status = _route(), str(response.status_code)
-        labels = (route, request.method, status)
+        labels = (route, request.method if request.method in METHODS else "other", status)
         m.requests.labels(*labels).inc()
         if started is not None:
             m.latency.labels(*labels).observe(time.perf_counter() - started)

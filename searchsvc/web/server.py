@@ -12,8 +12,9 @@ from gunicorn.app.base import BaseApplication
 log = logging.getLogger("searchsvc.web")
 
 # gunicorn's default access line, then the worker that answered: <pid>
-# Readers' data is private: no client address (%(h)s), user, referrer or user agent is logged.
-ACCESS_LOG_FORMAT = '%(t)s "%(r)s" %(s)s %(b)s %(L)s %(p)s'
+# Readers' data is private: no client address (%(h)s), user, referrer or user agent is logged,
+# and the request line is the method, the path and the protocol: never the query string (a search).
+ACCESS_LOG_FORMAT = '%(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(L)s %(p)s'
 
 
 def default_workers() -> int:
