@@ -97,6 +97,13 @@ CLASSES = {
     # numbered questions without a label after a 受访专家: line, references at the end
     "numbered-questions.txt": ("interview", ["邓川"], [("晚期透明细胞肾癌", "邓川"), ("低危患者", "邓川"),
                                                       ("减瘤性肾切除", "邓川")]),
+    # readers ask (患者:, 网友:), anonymous answers (医生:, 专家:); the lead names the one expert
+    "patient-questions.txt": ("interview", ["严秋"], [("乳腺癌术后还可以", "严秋"), ("化疗会掉头发", "严秋"),
+                                                     ("术后患侧手臂", "严秋")]),
+    # the name, then the institution and title (周某 南湖大学附属医院甲状腺外科主任:)
+    "name-first-labels.txt": ("interview", ["周明"], [("低危甲状腺乳头状癌", "周明"), ("术后都需要", "周明")]),
+    # a 编者按 first, no title, numbered subheadings over prose
+    "note-numbered-prose.txt": ("prose", ["戚远山"], [("免疫单药的获益人群", "戚远山"), ("免疫相关不良反应的管理", "戚远山")]),
 }
 
 
@@ -259,12 +266,13 @@ TITLES = ["教授", "主任", "主任医师", "副主任医师", "院长", "理�
 TEXT_TITLES = ["教授", "主任", "主任医师", "院长", "理事长", "院士", "研究员", "副教授"]
 OUTLETS = ["《肿瘤瞭望》", "肿瘤瞭望", "《肿瘤瞭望-泌尿时讯》", "肿瘤瞭望消化时讯", "医脉通", "康迅网", "《健康之友》", "齐鲁壹点"]
 ASKERS = ["记者", "主持人", "主持人张某", "问", "Q", "Q{n}", "Q{n}\n", "{outlet}\n", "记者\n", "{outlet}:\n",
-          "【记者】", "[问]", "【{outlet}】", "Ｑ{N}", "南湖日报记者"]
+          "【记者】", "[问]", "【{outlet}】", "Ｑ{N}", "南湖日报记者", "患者", "网友"]
 PLACES = ["东川大学附属第一医院", "南湖省肿瘤医院胸外科", "西湾市人民医院肿瘤科", "北屿医科大学附属医院"]
 ANSWER_STYLES = ["{name}{title}:", "{name} {title}:", "{name}{title} :", "{name}:", "{name}{title}\n", "{name}{title}:\n",
-                 "{name} {title}\n", "【{name}】", "{place}{name}{title}:", "{name}（{place}）:", "{name}{title}（{place}）:"]
+                 "{name} {title}\n", "【{name}】", "{place}{name}{title}:", "{name}（{place}）:", "{name}{title}（{place}）:",
+                 "{name} {place}{title}:"]
 LEAD_NAMED_STYLES = ["{surname}{title}:"]  # the lead must name the experts in full, and no two share a surname
-ONE_EXPERT_STYLES = ["答:", "Ａ{N}:", "", "问答一行"]  # the page's one expert is named only in its title and lead
+ONE_EXPERT_STYLES = ["答:", "Ａ{N}:", "", "问答一行", "医生:", "专家:"]  # the page's one expert is named only in its title and lead
 FULLWIDTH_DIGITS = str.maketrans("0123456789", "０１２３４５６７８９")
 
 
@@ -407,6 +415,9 @@ FINDS = {  # file: (the expert searched for, a word of its text)
     "news-said.txt": ("傅晓东", "超声内镜"),
     "decorated-labels.txt": ("唐宁", "门静脉主干癌栓"),
     "numbered-questions.txt": ("邓川", "减瘤性肾切除"),
+    "patient-questions.txt": ("严秋", "淋巴水肿"),
+    "name-first-labels.txt": ("周明", "放射性碘"),
+    "note-numbered-prose.txt": ("戚远山", "糖皮质激素"),
 }
 
 

@@ -248,6 +248,7 @@ def parse_page(text: str, hints: PageHints | None = None) -> tuple[dict, Census]
                 continue
             editor_note.append(page.take("editor_note").text)
 
+    after_lead = page.i  # a prose page's text starts here (after the lead and a 编者按 above it)
     census = Census()
     named = to_simplified("\n".join([title, *lead, *editor_note]))  # the experts a page introduces are named here
     answered = {to_simplified(t.name).replace(" ", "") for t in turns.values() if t.kind == "a" and t.name}
@@ -257,7 +258,7 @@ def parse_page(text: str, hints: PageHints | None = None) -> tuple[dict, Census]
     if not qa:
         census.lost.clear()  # a question without any answer: the page is read as prose, its text kept
         census.questions = census.qa = 0
-        page.i = min(page.i, body)
+        page.i = min(after_lead, body)
         for i in list(page.placed):
             if page.placed[i] in ("question", "answer"):
                 del page.placed[i]

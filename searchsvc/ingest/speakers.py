@@ -134,6 +134,7 @@ def _patterns() -> dict[str, re.Pattern]:
             "|".join(map(re.escape, text_titles())), HAN,
             "|".join(map(re.escape, sorted(words().get("speech", ()), key=len, reverse=True))))),
         "bare": re.compile(rf"^[{HAN}][{HAN}·\s]{{1,7}}$"),
+        "name_first": re.compile(rf"^(?P<name>[{HAN}]{{2,4}})\s+(?P<where>[{HAN}A-Za-z0-9]{{2,22}}?)\s*(?P<title>{title})?$"),
         "brand": re.compile(rf"^[{HAN}]{{2,8}}[\-—·]?[{HAN}A-Za-z0-9]{{0,8}}[A-Za-z]{{2,6}}$|^[{HAN}]{{2,8}}[\-—·][{HAN}A-Za-z0-9]{{2,10}}$"),
         "placed": re.compile(rf"^(?P<rest>[{HAN}A-Za-z0-9]{{2,24}}?[{HAN}]{{2,3}})\s*(?P<title>{title})$"),
     }
@@ -185,18 +186,31 @@ def classify(label: str, outlets: tuple[str, ...] = ()) -> tuple[str, str, str] 
     m = _patterns()["named"].match(label.strip())
     if m and len(re.sub(r"\s", "", m["name"])) >= 1 and not _word("credit", re.sub(r"\s", "", m["name"])):
         return "named", m["name"], m["title"]
+    m = _patterns()["name_first"].match(label.strip())
+    if m and (m["title"] or _placed(m["where"], ends=False)):  # 周某 南湖大学附属医院甲状腺外科主任: name, where, title
+        return "named", m["name"], m["title"] or ""
     m = _patterns()["placed"].match(label.strip())
     if m:  # 东川大学附属第一医院孙某某教授: the name (two or three characters) after the institution
         rest = SPACES.sub("", m["rest"])
         for k in (3, 2):
             where = rest[:-k]
-            if len(where) >= 2 and (where[-1] in INSTITUTION_ENDS or where.endswith(tuple(words().get("institution", ())))):
+            if len(where) >= 2 and _placed(where):
                 return "named", rest[-k:], m["title"]
     if _patterns()["bare"].match(label.strip()) and len(squashed) <= 8:
         return "bare", label.strip(), ""
     if _patterns()["brand"].match(squashed):
         return "bare", label.strip(), ""  # 良医汇-肿瘤医生APP: asks if its turns do (a bare label of no name)
     return None
+
+
+def _placed(where: str, ends: bool = True) -> bool:
+    """Whether text names a place of work: it ends like a hospital, department or institute
+    (东川大学附属第一医院, 甲状腺外科), or (``ends`` false) names an institution anywhere."""
+    where = SPACES.sub("", where)
+    if not where:
+        return False
+    institutions = tuple(words().get("institution", ()))
+    return where[-1] in INSTITUTION_ENDS or (where.endswith(institutions) if ends else any(w in where for w in institutions))
 
 
 def _is_outlet(squashed: str, outlets: tuple[str, ...]) -> bool:
@@ -570,7 +584,8 @@ def _sequence(lines, lo, labels, roles, named, outlets=()) -> Reading:
                 i += 1
                 continue
             kind = None
-        if kind is None and NUMBERING_LINE.match(line.key) and (open_q or i + 1 < n and (i + 1) in labels):
+        if kind is None and NUMBERING_LINE.match(line.key) and (open_q or i + 1 < n and (
+                (i + 1) in labels or len(lines[i + 1].key) <= HEADING_MAX and not SENTENCE_BREAK.search(lines[i + 1].key))):
             reading.dropped[i] = "numbering"
             i += 1
             continue
