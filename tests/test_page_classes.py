@@ -484,3 +484,28 @@ def test_site_chrome_in_any_form_leaves_title_date_and_qa_as_written(case):
     if date_line.startswith(outlet):
         assert fields["outlet"] == outlet
     assert census.lost == [] and fields["lead"] == plain["lead"]
+
+
+# --- generated variations: questions without a label, numbered any way ----------------------------------
+
+ONE_LINE = [(n, qa) for n, qa in STRUCTURES if all(re.search(r"[?？]$", q) and "\n" not in q for q, _, _, _ in qa)]
+
+
+@CHECK
+@given(st.sampled_from(ONE_LINE), st.sampled_from(["{n}、", "{n}.", "{n}. ", "Q{n}.", "Q{n}、", "Ｑ{n}．", ""]),
+       st.sampled_from(["{name}{title}:", "{name}{title}：", "{name} {title}:"]))
+def test_numbered_questions_without_a_label_are_read_without_their_numbers(structure, numbering, answer_style):
+    name, qa = structure
+    lines = ["示例访谈标题（示例数据）", ""]
+    previous = None
+    n = 0
+    for question, answer, expert, title in qa:
+        if question != previous:
+            n += 1
+            lines += [numbering.format(n=n) + question, ""]
+            previous = question
+        first, *rest = answer.split("\n\n")
+        lines += [answer_style.format(name=expert, title=title) + first, "", *sum(([p, ""] for p in rest), [])]
+    fields, census = parse_page("\n".join(lines))
+    assert [(q.question, q.answer, q.expert) for q in fields["qa"]] == [(q, a, e) for q, a, e, _ in qa], name
+    assert census.lost == []

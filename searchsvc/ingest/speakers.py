@@ -37,7 +37,7 @@ HAN = "\u4e00-\u9fff"
 QMARK_END = re.compile(r"[?？][\s\"'”’」』)）]*$")
 SENTENCE_BREAK = re.compile(r"[。！!；;]")
 NUMBERING_LINE = re.compile(r"^(?:第?[0-9０-９]{1,2}|[一二三四五六七八九十]{1,3})\s*[.、．)）]?$")
-NUMBERING_PREFIX = re.compile(r"^(?:[0-9０-９]{1,2}|[一二三四五六七八九十]{1,3})\s*[.、．)）]\s*")
+NUMBERING_PREFIX = re.compile(r"^(?:[QqＱ]?[0-9０-９]{1,2}|[一二三四五六七八九十]{1,3})\s*[.、．)）]\s*")
 GLUED_NUMBERING = re.compile(r"(?<=[。！!；;])\s*(?=[0-9]{1,2}\s*[.、．]\s*\S)")
 COLON_LABEL = re.compile(r"^(?P<label>[^:：。，,；;！!？?\s\d][^:：。，,；;！!？?]{0,23}?)\s*[:：]\s*")
 BRACKET_LABEL = re.compile(r"^[【\[〔]\s*(?P<label>[^】\]〕\s\d][^】\]〕]{0,23}?)\s*[】\]〕]\s*[:：]?\s*")  # 【记者】, [问]
