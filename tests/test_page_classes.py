@@ -217,6 +217,19 @@ def test_end_matter_after_the_last_answer_stays_out_of_it():
     assert fields["outlet"] == "杏林汇-肿瘤医生APP" and fields["experts"][0].title == "主任医师"
 
 
+@pytest.mark.parametrize("credit", ["责任编辑：宋某", "审核:韩某", "（编辑：宋某）", "图源：主办方"])
+def test_a_credit_under_the_experts_bio_is_no_part_of_it(credit):
+    page = (PAGES / "label-own-line.txt").read_text("utf-8")
+    fields, _ = parsed("label-own-line.txt")
+    bios = {e.name: e.bio for e in fields["experts"]}
+    lines = page.rstrip("\n").split("\n")
+    last_answer = max(i for i, line in enumerate(lines) if line.startswith(fields["qa"][-1].answer[:10]))
+    with_bio = "\n".join(lines[:last_answer + 1] + ["", "邝若水 教授", "西川医科大学附属医院泌尿外科", credit] + lines[last_answer + 1:])
+    got, census = parse_page(with_bio)
+    assert {e.name: e.bio for e in got["experts"]} == bios and census.lost == []
+    assert credit not in "".join(q.answer for q in got["qa"])
+
+
 def test_a_question_with_nothing_under_it_is_reported_as_lost_with_its_line_number():
     page = (PAGES / "reporter-host.txt").read_text("utf-8")
     page = page.replace("记者:于理事长您好", "记者:于理事长您好,这个问题没有回答?\n\n\n记者:于理事长您好", 1)

@@ -460,10 +460,10 @@ def _bios(page: _Page, end: EndMatter, reading: speakers.Reading) -> None:
             page.placed[i] = "bio"
         elif i in reading.bios:
             expert = _bio_text(page, reading, i) or expert
-        elif reading.dropped.get(i) == "bio heading":
-            continue
+        elif reading.dropped.get(i) in ("bio heading", "credit", "caption"):
+            continue  # a 专家简介 heading; a credit (责任编辑:某某) or a caption is no one's bio
         elif expert is not None:
-            expert.bio = f"{expert.bio}\n{line.text}" if expert.bio else line.text
+            _add_bio(expert, line.text)
             page.placed[i] = "bio"
     for i in sorted(reading.bios):
         if i not in page.placed and i < end.disclaimer:
@@ -483,11 +483,15 @@ def _bio_text(page: _Page, reading: speakers.Reading, i: int) -> Expert | None:
     else:
         name, title = reading.bio_names.get(key, (key, ""))
         expert = page.expert(name, title)
-    text = page.lines[i].text[start:].strip()
-    if text:
-        expert.bio = f"{expert.bio}\n{text}" if expert.bio else text
+    _add_bio(expert, page.lines[i].text[start:].strip())
     page.placed[i] = "bio"
     return expert
+
+
+def _add_bio(expert: Expert, text: str) -> None:
+    """A line of the expert's bio, once (a page may give the affiliation under the name and again in the end matter)."""
+    if text and text not in expert.bio.split("\n"):
+        expert.bio = f"{expert.bio}\n{text}" if expert.bio else text
 
 
 def article_from_text(text: str, *, id: str, source: str, hints: PageHints | None = None,

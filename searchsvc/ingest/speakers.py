@@ -171,7 +171,7 @@ def classify(label: str, outlets: tuple[str, ...] = ()) -> tuple[str, str, str] 
         return "ask", "", ""
     if _is_outlet(squashed, outlets):
         return "ask", "", ""
-    if _word("credit", squashed) or (squashed.endswith("记者") and len(squashed) > 2 and not _patterns()["ask_named"].match(squashed)):
+    if _word("credit", squashed) or _word("caption", squashed) or (squashed.endswith("记者") and len(squashed) > 2 and not _patterns()["ask_named"].match(squashed)):
         return "credit", "", ""
     if _word("bio", squashed.strip("【】[]")):
         return "bio", "", ""
