@@ -75,7 +75,8 @@ def test_an_update_of_an_old_index_is_written_in_the_current_format(tmp_path):
     corpus = tmp_path / "corpus"
     shutil.copytree(FIXTURE / "source", corpus)
     shutil.copy(Path(searchsvc.__file__).parent.parent / "samples" / "01-kras-g12c-nsclc.txt", corpus)
-    report = ingest([corpus], store)
+    # the fixture's corpus root (the folder it was written from, on another machine) is gone: say where it is now
+    report = ingest([corpus], store, root=corpus)
     assert report.failed == 0 and report.added >= 1
     snapshot = store.snapshot_path(store.version())
     assert pickled_modules(snapshot) == {"searchsvc._format"}
