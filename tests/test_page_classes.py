@@ -91,7 +91,7 @@ CLASSES = {
     # an expert's own article: the byline names the expert and the institution
     "expert-byline.txt": ("prose", ["蔡雪梅"], [("", "蔡雪梅")]),
     # a news report naming experts title first (…主任傅某某说, …副主任医师温某某表示)
-    "news-said.txt": ("prose", ["傅晓东", "温思远"], [("", "")]),
+    "news-said.txt": ("prose", ["傅晓东", "温若川"], [("", "")]),
     # bullets before the labels, a brand's label mixing scripts, 采访嘉宾:, （编辑:…） and （完） at the end
     "decorated-labels.txt": ("interview", ["唐宁"], [("经动脉化疗栓塞", "唐宁"), ("栓塞联合", "唐宁")]),
     # numbered questions without a label after a 受访专家: line, references at the end
