@@ -61,6 +61,7 @@ SPACE_NOISE = str.maketrans({"\u00a0": " ", "\u3000": " ", "\u200b": "", "\ufeff
 # full-width Latin letters and digits read as ASCII in a line's key (Ｑ１: is Q1:), one for one
 FULLWIDTH_ALNUM = str.maketrans({c: c - 0xFEE0 for r in ((0xFF10, 0xFF19), (0xFF21, 0xFF3A), (0xFF41, 0xFF5A))
                                  for c in range(r[0], r[1] + 1)})
+HAS_FULLWIDTH_ALNUM = re.compile("[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]")
 
 
 @dataclass
@@ -81,7 +82,7 @@ def _lines(text: str) -> list[Line]:
         if line:
             key = to_simplified(line)
             key = key if len(key) == len(line) else line
-            out.append(Line(line, key.translate(FULLWIDTH_ALNUM), number))
+            out.append(Line(line, key.translate(FULLWIDTH_ALNUM) if HAS_FULLWIDTH_ALNUM.search(key) else key, number))
     return out
 
 
