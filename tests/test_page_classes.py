@@ -230,6 +230,11 @@ def test_a_credit_under_the_experts_bio_is_no_part_of_it(credit):
     assert credit not in "".join(q.answer for q in got["qa"])
 
 
+def test_an_expert_labelled_by_a_bare_name_takes_the_title_the_lead_gives():
+    fields, _ = parsed("bare-names.txt")
+    assert [(e.name, e.title) for e in fields["experts"]] == [("陈见山", "主任医师")]
+
+
 def test_a_question_with_nothing_under_it_is_reported_as_lost_with_its_line_number():
     page = (PAGES / "reporter-host.txt").read_text("utf-8")
     page = page.replace("记者:于理事长您好", "记者:于理事长您好,这个问题没有回答?\n\n\n记者:于理事长您好", 1)

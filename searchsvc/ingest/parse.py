@@ -277,6 +277,10 @@ def parse_page(text: str, hints: PageHints | None = None) -> tuple[dict, Census]
         prose.experts_from_text(page, title, lead_text, qa if kind == "prose" else [])
         _authors(page, reading)
     experts = list(page.experts.values())
+    introduced = dict(speakers.names_in_text(named))  # 陈某某主任医师 in the lead: the title a bare label leaves out
+    for expert in experts:
+        if not expert.title:
+            expert.title = introduced.get(to_simplified(expert.name), "")
     if len(experts) == 1:
         for item in qa:
             item.expert = item.expert or experts[0].name
