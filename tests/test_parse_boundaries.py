@@ -198,3 +198,85 @@ def test_a_lead_sentence_that_mentions_a_time_or_date_is_kept():
     fields, _ = parse_page(text)
     assert fields["lead"] == "本次会议时间:2025年3月,日期:7日,地点在示例市。"
     assert fields["date"] == "2025-03-07T09:05:01" and fields["views"] == 12
+
+
+# --- shapes the later label classes must not misread (a reviewer's probes, issue 19) -------------------
+
+def _site_page(body: list[str], *, title: str = "林测试教授:示例访谈标题", after_meta: list[str] = ()) -> str:
+    """A page in the site's main layout around ``body`` (the Q&A), with bios, disclaimer, tags, share line."""
+    return "\n".join(["当前位置:肿瘤瞭望>资讯>正文", title, "作者:肿瘤瞭望 日期:2025/3/7 09:05:01 浏览量:12",
+                      *after_meta, "示例数据：虚构访谈。", "示例会议期间，本刊采访了虚构的林测试教授。", *body,
+                      "林测试教授", "示例医院胸部肿瘤内科主任", "本内容仅供医学专业人士参考", "肺癌 免疫治疗", "分享到: 更多"])
+
+
+def _qa(fields) -> list[tuple[str, str, str]]:
+    return [(q.question, q.answer, q.expert) for q in fields["qa"]]
+
+
+def test_related_links_above_the_bios_leave_the_bios_and_tags_whole():
+    fields, census = parse_page(_site_page(["《肿瘤瞭望》:如何管理?", "林测试教授:定期监测。", "相关阅读：林测试教授谈肺癌筛查"]))
+    assert _qa(fields) == [("如何管理?", "定期监测。", "林测试")]
+    assert [(e.name, e.bio) for e in fields["experts"]] == [("林测试", "示例医院胸部肿瘤内科主任")]
+    assert fields["tags"] == ["肺癌", "免疫治疗"] and census.lost == []
+
+
+def test_references_stay_text_and_the_bios_and_tags_after_them_are_read():
+    fields, census = parse_page(_site_page(["《肿瘤瞭望》:如何管理?", "林测试教授:定期监测，证据见下。", "参考文献：",
+                                            "1. 示例作者. 示例文献（示例数据）. 2020."]))
+    assert fields["qa"][0].answer.endswith("1. 示例作者. 示例文献（示例数据）. 2020.")
+    assert fields["experts"][0].bio == "示例医院胸部肿瘤内科主任" and fields["tags"] == ["肺癌", "免疫治疗"]
+
+
+@pytest.mark.parametrize("title", ["2025年3月7日 肺癌免疫治疗专家访谈", "2025.3.7肺癌免疫治疗专家谈",
+                                   "2023年ASCO年会 > 亮点 > 肺癌", "ASCO 2023 > 肺癌 > 免疫治疗新进展"])
+def test_a_title_with_a_date_or_arrows_is_still_the_title(title):
+    fields, _ = parse_page(_site_page(["《肿瘤瞭望》:如何管理?", "林测试教授:定期监测。"], title=title))
+    assert fields["title"] == title and fields["date"] == "2025-03-07T09:05:01"
+
+
+@pytest.mark.parametrize("line", ["2024年6月1日ASCO年会在芝加哥开幕", "更新时间:2025/3/9"])
+def test_a_date_under_the_meta_line_never_overrides_it(line):
+    fields, _ = parse_page(_site_page(["《肿瘤瞭望》:如何管理?", "林测试教授:定期监测。"], after_meta=[line]))
+    assert (fields["date"], fields["outlet"]) == ("2025-03-07T09:05:01", "肿瘤瞭望")
+
+
+@pytest.mark.parametrize("inside", [["【专家解读】", "这一段是同一位专家的解读，仍然属于这个回答。"],
+                                    ["读者：请记住规律复查。", "家属：请多陪伴患者。"],
+                                    ["患者：我最近总咳嗽，睡不好觉。", "这是门诊里常听到的话。"],
+                                    ["医生：要把风险讲清楚，让患者自己选择。"]])
+def test_a_heading_a_readers_or_a_doctors_words_inside_an_answer_stay_in_it(inside):
+    fields, census = parse_page(_site_page(["《肿瘤瞭望》:如何管理?", "林测试教授:我想说两点。", *inside,
+                                            "《肿瘤瞭望》:何时检测?", "林测试教授:治疗前。"]))
+    assert [q.question for q in fields["qa"]] == ["如何管理?", "何时检测?"]
+    assert fields["qa"][0].answer == "\n\n".join(["我想说两点。", *inside])
+    assert [e.name for e in fields["experts"]] == ["林测试"] and census.lost == []
+
+
+def test_a_quoted_exchange_inside_an_answer_line_is_not_split():
+    line = "林测试教授:很多人问：化疗期间能吃海鲜吗？医生：可以适量，但要煮熟。"
+    fields, _ = parse_page(_site_page(["《肿瘤瞭望》:如何管理?", line]))
+    assert _qa(fields) == [("如何管理?", line.split(":", 1)[1], "林测试")]
+
+
+@pytest.mark.parametrize("unanswered", [["《肿瘤瞭望》:请您谈谈免疫治疗的最新进展。"], ["《肿瘤瞭望》:", "您如何看待新辅助免疫治疗?"]])
+def test_a_question_nothing_answers_is_reported_whatever_its_shape(unanswered):
+    fields, census = parse_page(_site_page(["《肿瘤瞭望》:如何管理?", "林测试教授:定期监测。", *unanswered,
+                                            "《肿瘤瞭望》:何时检测?", "林测试教授:治疗前。"]))
+    assert [q.question for q in fields["qa"]] == ["如何管理?", "何时检测?"]
+    assert "question without an answer" in census.lost[0][1]  # (and the question's own line under its label)
+    assert [line for line, _ in census.lost] == list(range(census.lost[0][0], census.lost[0][0] + len(unanswered)))
+
+
+def test_a_department_and_title_label_makes_up_no_expert():
+    fields, _ = parse_page(_site_page(["《肿瘤瞭望》:如何管理?", "示例医院肿瘤科主任医师:很有前景。",
+                                       "《肿瘤瞭望》:何时检测?", "林测试教授:治疗前。"]))
+    assert [e.name for e in fields["experts"]] == ["林测试"]
+    assert "很有前景。" in fields["qa"][0].answer
+
+
+@pytest.mark.parametrize("bio_line", ["作者：《示例诊疗指南》执笔人之一", "（来源：示例医院官网，2023年发布的患者教育手册第三版内容）"])
+def test_a_bio_line_shaped_like_a_credit_is_kept(bio_line):
+    page = _site_page(["《肿瘤瞭望》:如何管理?", "林测试教授:定期监测。"]).replace(
+        "示例医院胸部肿瘤内科主任", "示例医院胸部肿瘤内科主任\n" + bio_line)
+    fields, census = parse_page(page)
+    assert fields["experts"][0].bio == "示例医院胸部肿瘤内科主任\n" + bio_line and census.lost == []

@@ -29,6 +29,7 @@ TAG_LABEL = re.compile(r"^(?:标签|关键词|关键字|tags?)\s*(?:[:：]\s*|$)
 TAG_SPLIT = re.compile(r"[\s、,，;；|/]+")
 TAG_MAX = 20  # characters in one tag
 TAG_LINE_MAX = 80
+LINK_MAX = 40  # a related link is a short title
 SENTENCE = re.compile(r"[。！？!?；;：:]")
 
 
@@ -44,6 +45,7 @@ class EndMatter:
     disclaimer: int
     tags: int
     share: int
+    related: int | None = None  # a 相关阅读: heading and its links above the bios
 
     @classmethod
     def find(cls, lines: list[Line], turns: dict, body: int, answered: set[str], named: str = "",
@@ -54,7 +56,6 @@ class EndMatter:
             if last < body:
                 return cls(n, n, n, n)
         share = next((i for i in range(n - 1, last, -1) if SHARE.match(lines[i].key)), n)  # the last one
-        share = next((i for i in range(last + 1, share) if more_shaped(lines[i].key)), share)  # 相关阅读: and below
         disclaimer = share
         for i in range(share - 1, last, -1):  # tag lines, then the one disclaimer line above them
             if disclaimer_shaped(lines[i].key):
@@ -67,7 +68,20 @@ class EndMatter:
         if reading is not None:  # a 专家简介 heading after the last turn opens the bios
             heading = next((i for i in range(last + 1, disclaimer) if reading.dropped.get(i) == "bio heading"), bios)
             bios = min(bios, heading)
-        return cls(bios, disclaimer, tags, share)
+        # 相关阅读: and its link lines right above the bios (or the disclaimer): the site's, not the answer's
+        related = next((i for i in range(last + 1, bios) if more_shaped(lines[i].key)
+                        and all(link_shaped(lines[j].key) for j in range(i + 1, bios))), None)
+        return cls(bios, disclaimer, tags, share, related)
+
+    @property
+    def text_end(self) -> int:
+        """Where the page's text (the last answer, a prose page's paragraphs) ends."""
+        return self.bios if self.related is None else self.related
+
+
+def link_shaped(key: str) -> bool:
+    """A line of a list of links: a short title, no sentence."""
+    return len(key) <= LINK_MAX and not re.search(r"[。！!；;]", key)
 
 
 def more_shaped(key: str) -> bool:

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from ..article import QA, Article, Census, Expert
 from . import prose, speakers
 from ..names import key as name_key, to_simplified
-from .endmatter import EDITOR_NOTE, EndMatter, is_notice, tags_of
+from .endmatter import EDITOR_NOTE, EndMatter, is_notice, link_shaped, more_shaped, tags_of
 from .speakers import Line
 
 __all__ = ["ParseError", "PageHints", "parse_page", "parse_text", "article_from_text", "to_simplified", "iso_date"]
@@ -47,6 +47,11 @@ TITLE_MAX = 100  # a first line longer than this, or ending a sentence, is the l
 META_NAMES = "作者|发布日期|发布时间|发表时间|更新时间|日期|时间|浏览量|阅读量|来源"
 DATE_NAMES = ("日期", "时间", "发布日期", "发布时间", "发表时间", "更新时间")
 META_LINE_MAX = 60  # a date line (医谈网 2025-10-11 10:20) is short
+SEPARATED_END = re.compile(r"[\s|丨｜/:：]$")
+SEPARATED_START = re.compile(r"^[\s|丨｜/]")
+DATE_LINE_NAME_MAX = 10
+QUESTION_LINES = 3  # a question under a label wraps over three lines at most
+SENTENCE_END = re.compile(r"[。！!?？…；;]$")
 META_REST = re.compile(r"^[\w\u4e00-\u9fff·《》\-]{0,20}$")  # what is left of a date line: an outlet's name, or nothing
 META_OPENS = re.compile(rf"^(?:{META_NAMES})\s*[:：]")
 META_FIELD = re.compile(rf"({META_NAMES})\s*[:：]\s*(.*?)(?=\s*(?:{META_NAMES})\s*[:：]|$)")
@@ -55,7 +60,7 @@ DATE = re.compile(
     r"(?:[\sT]+(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?)?"
 )
 BREADCRUMB = re.compile(r"^(?:当前|您的|您现在的)?位置\s*[:：]")
-CRUMB = r"[^。，,；;！!？?<>＜＞»›:：]{1,20}"
+CRUMB = r"[^。，,；;！!？?<>＜＞»›:：]{1,8}"  # a crumb is a section's short name
 CRUMBS = re.compile(rf"^{CRUMB}(?:\s*[>＞»›]\s*{CRUMB}){{2,7}}\s*[>＞»›]?$")  # 首页 > 健康 > 正文
 SPACE_NOISE = str.maketrans({"\u00a0": " ", "\u3000": " ", "\u200b": "", "\ufeff": "", "\t": " "})
 # full-width Latin letters and digits read as ASCII in a line's key (Ｑ１: is Q1:), one for one
@@ -98,11 +103,11 @@ def iso_date(text: str) -> str:
     return f"{y:04d}-{mo:02d}-{d:02d}T{int(m['H']):02d}:{int(m['M']):02d}:{int(m['S'] or 0):02d}"
 
 
-def _meta(key: str) -> dict[str, str] | None:
+def _meta(key: str, dated: bool = True) -> dict[str, str] | None:
     """The 作者/日期/浏览量 fields of a meta line: one that opens with such a field (a sentence that
     mentions 时间: further in is text)."""
     if not META_OPENS.match(key):
-        return _date_line(key)
+        return _date_line(key) if dated else None
     fields = {name: value.strip() for name, value in META_FIELD.findall(key)}
     for name in DATE_NAMES[2:]:
         if name in fields:
@@ -118,9 +123,12 @@ def _date_line(key: str) -> dict[str, str] | None:
     m = DATE.search(key)
     if m is None or len(key) > META_LINE_MAX:
         return None
-    rest = META_FIELD.sub("", (key[:m.start()] + " " + key[m.end():]))
-    rest = re.sub(r"[\s|丨｜/]+", " ", rest).strip()
-    if " " in rest or not META_REST.match(rest):
+    before, after = key[:m.start()], key[m.end():]
+    if before.strip() and after.strip() or (before.strip() and not SEPARATED_END.search(before)) \
+            or (after.strip() and not SEPARATED_START.match(after)):
+        return None  # a name on one side only, apart from the date (not a sentence that starts with one)
+    rest = re.sub(r"[\s|丨｜/]+", " ", META_FIELD.sub("", before + " " + after)).strip()
+    if " " in rest or len(rest) > DATE_LINE_NAME_MAX or not META_REST.match(rest):
         return None
     return {"日期": m.group(), **({"来源": rest} if rest and not rest.isdigit() else {})}
 
@@ -195,11 +203,12 @@ def parse_page(text: str, hints: PageHints | None = None) -> tuple[dict, Census]
             crumbs = re.split(r"[:：>＞»]", line.key)
             breadcrumb_outlet = crumbs[1].strip() if len(crumbs) > 1 else ""
             into = "breadcrumb"
-        elif CRUMBS.match(line.key) and not title:
-            into = "breadcrumb"  # the site's path to the page, not its title
-        elif (found := _meta(line.key)) is not None:
-            meta = found
-            page.outlet = found.get("作者", "") or found.get("来源", "")
+        elif not title and CRUMBS.match(line.key) and page.i + 1 < len(page.lines) \
+                and _title_shaped(page.lines[page.i + 1].key):
+            into = "breadcrumb"  # the site's path to the page (short crumbs), then its title
+        elif (found := _meta(line.key, dated=bool(title) and not meta)) is not None:
+            meta = {**found, **meta}  # a second meta line (更新时间:) never overrides the first
+            page.outlet = page.outlet or found.get("作者", "") or found.get("来源", "")
             into = "meta"
         elif not title or line.text == title:
             if not title and not _title_shaped(line.key):
@@ -229,7 +238,7 @@ def parse_page(text: str, hints: PageHints | None = None) -> tuple[dict, Census]
         i, line = page.i, page.take()
         if i in reading.bios or i in reading.dropped:
             continue  # a bio block above the Q&A, a credit, a caption
-        if not meta and (found := _meta(line.key)) is not None:  # a meta line under the lead (HTML, say)
+        if not meta and (found := _meta(line.key, dated=False)) is not None:  # a meta line under the lead (HTML, say)
             meta = found
             page.outlet = page.outlet or found.get("作者", "") or found.get("来源", "")
             page.placed[i] = "meta"
@@ -254,7 +263,7 @@ def parse_page(text: str, hints: PageHints | None = None) -> tuple[dict, Census]
     named = to_simplified("\n".join([title, *lead, *editor_note]))  # the experts a page introduces are named here
     answered = {to_simplified(t.name).replace(" ", "") for t in turns.values() if t.kind == "a" and t.name}
     end = EndMatter.find(page.lines, turns, page.i, answered, named, reading)
-    qa = _qa_body(page, reading, turns, end.bios, census)
+    qa = _qa_body(page, reading, turns, end.text_end, census)
     kind = ("interview" if any(t.kind == "q" for t in turns.values()) else "answers") if qa else "prose"
     if not qa:
         census.lost.clear()  # a question without any answer: the page is read as prose, its text kept
@@ -267,6 +276,8 @@ def parse_page(text: str, hints: PageHints | None = None) -> tuple[dict, Census]
         editor_note += extra_note
         if not qa and len(lead) == 1:  # one paragraph: it is the text, not a lead
             qa = [QA(question="", answer=lead.pop())]
+    for i in range(end.text_end, end.bios):
+        page.placed.setdefault(i, "related links")
     _bios(page, end, reading)
     tags = list(hints.tags) or tags_of(page.lines[end.tags:end.share]) or list(hints.other_tags)
     for i in range(end.disclaimer, len(page.lines)):
@@ -419,12 +430,15 @@ def _unlabelled_answer(page: _Page, reading: speakers.Reading, turns: dict, line
     """A question that no answer label follows: the paragraphs under it are its answer, unlabelled
     (``记者:…?`` then the expert's words, the page naming the expert only in its title or lead) --
     the question is its label's line and the line after it while the question has not ended with a
-    question mark.  A question label with nothing under it and no question mark is the host's remark
-    (``主持人:感谢…``), dropped on purpose; one with a question mark is reported unanswered."""
+    question mark.  A question label with nothing under it that thanks and asks nothing is the host's
+    remark (``主持人:感谢…``), dropped on purpose; any other is reported unanswered."""
     texts = [page.lines[j].text[turns[j].start:].strip() if j in turns else page.lines[j].text for j in lines]
-    asks = 1
-    if len(lines) > 2 and not speakers.QMARK_END.search(texts[0]) and speakers.QMARK_END.search(texts[1]):
-        asks = 2  # a question wrapped over two lines
+    first = 1 if not texts[0] and len(lines) > 1 else 0  # a label alone on its line: the question is below it
+    asks = first + 1
+    # a question wrapped over lines: its line breaks off mid-sentence (no end, or a comma), or the next ends it
+    while asks < min(len(lines) - 1, first + QUESTION_LINES) and not speakers.QMARK_END.search(texts[asks - 1]) \
+            and (not SENTENCE_END.search(texts[asks - 1]) or speakers.QMARK_END.search(texts[asks])):
+        asks += 1
     if len(lines) > asks:
         for j in lines[:asks]:
             page.placed[j] = "question"
@@ -433,9 +447,11 @@ def _unlabelled_answer(page: _Page, reading: speakers.Reading, turns: dict, line
             page.placed[j] = "answer"
         qa.append(answer)
         return
-    if not speakers.QMARK_END.search(texts[0]):
-        page.placed.pop(lines[0], None)
-        reading.dropped[lines[0]] = "host's remark"
+    said = " ".join(texts[:asks])
+    if len(lines) == asks and not speakers.QMARK_END.search(said) and speakers.thanks(said):
+        for j in lines:
+            page.placed.pop(j, None)
+            reading.dropped[j] = "host's remark"  # 主持人:感谢…
         return
     census.lost.append(_unanswered(page.lines[lines[0]], why))
     _unplace(page, lines[1:])
@@ -457,16 +473,23 @@ def _bios(page: _Page, end: EndMatter, reading: speakers.Reading) -> None:
     """The end matter's name and bio lines, and the bio lines found elsewhere (a 专家简介 block above
     the Q&A, an affiliation under a name): each fills its expert's bio."""
     expert = None
+    links = False  # in a 相关阅读: list among the bios
     for i in range(end.bios, end.disclaimer):
         line = page.lines[i]
+        if more_shaped(line.key) or links and link_shaped(line.key) and speakers.name_line(line.key) is None:
+            links = True
+            page.placed[i] = "related links"
+            continue
+        links = False
         if (m := speakers.name_line(line.key)) is not None:
             name = line.text[m.start("name"):m.end("name")].replace(" ", "")
             expert = page.expert(name, line.text[m.start("title"):m.end("title")])
             page.placed[i] = "bio"
         elif i in reading.bios:
             expert = _bio_text(page, reading, i) or expert
-        elif reading.dropped.get(i) in ("bio heading", "credit", "caption"):
-            continue  # a 专家简介 heading; a credit (责任编辑:某某) or a caption is no one's bio
+        elif reading.dropped.get(i) == "bio heading" or reading.dropped.get(i) in ("credit", "caption") \
+                and not line.key.startswith("作者"):
+            continue  # a 专家简介 heading; an editor's credit (责任编辑:某某) or a caption is no one's bio
         elif expert is not None:
             _add_bio(expert, line.text)
             page.placed[i] = "bio"

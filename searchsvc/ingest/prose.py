@@ -46,7 +46,7 @@ def sections(page, reading, named: str):
     end = EndMatter.find(lines, {}, page.i, set(), named, reading, last=page.i - 1)
     paragraphs: list[tuple[str | None, int]] = []  # (a subheading or None, line index)
     note: list[str] = []
-    for i in range(page.i, end.bios):
+    for i in range(page.i, end.text_end):
         if i in reading.dropped or i in reading.bios:
             continue
         key = lines[i].key
@@ -54,7 +54,7 @@ def sections(page, reading, named: str):
             note.append(lines[i].text[m.start("text"):].strip())
             page.placed[i] = "editor_note"
             continue
-        below = next((j for j in range(i + 1, end.bios) if j not in reading.dropped), None)
+        below = next((j for j in range(i + 1, end.text_end) if j not in reading.dropped), None)
         is_heading = heading_shaped(key) and below is not None and not heading_shaped(lines[below].key)
         paragraphs.append((lines[i].text[numbering_end(key):] if is_heading else None, i))
     qa: list[QA] = []

@@ -47,7 +47,7 @@ Q_MARKER = re.compile(r"^(?:Q|问|question)\s*[0-9０-９]{0,2}$", re.I)
 A_MARKER = re.compile(r"^(?:A|答|answer)\s*[0-9０-９]{0,2}$", re.I)
 OUTLET_LABEL = re.compile(r"^《(?P<outlet>[^》]{1,20})》\s*(?:记者|编辑)?$")
 CAPTION_MARK = re.compile(r"[丨|｜]")
-CLOSING_LINE = re.compile(r"^[（(]\s*(?:全文完|完|end|(?:责任编辑|编辑|责编|审核|校对|来源|作者|文|图|撰文|采写|整理)\s*[:：/][^（）()]{1,30})\s*[)）]$", re.I)
+CLOSING_LINE = re.compile(r"^[（(]\s*(?:全文完|完|end|(?:责任编辑|编辑|责编|审核|校对|作者|文|图|撰文|采写|整理)\s*[:：/][^（）()]{1,12})\s*[)）]$", re.I)
 BOOK_TITLE = re.compile(r"《([^》]{1,20})》")
 OUTLET_BEFORE = re.compile(rf"([{HAN}A-Za-z\-]{{2,10}}?)(?:记者)?$")
 SPACES = re.compile(r"\s+")
@@ -140,6 +140,11 @@ def _patterns() -> dict[str, re.Pattern]:
     }
 
 
+def thanks(text: str) -> bool:
+    """Whether a host's words thank (感谢, 谢谢: the ``thanks`` class): a closing remark, not a question."""
+    return any(w in text for w in words().get("thanks", ()))
+
+
 def _word(cls: str, text: str) -> bool:
     return text.lower() in words().get(cls, ())
 
@@ -156,6 +161,7 @@ class Label(NamedTuple):
     start: int = 0  # where the text after the label starts
     alone: bool = False  # the line is only the label
     colon: bool = False  # the label ends in a colon
+    bracket: bool = False  # 【…】 or […]: a heading's shape too, so a speaker only on a page that asks that way
 
 
 @lru_cache(maxsize=8192)
@@ -179,8 +185,10 @@ def classify(label: str, outlets: tuple[str, ...] = ()) -> tuple[str, str, str] 
         return None
     if Q_MARKER.match(squashed) or _word("ask", squashed) or _patterns()["ask_named"].match(squashed):
         return "ask", "", ""
-    if A_MARKER.match(squashed) or _word("answer", squashed):
+    if A_MARKER.match(squashed) or _word("answer", squashed) or _word("replier", squashed):
         return "answer", "", ""
+    if _word("reader", squashed):
+        return "bare", label.strip(), ""  # 患者:, 网友: ask when their turns end in question marks
     if ENGLISH_LABEL.match(label.strip()):
         return "english", "", ""
     m = _patterns()["named"].match(label.strip())
@@ -194,7 +202,7 @@ def classify(label: str, outlets: tuple[str, ...] = ()) -> tuple[str, str, str] 
         rest = SPACES.sub("", m["rest"])
         for k in (3, 2):
             where = rest[:-k]
-            if len(where) >= 2 and _placed(where):
+            if len(where) >= 2 and _placed(where) and not set(rest[-k:]) & NAME_STOP:
                 return "named", rest[-k:], m["title"]
     if _patterns()["bare"].match(label.strip()) and len(squashed) <= 8:
         return "bare", label.strip(), ""
@@ -229,7 +237,8 @@ def label_of(line: Line, outlets: tuple[str, ...] = ()) -> Label | None:
             return None
         cls, name, title = found
         alone = m.end() >= len(key)
-        return _label(cls, raw, name, title, m.start("label"), m.end(), alone)._replace(colon=True)
+        return _label(cls, raw, name, title, m.start("label"), m.end(), alone)._replace(
+            colon=True, bracket=m.re is BRACKET_LABEL)
     if len(key) <= TEXT_MAX_ALONE and not SENTENCE_BREAK.search(key) and not QMARK_END.search(key):
         found = classify(key, outlets)
         if found is None or found[0] in ("english", "bare", "credit"):
@@ -406,10 +415,14 @@ def _split_run_together(lines, labels, lo, names, outlets):
     label must be a name the page uses as a label or introduces as an expert."""
     if not any(RUN_TOGETHER.search(line.key) for line in lines[lo:]):
         return lines, labels
-    markers = {"A", "答"} | set(words().get("answer", ()))  # 问:…?答:… on one line
-    alternatives = "|".join(sorted(map(re.escape, set(names) | markers), key=len, reverse=True))
+    markers = {"A", "答"}  # 问:…?答:… on one line (only after a question label: an answer may quote 问/答)
     title = "|".join(map(re.escape, titles()))
-    inner = re.compile(rf"(?<=[?？])\s*(?=(?:{alternatives})\s*(?:{title})?\s*[:：])")
+
+    def inner_of(names_here):
+        alternatives = "|".join(sorted(map(re.escape, names_here), key=len, reverse=True))
+        return re.compile(rf"(?<=[?？])\s*(?=(?:{alternatives})\s*(?:{title})?\s*[:：])") if names_here else None
+
+    by_name, by_name_or_marker = inner_of(set(names)), inner_of(set(names) | markers)
     out, new_labels, changed = [], {}, False
     for i, line in enumerate(lines):
         if i < lo or "?" not in line.key and "？" not in line.key:
@@ -417,7 +430,8 @@ def _split_run_together(lines, labels, lo, names, outlets):
                 new_labels[len(out)] = labels[i]
             out.append(line)
             continue
-        cuts = [m.start() for m in inner.finditer(line.key) if m.start() > 0]
+        inner = by_name_or_marker if i in labels and labels[i].cls == "ask" else by_name
+        cuts = [m.start() for m in inner.finditer(line.key) if m.start() > 0] if inner else []
         if not cuts:
             if i in labels:
                 new_labels[len(out)] = labels[i]
@@ -482,6 +496,12 @@ def _roles(lines, labels, named) -> dict[str, str]:
         s[0] += 1
         s[1] += bool(QMARK_END.search(_turn_end(lines, labels, i)))
     cls_of = {lb.label: lb.cls for lb in labels.values()}
+    # a label that may not name a person: a reader (患者:), or one only in brackets (【专家解读】) on a
+    # page whose questions are not bracketed, unless the title or lead names it
+    bracketed_asks = any(lb.bracket and lb.cls == "ask" for lb in labels.values())
+    only_bracketed = {lb.label for lb in labels.values() if lb.bracket} - {lb.label for lb in labels.values() if not lb.bracket}
+    not_a_name = {label for label in cls_of if _word("reader", label)
+                  or (label in only_bracketed and not bracketed_asks and label not in named)}
     roles = {}
     for label, (count, asked) in stats.items():
         if cls_of[label] not in ("bare", "english"):
@@ -502,7 +522,7 @@ def _roles(lines, labels, named) -> dict[str, str]:
         previous = "q" if lb.cls == "ask" else "a" if lb.cls in ("named", "answer") else roles.get(lb.label)
     for label, (count, _) in stats.items():
         if label not in roles and cls_of[label] == "bare" and after_ask.get(label, 0) * 2 >= count \
-                and 2 <= len(label) <= 4 and re.fullmatch(rf"[{HAN}·]+", label):
+                and 2 <= len(label) <= 4 and re.fullmatch(rf"[{HAN}·]+", label) and label not in not_a_name:
             roles[label] = "a"  # a bare name that answers the questions it follows
     answering = any(r == "a" for r in roles.values()) or any(c in ("named", "answer") for c in cls_of.values())
     asking = any(r == "q" for r in roles.values()) or any(c == "ask" for c in cls_of.values())
@@ -519,7 +539,7 @@ def _roles(lines, labels, named) -> dict[str, str]:
         for label, (count, asked) in stats.items():
             if label not in roles and cls_of[label] == "bare" and not asked and 2 <= len(label) <= 4 \
                     and re.fullmatch(rf"[{HAN}·]+", label) and (count >= 2 or first_at[label] < last_ask) \
-                    and label not in says_little:
+                    and label not in says_little and label not in not_a_name:
                 roles[label] = "a"
     return roles
 
@@ -598,9 +618,12 @@ def _sequence(lines, lo, labels, roles, named, outlets=()) -> Reading:
             open_q, speaker, speaker_key = True, "", ""
             i += 1
             continue
+        if kind == "a" and lb.cls == "answer" and _word("replier", lb.label) and not open_q:
+            kind = None  # 医生: inside an answer (quoted), not a new turn: it answers only a question
         if kind == "q":
             m = OUTLET_LABEL.match(lb.label)
-            generic = lb.cls == "ask" and (Q_MARKER.match(lb.label) or _patterns()["ask_named"].match(lb.label))
+            generic = lb.cls == "ask" and (Q_MARKER.match(lb.label) or _patterns()["ask_named"].match(lb.label)) \
+                or _word("reader", lb.label)
             outlet = m["outlet"] if m else "" if generic or lb.cls == "english" else lb.label.removesuffix("记者")
             reading.turns[i] = Turn("q", start=lb.start, english=lb.cls == "english", outlet=outlet)
             open_q, speaker, speaker_key = True, "", ""
