@@ -296,7 +296,7 @@ FULLWIDTH_DIGITS = str.maketrans("0123456789", "０１２３４５６７８９")
 
 
 def _surname(name: str) -> str:
-    from searchsvc.ingest.speakers import words
+    from searchsvc.ingest.labels import words
     return name[:2] if name[:2] in words().get("surname2", ()) else name[:1]
 
 

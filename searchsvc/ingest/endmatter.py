@@ -15,8 +15,8 @@ import re
 from dataclasses import dataclass
 
 from ..names import key as name_key
-from . import speakers
-from .speakers import Line
+from . import labels, speakers
+from .labels import Line
 
 COLON = r"\s*[:：]\s*"
 EDITOR_NOTE = re.compile(rf"^编者按{COLON}(?P<text>.*)$")
@@ -87,7 +87,7 @@ def link_shaped(key: str) -> bool:
 def more_shaped(key: str) -> bool:
     """The heading of the site's links under an article (``相关阅读:``, ``猜你喜欢``), with or without a link."""
     m = re.match(r"^[【\[]?(?P<word>[\u4e00-\u9fff]{2,6})[】\]]?\s*(?:[:：]|$)", key)
-    return m is not None and m["word"] in speakers.words().get("more", ())
+    return m is not None and m["word"] in labels.words().get("more", ())
 
 
 def disclaimer_shaped(key: str) -> bool:
@@ -110,9 +110,9 @@ def _bios_start(lines: list[Line], low: int, high: int, answered: set[str], name
     of text ends the search."""
     start, seen = high, set()
     for i in range(high - 1, low - 1, -1):
-        if contiguous and len(lines[i].key) > speakers.BIO_TEXT_MAX:
+        if contiguous and len(lines[i].key) > labels.BIO_TEXT_MAX:
             break
-        m = speakers.name_line(lines[i].key)
+        m = labels.name_line(lines[i].key)
         if m is None:
             continue
         name = re.sub(r"\s", "", m["name"])

@@ -20,7 +20,7 @@ from bs4.exceptions import ParserRejectedMarkup
 from bs4.element import PreformattedString
 
 from ..names import key as name_key
-from . import speakers
+from . import labels
 from .endmatter import DISCLAIMER, DISCLAIMER_MAX, TAG_LABEL, TAG_MAX, TAG_SPLIT
 from .parse import PageHints, ParseError, iso_date, to_simplified
 
@@ -259,7 +259,7 @@ def _is_boilerplate(tag: Tag) -> bool:
 def _is_label(text: str) -> bool:
     text = _fold(text)
     key = to_simplified(text)
-    found = speakers.label_of(speakers.Line(text, key if len(key) == len(text) else text, 0))
+    found = labels.label_of(labels.Line(text, key if len(key) == len(text) else text, 0))
     return found is not None and found.cls in ("ask", "named", "answer") and not found.alone
 
 

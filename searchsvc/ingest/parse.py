@@ -28,10 +28,10 @@ import re
 from dataclasses import dataclass, field
 
 from ..article import QA, Article, Census, Expert
-from . import prose, speakers
+from . import labels, prose, speakers
 from ..names import key as name_key, to_simplified
 from .endmatter import EDITOR_NOTE, EndMatter, is_notice, link_shaped, more_shaped, tags_of
-from .speakers import Line
+from .labels import Line
 
 __all__ = ["ParseError", "PageHints", "parse_page", "parse_text", "article_from_text", "to_simplified", "iso_date"]
 
@@ -83,7 +83,7 @@ def _lines(text: str) -> list[Line]:
     """The non-empty lines."""
     out = []
     for number, raw in enumerate(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"), start=1):
-        line = re.sub(r" {2,}", " ", raw.translate(SPACE_NOISE)).strip().lstrip(speakers.DECORATION).lstrip()
+        line = re.sub(r" {2,}", " ", raw.translate(SPACE_NOISE)).strip().lstrip(labels.DECORATION).lstrip()
         if line:
             key = to_simplified(line)
             key = key if len(key) == len(line) else line
@@ -173,7 +173,7 @@ def _cut(line: str, key_match: re.Match) -> str:
 
 
 def _is_body_start(key: str, outlets: tuple[str, ...]) -> bool:
-    return bool(EDITOR_NOTE.match(key) or speakers.is_ask_label(key, outlets))
+    return bool(EDITOR_NOTE.match(key) or labels.is_ask_label(key, outlets))
 
 
 def _title_shaped(key: str) -> bool:
@@ -288,7 +288,7 @@ def parse_page(text: str, hints: PageHints | None = None) -> tuple[dict, Census]
         prose.experts_from_text(page, title, lead_text, qa if kind == "prose" else [])
         _authors(page, reading)
     experts = list(page.experts.values())
-    introduced = dict(speakers.names_in_text(named))  # 陈某某主任医师 in the lead: the title a bare label leaves out
+    introduced = dict(labels.names_in_text(named))  # 陈某某主任医师 in the lead: the title a bare label leaves out
     for expert in experts:
         if not expert.title:
             expert.title = introduced.get(to_simplified(expert.name), "")
@@ -322,7 +322,7 @@ def _authors(page: _Page, reading: speakers.Reading) -> None:
     """An expert who wrote the page, from its byline (``作者:南湖省肿瘤医院营养科 蔡某某``): the
     institution is the bio, unless the end matter gave one."""
     for i, why in sorted(reading.dropped.items()):
-        if why == "credit" and (found := speakers.author_of(page.lines[i].key)) is not None:
+        if why == "credit" and (found := labels.author_of(page.lines[i].key)) is not None:
             (a, b), (c, d) = found
             expert = page.expert(page.lines[i].text[a:b], "")
             expert.bio = expert.bio or page.lines[i].text[c:d]
@@ -436,8 +436,8 @@ def _unlabelled_answer(page: _Page, reading: speakers.Reading, turns: dict, line
     first = 1 if not texts[0] and len(lines) > 1 else 0  # a label alone on its line: the question is below it
     asks = first + 1
     # a question wrapped over lines: its line breaks off mid-sentence (no end, or a comma), or the next ends it
-    while asks < min(len(lines) - 1, first + QUESTION_LINES) and not speakers.QMARK_END.search(texts[asks - 1]) \
-            and (not SENTENCE_END.search(texts[asks - 1]) or speakers.QMARK_END.search(texts[asks])):
+    while asks < min(len(lines) - 1, first + QUESTION_LINES) and not labels.QMARK_END.search(texts[asks - 1]) \
+            and (not SENTENCE_END.search(texts[asks - 1]) or labels.QMARK_END.search(texts[asks])):
         asks += 1
     if len(lines) > asks:
         for j in lines[:asks]:
@@ -448,7 +448,7 @@ def _unlabelled_answer(page: _Page, reading: speakers.Reading, turns: dict, line
         qa.append(answer)
         return
     said = " ".join(texts[:asks])
-    if len(lines) == asks and not speakers.QMARK_END.search(said) and speakers.thanks(said):
+    if len(lines) == asks and not labels.QMARK_END.search(said) and labels.thanks(said):
         for j in lines:
             page.placed.pop(j, None)
             reading.dropped[j] = "host's remark"  # 主持人:感谢…
@@ -476,12 +476,12 @@ def _bios(page: _Page, end: EndMatter, reading: speakers.Reading) -> None:
     links = False  # in a 相关阅读: list among the bios
     for i in range(end.bios, end.disclaimer):
         line = page.lines[i]
-        if more_shaped(line.key) or links and link_shaped(line.key) and speakers.name_line(line.key) is None:
+        if more_shaped(line.key) or links and link_shaped(line.key) and labels.name_line(line.key) is None:
             links = True
             page.placed[i] = "related links"
             continue
         links = False
-        if (m := speakers.name_line(line.key)) is not None:
+        if (m := labels.name_line(line.key)) is not None:
             name = line.text[m.start("name"):m.end("name")].replace(" ", "")
             expert = page.expert(name, line.text[m.start("title"):m.end("title")])
             page.placed[i] = "bio"

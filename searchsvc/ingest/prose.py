@@ -76,7 +76,7 @@ def sections(page, reading, named: str):
 
 def experts_from_text(page, title: str, lead: str, qa: list[QA]) -> None:
     """Add the experts the title, the lead and (on a page without named answers) the text name."""
-    from .speakers import names_in_text
+    from .labels import names_in_text
 
     texts = [title, lead] + [part for item in qa for part in (item.question, item.answer)]
     for text in texts:
