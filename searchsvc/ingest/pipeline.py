@@ -41,8 +41,9 @@ from .sources import Scan, Source, SourceError, SourceWarning, find_sources, rea
 STREAM_AFTER = 200  # changed articles held in memory before switching to the parallel, streaming writer
 # What the parser and the document layout make of a page.  A source read under another
 # FORMAT is read again (and its documents rewritten) even if its bytes did not change.
-FORMAT = "3"  # 2: end matter by position, one tag per HTML tag element, canonical tag/expert keys, source_url;
-# 3: speakers read from the page (issue 19), page kinds (interview, answers, prose), derived titles
+FORMAT = "4"  # 2: end matter by position, one tag per HTML tag element, canonical tag/expert keys, source_url;
+# 3: speakers read from the page (issue 19), page kinds (interview, answers, prose), derived titles;
+# 4: more label shapes (surname labels, brackets, full-width, institutions), unlabelled answers, site chrome
 
 
 @dataclass
